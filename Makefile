@@ -1,0 +1,37 @@
+# netdoctor: the two quick-start commands are `make demo` and `make test`.
+SHELL := /bin/bash
+NODE_BIN := $(shell scripts/ensure-node.sh)
+export PATH := $(NODE_BIN):$(PATH)
+
+.PHONY: all setup build lint typecheck test unit demo bench clean
+
+all: build
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+setup: node_modules/.stamp
+
+build: setup
+	npm run --silent build
+
+typecheck: setup
+	npm run --silent typecheck
+
+lint: setup
+	npm run --silent lint
+
+## Every test: type-check, lint, build, then the whole suite (unit, real-namespace, golden).
+test: typecheck lint build
+	npm run --silent test
+
+## netdoctor's main job on its embedded default: analyze the bundled example clusters.
+demo: build
+	node dist/cli/main.js demo --out out/demo
+
+bench: build
+	npm run --silent bench
+
+clean:
+	rm -rf dist out node_modules .tools

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/**
+ * netdoctor's entry point: builds the command tree from the explicit command list, runs it,
+ * and is the one place where errors become messages and exit codes.
+ */
+import { Command, CommanderError } from 'commander';
+import { NETDOCTOR_VERSION } from '../core/version.ts';
+import { COMMANDS } from './commands/index.ts';
+import { handleError } from './handle-error.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('netdoctor')
+    .description("Finds why a Kubernetes cluster's network is broken, proves it, and repairs it safely.")
+    .version(NETDOCTOR_VERSION)
+    .option('-v, --verbose', 'more detail on stderr')
+    .showSuggestionAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    const program = buildProgram();
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')) {
+      return 0;
+    }
+    return handleError(err, { verbose: argv.includes('-v') || argv.includes('--verbose') });
+  }
+}
+
+process.exit(await main(process.argv));

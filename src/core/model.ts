@@ -1,0 +1,234 @@
+/**
+ * netdoctor's result model: what analysis reads (Snapshot) and what it produces (Finding,
+ * RootCause, Report). Everything here is plain data, JSON-serialisable, so a bundle written by
+ * `diagnose` can be analyzed again offline and every renderer works from the same object.
+ */
+import type { ClusterState } from './cluster-types.ts';
+import type { NodeDatapath } from './datapath-types.ts';
+import type { ProbeResults } from './probe-types.ts';
+
+/** The root-cause vocabulary of PRODUCT.md. Extend it, never rename an entry. */
+export const ROOT_CAUSE_CATEGORIES = [
+  'cni.daemonset-missing',
+  'cni.agent-not-ready',
+  'cni.agent-stalled',
+  'cni.routes-missing',
+  'cni.bridge-address-mismatch',
+  'cni.config-missing',
+  'overlay.fdb-missing',
+  'overlay.port-blocked',
+  'overlay.mtu-mismatch',
+  'node.ip-forward-disabled',
+  'node.bridge-nf-disabled',
+  'node.masquerade-missing',
+  'node.iptables-backend-mixed',
+  'node.not-ready',
+  'proxy.not-ready',
+  'proxy.rules-missing',
+  'dns.coredns-not-ready',
+  'dns.upstream-unreachable',
+  'dns.service-no-endpoints',
+  'dns.config-invalid',
+  'policy.dns-egress-blocked',
+  'policy.traffic-blocked',
+  'policy.selector-matches-nothing',
+  'service.no-endpoints',
+  'service.endpoints-not-ready',
+  'network.cidr-overlap',
+] as const;
+export type RootCauseCategory = (typeof ROOT_CAUSE_CATEGORIES)[number];
+
+/**
+ * Layers, bottom to top. A cause in a lower layer can explain symptoms in a higher one, never
+ * the other way round; correlation relies on this order.
+ */
+export const LAYERS = ['node', 'cni', 'overlay', 'proxy', 'dns', 'policy', 'service'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** What a finding or root cause is about. `namespace` only for namespaced kinds. */
+export interface Subject {
+  kind:
+    | 'Cluster'
+    | 'Node'
+    | 'Pod'
+    | 'Service'
+    | 'NetworkPolicy'
+    | 'DaemonSet'
+    | 'Deployment'
+    | 'ConfigMap'
+    | 'Namespace';
+  name: string;
+  namespace?: string;
+}
+
+/**
+ * One piece of proof: where it was read (a bundle path such as `nodes/worker-2/ip-route.json`
+ * or `probes/results.json#dns-udp/worker-1`), what was seen and, where it makes sense, what
+ * should have been seen.
+ */
+export interface Evidence {
+  source: string;
+  observed: string;
+  expected?: string;
+}
+
+/**
+ * Symptom kinds: the observable effects that correlation matches to causes. A finding that is
+ * a symptom says which kind it is and which nodes it involves, so a node-scoped cause can
+ * claim exactly the symptoms that touch its node.
+ */
+export const SYMPTOM_KINDS = [
+  'pod-to-pod-failed',
+  'cross-node-failed',
+  'same-node-failed',
+  'dns-failed',
+  'dns-udp-failed',
+  'dns-tcp-failed',
+  'service-failed',
+  'nodeport-failed',
+  'external-failed',
+  'large-packets-failed',
+  'endpoints-empty',
+  'endpoints-not-ready',
+  'pod-crashlooping',
+  'pod-not-ready',
+  'vxlan-no-traffic',
+] as const;
+export type SymptomKind = (typeof SYMPTOM_KINDS)[number];
+
+/** A rule's conclusion that a root-cause category applies to a subject. */
+export interface CauseClaim {
+  category: RootCauseCategory;
+  /** 0..1: how sure the rule is from its own evidence alone. */
+  confidence: number;
+  /** Repair step ids (remediate/steps) that address it. */
+  remediation: string[];
+}
+
+/** A symptom a finding reports, with the nodes it involves (empty: cluster-wide). */
+export interface SymptomClaim {
+  kind: SymptomKind;
+  nodes: string[];
+}
+
+/**
+ * A rule's output. A finding is a cause candidate (`cause` set), a symptom (`symptom` set), or
+ * plain information. Ids are stable for the same input: `<rule>/<subject-kind>/<ns>/<name>[/<detail>]`.
+ */
+export interface Finding {
+  id: string;
+  rule: string;
+  layer: Layer;
+  severity: Severity;
+  subject: Subject;
+  summary: string;
+  evidence: Evidence[];
+  cause?: CauseClaim;
+  symptom?: SymptomClaim;
+  /** Commands a person can run next to see more or fix it (read-only ones first). */
+  nextCommands?: string[];
+}
+
+/** A root cause: a cause-finding promoted by correlation, with the symptoms it explains. */
+export interface RootCause {
+  category: RootCauseCategory;
+  subject: Subject;
+  confidence: number;
+  summary: string;
+  evidence: Evidence[];
+  /** Finding ids of the symptoms (and lesser causes) this root cause explains. */
+  explains: string[];
+  remediation: string[];
+  /** The id of the finding this root cause was promoted from. */
+  finding: string;
+}
+
+/** A part of the snapshot that could not be collected or parsed. */
+export interface Gap {
+  collector: string;
+  reason: GapReason;
+  detail?: string;
+  node?: string;
+}
+export const GAP_REASONS = [
+  'forbidden',
+  'timeout',
+  'not-found',
+  'unreachable',
+  'parse-error',
+  'not-collected',
+  'unsupported',
+  'error',
+] as const;
+export type GapReason = (typeof GAP_REASONS)[number];
+
+/** Where a snapshot came from; rules never look at this, reports do. */
+export interface SnapshotMeta {
+  createdAt: string;
+  source: 'live' | 'lab' | 'example' | 'synthetic';
+  netdoctorVersion: string;
+  cluster?: { name?: string; context?: string; kubernetesVersion?: string };
+  /** Free text shown in reports (e.g. which fault an example reproduces). */
+  description?: string;
+}
+
+/**
+ * The immutable input of analysis: the cluster's objects, each node's parsed datapath and the
+ * probe results. Rules read nothing else.
+ */
+export interface Snapshot {
+  meta: SnapshotMeta;
+  cluster: ClusterState;
+  /** Keyed by Kubernetes node name. A node with no entry had no datapath collected (see gaps). */
+  nodes: Record<string, NodeDatapath>;
+  probes?: ProbeResults;
+  gaps: Gap[];
+}
+
+/** The seeds' cascading-failure pattern score (seed 001): six signals, 4+ confirmed, 2-3 partial. */
+export interface PatternScore {
+  score: number;
+  signals: string[];
+  match: 'confirmed' | 'partial' | 'none';
+}
+
+/** How one rule went: discriminated, so a thrown rule is a result, not a crash. */
+export type RuleOutcome =
+  | { rule: string; status: 'pass' }
+  | { rule: string; status: 'fail'; findings: string[] }
+  | { rule: string; status: 'skipped'; reason: string }
+  | { rule: string; status: 'error'; error: string };
+
+export type Verdict = 'healthy' | 'degraded' | 'broken';
+
+/** The report contract of PRODUCT.md (report.json, `-o json`). */
+export interface Report {
+  schemaVersion: 1;
+  generatedAt: string;
+  verdict: Verdict;
+  pattern: PatternScore;
+  rootCauses: RootCause[];
+  findings: Finding[];
+  probes: ProbeResults | Record<string, never>;
+  gaps: Gap[];
+  rules: RuleOutcome[];
+  meta: SnapshotMeta;
+  /** Node-by-node route matrix (seed 004's table): for each node, each peer subnet's state. */
+  routeMatrix?: RouteMatrix;
+}
+
+/** For each node (row), how it reaches each peer node's pod subnet (column). */
+export interface RouteMatrix {
+  nodes: { name: string; podCIDR?: string }[];
+  cells: RouteCell[];
+}
+export interface RouteCell {
+  from: string;
+  to: string;
+  state: 'local' | 'ok' | 'missing' | 'wrong' | 'unknown';
+  /** e.g. `10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink`. */
+  route?: string;
+}
