@@ -30,7 +30,12 @@ export interface K8sNode {
   status: {
     conditions?: { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string }[];
     addresses?: { type: string; address: string }[];
-    nodeInfo?: { kubeletVersion?: string; osImage?: string; kernelVersion?: string; containerRuntimeVersion?: string };
+    nodeInfo?: {
+      kubeletVersion?: string;
+      osImage?: string;
+      kernelVersion?: string;
+      containerRuntimeVersion?: string;
+    };
   };
 }
 
@@ -60,7 +65,13 @@ export interface K8sPod {
   spec: {
     nodeName?: string;
     hostNetwork?: boolean;
-    containers: { name: string; image?: string; ports?: ContainerPort[]; args?: string[]; command?: string[] }[];
+    containers: {
+      name: string;
+      image?: string;
+      ports?: ContainerPort[];
+      args?: string[];
+      command?: string[];
+    }[];
   };
   status: {
     phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
@@ -109,7 +120,10 @@ export interface K8sDaemonSet {
   metadata: ObjectMeta;
   spec: {
     selector: LabelSelector;
-    template: { metadata?: Partial<ObjectMeta>; spec?: { containers?: { name: string; image?: string; args?: string[] }[] } };
+    template: {
+      metadata?: Partial<ObjectMeta>;
+      spec?: { containers?: { name: string; image?: string; args?: string[] }[] };
+    };
   };
   status?: {
     desiredNumberScheduled?: number;
@@ -123,7 +137,12 @@ export interface K8sDaemonSet {
 export interface K8sDeployment {
   metadata: ObjectMeta;
   spec: { replicas?: number; selector: LabelSelector };
-  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number; unavailableReplicas?: number };
+  status?: {
+    replicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    unavailableReplicas?: number;
+  };
 }
 
 export interface K8sConfigMap {

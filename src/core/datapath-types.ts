@@ -158,3 +158,14 @@ export interface NodeDatapath {
   resolvConf?: ResolvConf;
   vxlanCapture?: VxlanCapture;
 }
+
+/**
+ * The parser for each raw node file of the bundle layout (collect/bundle/layout.ts NODE_FILES):
+ * keys and NodeDatapath fields share their names. A parser throws an Error naming what is
+ * wrong when its input is malformed; the bundle reader turns that into a `parse-error` gap.
+ */
+export type NodeFileParsers = {
+  [K in keyof NodeDatapath as K extends 'name' | 'cniConfigs' ? never : K]-?: (
+    text: string,
+  ) => NonNullable<NodeDatapath[K]>;
+};

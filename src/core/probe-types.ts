@@ -31,7 +31,15 @@ export type ProbeOutcome =
   | { status: 'pass'; rttMs?: number; detail?: string }
   | {
       status: 'fail';
-      error: 'timeout' | 'unreachable' | 'refused' | 'nxdomain' | 'servfail' | 'reset' | 'wrong-answer' | 'other';
+      error:
+        | 'timeout'
+        | 'unreachable'
+        | 'refused'
+        | 'nxdomain'
+        | 'servfail'
+        | 'reset'
+        | 'wrong-answer'
+        | 'other';
       detail?: string;
     }
   | { status: 'skipped'; reason: string }
