@@ -1,0 +1,147 @@
+import type { K8sDaemonSet, K8sEndpointSlice, K8sNode, K8sPod, K8sService } from '../core/cluster-types.ts';
+import type { Snapshot } from '../core/model.ts';
+
+/** The CNI the cluster runs, detected from its DaemonSets and pods. */
+export type CniKind = 'flannel' | 'calico' | 'cilium' | 'unknown';
+
+/**
+ * Lookups built once per analysis so that rules stay linear in the snapshot's size
+ * (5,000 nodes and 150,000 pods must analyze in seconds).
+ */
+export interface SnapshotIndex {
+  cni: CniKind;
+  nodeNames: string[];
+  nodeByName: Map<string, K8sNode>;
+  /** Node name -> its (first IPv4) pod CIDR. */
+  podCidrByNode: Map<string, string>;
+  /** Node name -> InternalIP (the underlay address). */
+  internalIpByNode: Map<string, string>;
+  podsByNode: Map<string, K8sPod[]>;
+  podByIp: Map<string, K8sPod>;
+  /** `ns/name` -> pod. */
+  podByKey: Map<string, K8sPod>;
+  /** `key=value` -> pods carrying that label (any namespace). */
+  podsByLabel: Map<string, K8sPod[]>;
+  podsByNamespace: Map<string, K8sPod[]>;
+  /** `ns/name` -> Service. */
+  serviceByKey: Map<string, K8sService>;
+  /** `ns/name` of the Service -> its EndpointSlices. */
+  slicesByService: Map<string, K8sEndpointSlice[]>;
+  /** The cluster DNS Service (kube-system/kube-dns), when present. */
+  dnsService: K8sService | undefined;
+  corednsPods: K8sPod[];
+  kubeProxyPods: K8sPod[];
+  /** The CNI agent DaemonSet and its pods (flannel, calico-node, cilium). */
+  cniDaemonSet: K8sDaemonSet | undefined;
+  cniPods: K8sPod[];
+}
+
+export function podKey(p: { metadata: { namespace?: string; name: string } }): string {
+  return `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+const CNI_DAEMONSETS: { kind: Exclude<CniKind, 'unknown'>; names: RegExp; podLabel: [string, string][] }[] = [
+  {
+    kind: 'flannel',
+    names: /^(kube-)?flannel(-ds)?/,
+    podLabel: [
+      ['app', 'flannel'],
+      ['k8s-app', 'flannel'],
+    ],
+  },
+  { kind: 'calico', names: /^calico-node$/, podLabel: [['k8s-app', 'calico-node']] },
+  { kind: 'cilium', names: /^cilium$/, podLabel: [['k8s-app', 'cilium']] },
+];
+
+function isFirstIPv4(cidr: string): boolean {
+  return cidr.includes('.');
+}
+
+/** Builds every index in one pass over each list. */
+export function buildIndex(s: Snapshot): SnapshotIndex {
+  const c = s.cluster;
+  const nodeByName = new Map<string, K8sNode>();
+  const podCidrByNode = new Map<string, string>();
+  const internalIpByNode = new Map<string, string>();
+  for (const n of c.nodes) {
+    const name = n.metadata.name;
+    nodeByName.set(name, n);
+    const cidr = [n.spec.podCIDR, ...(n.spec.podCIDRs ?? [])].find((x): x is string => !!x && isFirstIPv4(x));
+    if (cidr) podCidrByNode.set(name, cidr);
+    const ip = n.status.addresses?.find((a) => a.type === 'InternalIP' && a.address.includes('.'))?.address;
+    if (ip) internalIpByNode.set(name, ip);
+  }
+
+  const podsByNode = new Map<string, K8sPod[]>();
+  const podByIp = new Map<string, K8sPod>();
+  const podByKey = new Map<string, K8sPod>();
+  const podsByLabel = new Map<string, K8sPod[]>();
+  const podsByNamespace = new Map<string, K8sPod[]>();
+  for (const p of c.pods) {
+    podByKey.set(podKey(p), p);
+    push(podsByNamespace, p.metadata.namespace ?? 'default', p);
+    if (p.spec.nodeName) push(podsByNode, p.spec.nodeName, p);
+    if (p.status.podIP && !p.spec.hostNetwork) podByIp.set(p.status.podIP, p);
+    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) push(podsByLabel, `${k}=${v}`, p);
+  }
+
+  const serviceByKey = new Map<string, K8sService>();
+  for (const svc of c.services) serviceByKey.set(podKey(svc), svc);
+  const slicesByService = new Map<string, K8sEndpointSlice[]>();
+  for (const sl of c.endpointSlices) {
+    const svc = sl.metadata.labels?.['kubernetes.io/service-name'];
+    if (svc) push(slicesByService, `${sl.metadata.namespace ?? 'default'}/${svc}`, sl);
+  }
+
+  let cni: CniKind = 'unknown';
+  let cniDaemonSet: K8sDaemonSet | undefined;
+  let cniPods: K8sPod[] = [];
+  for (const def of CNI_DAEMONSETS) {
+    const ds = c.daemonSets.find((d) => def.names.test(d.metadata.name));
+    const pods = def.podLabel.flatMap(([k, v]) => podsByLabel.get(`${k}=${v}`) ?? []);
+    if (ds || pods.length > 0) {
+      cni = def.kind;
+      cniDaemonSet = ds;
+      cniPods = pods;
+      break;
+    }
+  }
+  if (cni === 'unknown') {
+    // A deleted flannel DaemonSet leaves its ConfigMap and CNI config behind: still a flannel cluster.
+    const flannelCm = c.configMaps.some((cm) => /flannel/.test(cm.metadata.name));
+    const flannelConf = Object.values(s.nodes).some((n) =>
+      n.cniConfigs?.some((f) => f.plugins.includes('flannel')),
+    );
+    if (flannelCm || flannelConf) cni = 'flannel';
+  }
+
+  return {
+    cni,
+    nodeNames: [...nodeByName.keys()],
+    nodeByName,
+    podCidrByNode,
+    internalIpByNode,
+    podsByNode,
+    podByIp,
+    podByKey,
+    podsByLabel,
+    podsByNamespace,
+    serviceByKey,
+    slicesByService,
+    dnsService: serviceByKey.get('kube-system/kube-dns'),
+    corednsPods: (podsByLabel.get('k8s-app=kube-dns') ?? []).filter(
+      (p) => p.metadata.namespace === 'kube-system',
+    ),
+    kubeProxyPods: (podsByLabel.get('k8s-app=kube-proxy') ?? []).filter(
+      (p) => p.metadata.namespace === 'kube-system',
+    ),
+    cniDaemonSet,
+    cniPods,
+  };
+}
