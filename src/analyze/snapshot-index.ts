@@ -118,7 +118,10 @@ export function buildIndex(s: Snapshot): SnapshotIndex {
     const flannelConf = Object.values(s.nodes).some((n) =>
       n.cniConfigs?.some((f) => f.plugins.includes('flannel')),
     );
-    if (flannelCm || flannelConf) cni = 'flannel';
+    const flannelAnnotated = c.nodes.some((n) =>
+      Object.keys(n.metadata.annotations ?? {}).some((k) => k.startsWith('flannel.alpha.coreos.com/')),
+    );
+    if (flannelCm || flannelConf || flannelAnnotated) cni = 'flannel';
   }
 
   return {

@@ -157,6 +157,14 @@ export interface NodeDatapath {
   flannelSubnetEnv?: FlannelSubnetEnv;
   resolvConf?: ResolvConf;
   vxlanCapture?: VxlanCapture;
+  /** The CNI's own status report, where the CNI has one (`calicoctl node status`, `cilium status`). */
+  cniStatus?: CniStatus;
+}
+
+/** A CNI status command's raw output; rules parse it (datapath/parsers/cni-status.ts). */
+export interface CniStatus {
+  tool: 'calicoctl' | 'cilium';
+  output: string;
 }
 
 /**

@@ -106,6 +106,11 @@ export interface CauseClaim {
   confidence: number;
   /** Repair step ids (remediate/steps) that address it. */
   remediation: string[];
+  /**
+   * Nodes where the cause shows, for a cause whose subject is not a Node (e.g. the nodes of
+   * not-ready CoreDNS pods), so that a node-scoped cause there can explain it.
+   */
+  nodes?: string[];
 }
 
 /** A symptom a finding reports, with the nodes it involves (empty: cluster-wide). */
@@ -224,6 +229,11 @@ export interface Report {
 export interface RouteMatrix {
   nodes: { name: string; podCIDR?: string }[];
   cells: RouteCell[];
+  /**
+   * Set on large clusters, where listing every pair would dwarf the report: only cells that
+   * are not `ok` or `local` are listed, and an absent cell is healthy.
+   */
+  onlyProblems?: boolean;
 }
 export interface RouteCell {
   from: string;

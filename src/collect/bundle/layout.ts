@@ -56,6 +56,7 @@ export const NODE_FILES = {
   flannelSubnetEnv: 'subnet.env', // /run/flannel/subnet.env
   resolvConf: 'resolv.conf', // /etc/resolv.conf
   vxlanCapture: 'vxlan-capture.json', // packets per peer seen on the overlay port
+  cniStatus: 'cni-status.txt', // calicoctl node status / cilium status, when the CNI has one
 } as const;
 export type NodeFileKey = keyof typeof NODE_FILES;
 
@@ -93,4 +94,6 @@ export interface BundleManifest {
   /** Every file in the bundle except the manifest itself, with its size in bytes. */
   files: { path: string; bytes: number }[];
   gaps: { collector: string; reason: string; detail?: string; node?: string }[];
+  /** How many secret values were replaced with `REDACTED` while writing. */
+  redactions?: number;
 }

@@ -1,0 +1,3 @@
+module netdoctor.lab/pause
+
+go 1.22.0

@@ -1,0 +1,146 @@
+import type { Route } from '../core/datapath-types.ts';
+import type { RouteCell, RouteMatrix, Snapshot } from '../core/model.ts';
+import { cidrContainsIp, parseCidr4, parseIPv4 } from './net.ts';
+import type { SnapshotIndex } from './snapshot-index.ts';
+
+/** Devices that carry traffic to a peer node's pods: overlays and tunnels of the supported CNIs. */
+const OVERLAY_DEV =
+  /^(flannel\.\d+|flannel-wg|flannel-v6\.\d+|vxlan\.calico|vxlan-v6\.calico|tunl0|wireguard\.cali|cilium_host|cilium_vxlan|cilium_geneve|cilium_wg0)$/;
+/** Devices that carry a node's own pods. */
+const LOCAL_DEV = /^(cni0|cbr0|docker0|cilium_host|kube-bridge)$/;
+
+/** Above this many nodes only the problem cells are listed (see RouteMatrix.onlyProblems). */
+export const FULL_MATRIX_MAX_NODES = 100;
+
+export function formatRoute(r: Route): string {
+  const parts = [r.dst];
+  if (r.gateway) parts.push('via', r.gateway);
+  if (r.dev) parts.push('dev', r.dev);
+  for (const f of r.flags) parts.push(f);
+  return parts.join(' ');
+}
+
+function isMainTable(r: Route): boolean {
+  return r.table === undefined || r.table === 'main' || r.table === '254';
+}
+
+/** Which node owns an address: as its InternalIP, or inside its pod subnet. */
+export type AddressOwner = (ip: string) => string | undefined;
+
+/** How a route to `peer`'s pod subnet reaches it; a gateway that belongs to another node is wrong. */
+export function classifyPeerRoute(
+  r: Route,
+  peer: string,
+  peerCidr: string,
+  owner: AddressOwner,
+): 'ok' | 'wrong' {
+  if (r.type === 'blackhole' || r.type === 'unreachable' || r.type === 'prohibit') return 'wrong';
+  const gwOwner = r.gateway ? owner(r.gateway) : undefined;
+  if (gwOwner !== undefined) return gwOwner === peer ? 'ok' : 'wrong';
+  if (r.gateway) {
+    const c = parseCidr4(peerCidr);
+    const gw = parseIPv4(r.gateway);
+    if (c && gw !== undefined && cidrContainsIp(c, gw)) return 'ok';
+  }
+  return r.dev && OVERLAY_DEV.test(r.dev) ? 'ok' : 'wrong';
+}
+
+function addressOwner(index: SnapshotIndex, nodeByCidr: Map<string, string>): AddressOwner {
+  const byIp = new Map<string, string>();
+  for (const [node, ip] of index.internalIpByNode) byIp.set(ip, node);
+  const prefixes = new Set<number>();
+  for (const cidr of index.podCidrByNode.values()) {
+    const c = parseCidr4(cidr);
+    if (c) prefixes.add(c.prefix);
+  }
+  const memo = new Map<string, string | undefined>();
+  return (ip) => {
+    const direct = byIp.get(ip);
+    if (direct !== undefined) return direct;
+    if (memo.has(ip)) return memo.get(ip);
+    let owner: string | undefined;
+    for (const p of prefixes) {
+      const c = parseCidr4(`${ip}/${p}`);
+      owner = c ? nodeByCidr.get(c.text) : undefined;
+      if (owner !== undefined) break;
+    }
+    memo.set(ip, owner);
+    return owner;
+  };
+}
+
+function routeCell(
+  from: string,
+  to: string,
+  r: Route | undefined,
+  index: SnapshotIndex,
+  owner: AddressOwner,
+): RouteCell {
+  if (to === from) {
+    const cell: RouteCell = { from, to, state: 'local' };
+    if (r) {
+      cell.route = formatRoute(r);
+      if (!(r.dev && LOCAL_DEV.test(r.dev)) || r.gateway) cell.state = 'wrong';
+    }
+    return cell;
+  }
+  if (!r) return { from, to, state: 'missing' };
+  const state = classifyPeerRoute(r, to, index.podCidrByNode.get(to) as string, owner);
+  return { from, to, state, route: formatRoute(r) };
+}
+
+export function buildRouteMatrix(
+  s: Snapshot,
+  index: SnapshotIndex,
+  opts: { fullMaxNodes?: number } = {},
+): RouteMatrix {
+  const names = index.nodeNames;
+  const full = names.length <= (opts.fullMaxNodes ?? FULL_MATRIX_MAX_NODES);
+  const nodeByCidr = new Map<string, string>();
+  for (const [node, cidr] of index.podCidrByNode) {
+    const c = parseCidr4(cidr);
+    nodeByCidr.set(c ? c.text : cidr, node);
+  }
+  const owner = addressOwner(index, nodeByCidr);
+  const cells: RouteCell[] = [];
+  const withCidr = names.filter((n) => index.podCidrByNode.has(n));
+  for (const from of names) {
+    const routes = s.nodes[from]?.routes;
+    if (!routes) {
+      if (full) for (const to of withCidr) cells.push({ from, to, state: 'unknown' });
+      else cells.push({ from, to: from, state: 'unknown' });
+      continue;
+    }
+    const found = new Map<string, Route>();
+    for (const r of routes) {
+      if (!isMainTable(r)) continue;
+      const to =
+        nodeByCidr.get(r.dst) ??
+        (r.dst.includes('/') ? undefined : nodeByCidr.get(parseCidr4(r.dst)?.text ?? ''));
+      if (to !== undefined && !found.has(to)) found.set(to, r);
+    }
+    const peersMissing = found.size < withCidr.length - (found.has(from) ? 0 : 1);
+    const targets = full || peersMissing ? withCidr : [...found.keys()];
+    for (const to of targets) {
+      const r = found.get(to);
+      if (
+        !full &&
+        r &&
+        to !== from &&
+        classifyPeerRoute(r, to, index.podCidrByNode.get(to) as string, owner) === 'ok'
+      )
+        continue;
+      const cell = routeCell(from, to, r, index, owner);
+      if (full || (cell.state !== 'ok' && cell.state !== 'local')) cells.push(cell);
+    }
+  }
+  const matrix: RouteMatrix = {
+    nodes: names.map((name) => {
+      const podCIDR = index.podCidrByNode.get(name);
+      return podCIDR ? { name, podCIDR } : { name };
+    }),
+    cells,
+  };
+  if (!full) matrix.onlyProblems = true;
+  return matrix;
+}

@@ -1,0 +1,62 @@
+import { causeFinding } from '../finding.ts';
+import { STEP } from '../remediation.ts';
+import type { Rule } from '../rule.ts';
+
+const DS_NAME = { flannel: 'kube-flannel-ds', calico: 'calico-node', cilium: 'cilium' } as const;
+
+/** The CNI's DaemonSet is gone: no node gets routes or overlay entries for new peers or pods. */
+export const cniDaemonsetMissing: Rule = {
+  id: 'cni-daemonset-missing',
+  layer: 'cni',
+  title: 'CNI DaemonSet exists',
+  why: 'Without its DaemonSet the CNI agent runs nowhere: pods get no network, peers no routes, and DNS and Services fail in cascade (seed 001).',
+  appliesTo: ({ index }) =>
+    index.cni === 'unknown'
+      ? {
+          applies: false,
+          reason: 'no CNI detected (no known DaemonSet, pods, ConfigMap, node config or annotations)',
+        }
+      : { applies: true },
+  run: ({ snapshot, index }) => {
+    if (index.cni === 'unknown' || index.cniDaemonSet) return [];
+    // k3s runs flannel inside its own binary: no DaemonSet is expected there.
+    const embedded = snapshot.cluster.nodes.some((n) =>
+      /\+k3s/.test(n.status.nodeInfo?.kubeletVersion ?? ''),
+    );
+    if (embedded) return [];
+    const name = DS_NAME[index.cni];
+    const orphans = index.cniPods.length;
+    return [
+      causeFinding(
+        cniDaemonsetMissing,
+        {
+          subject: {
+            kind: 'DaemonSet',
+            namespace: index.cni === 'flannel' ? 'kube-flannel' : 'kube-system',
+            name,
+          },
+          severity: 'critical',
+          summary: `The ${index.cni} DaemonSet does not exist${orphans > 0 ? ` (${orphans} orphaned agent pods remain)` : ''}; the CNI agent is not managed on any node`,
+          evidence: [
+            {
+              source: 'cluster/daemonsets.json',
+              observed: `no ${index.cni} DaemonSet among ${snapshot.cluster.daemonSets.length} DaemonSets`,
+              expected: `a ${name} DaemonSet scheduling one agent per node`,
+            },
+          ],
+          nextCommands: [
+            'kubectl get ds -A | grep -Ei "flannel|calico|cilium"',
+            index.cni === 'flannel'
+              ? 'kubectl apply -f https://github.com/flannel-io/flannel/releases/latest/download/kube-flannel.yml'
+              : `kubectl -n kube-system get ds ${name}`,
+          ],
+        },
+        {
+          category: 'cni.daemonset-missing',
+          confidence: orphans > 0 ? 0.85 : 0.95,
+          remediation: [STEP.reinstallCni],
+        },
+      ),
+    ];
+  },
+};

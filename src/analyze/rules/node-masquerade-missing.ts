@@ -1,0 +1,121 @@
+import type { IptablesTable } from '../../core/datapath-types.ts';
+import type { Evidence, Finding } from '../../core/model.ts';
+import type { Applicability, Rule, RuleContext } from '../rule.ts';
+import {
+  allOf,
+  chainRules,
+  flannelCluster,
+  iptablesDumps,
+  makeFinding,
+  needsFlannel,
+  nodeSource,
+  nodeSubject,
+  nodesInOrder,
+  parseSpec,
+  reachableChains,
+} from './support/datapath.ts';
+import { overlaps } from './support/net.ts';
+import { describeProbe, failedProbe, passedProbe, probeSource, probeView } from './support/probes.ts';
+
+const NAT_TARGETS = new Set(['MASQUERADE', 'SNAT']);
+
+/** A reachable MASQUERADE/SNAT in nat POSTROUTING that applies to unmarked traffic from the pod subnet. */
+function podMasquerade(nat: IptablesTable, podCIDR: string): string | undefined {
+  const byChain = chainRules(nat);
+  for (const chain of reachableChains(nat, ['POSTROUTING'])) {
+    for (const r of byChain.get(chain) ?? []) {
+      const f = parseSpec(r.spec);
+      const target = r.target ?? f.target;
+      const marked = f.modules.includes('mark');
+      if (target === 'RETURN' && marked && f.markNeg && !f.source && !f.destination) break;
+      if (!target || !NAT_TARGETS.has(target)) continue;
+      if (marked && !f.markNeg) continue;
+      if (f.source && (f.sourceNeg || !overlaps(f.source, podCIDR))) continue;
+      if (f.destination && !f.destinationNeg && f.destination !== '0.0.0.0/0') continue;
+      return `-A ${r.chain} ${r.spec}`;
+    }
+  }
+  return undefined;
+}
+
+function applies(ctx: RuleContext): Applicability {
+  const any = Object.values(ctx.snapshot.nodes).some((dp) => dp.iptablesNft || dp.iptablesLegacy);
+  return allOf(
+    needsFlannel(ctx),
+    any ? { applies: true } : { applies: false, reason: 'no iptables dump was collected' },
+  );
+}
+
+/** Pod traffic leaving the cluster network must be masqueraded (flannel's FLANNEL-POSTRTG or an equivalent rule). */
+export const nodeMasqueradeMissing: Rule = {
+  id: 'node-masquerade-missing',
+  layer: 'node',
+  title: 'MASQUERADE for pod egress',
+  why: 'Pod addresses are not routable outside the cluster; without MASQUERADE, replies to pod traffic leaving the node never come back (external DNS and HTTP time out).',
+  appliesTo: applies,
+  run: (ctx): Finding[] => {
+    const fc = flannelCluster(ctx);
+    const probes = probeView(ctx);
+    const external = probes.byScenario.get('external') ?? [];
+    const out: Finding[] = [];
+    for (const { name, dp } of nodesInOrder(ctx)) {
+      const podCIDR = fc.nodes.get(name)?.podCIDR;
+      const dumps = iptablesDumps(dp);
+      if (!podCIDR || dumps.length === 0) continue;
+      if (dp.flannelSubnetEnv?.ipmasq === false) continue;
+      let found: string | undefined;
+      for (const d of dumps) {
+        const nat = d.dump.tables['nat'];
+        if (nat) found ??= podMasquerade(nat, podCIDR);
+      }
+      if (!found && dp.nftRuleset) {
+        const cluster = fc.network ?? dp.flannelSubnetEnv?.network;
+        const hit = dp.nftRuleset.rules.find(
+          (r) =>
+            /\bmasquerade\b/.test(r.text) &&
+            (r.text.includes(podCIDR) || (!!cluster && r.text.includes(cluster))),
+        );
+        if (hit) found = hit.text;
+      }
+      if (found) continue;
+
+      const evidence: Evidence[] = [];
+      const cluster = fc.network ?? dp.flannelSubnetEnv?.network ?? podCIDR;
+      for (const d of dumps) {
+        const nat = d.dump.tables['nat'];
+        const post = nat ? (chainRules(nat).get('POSTROUTING') ?? []) : [];
+        const flannelChain = nat?.chains['FLANNEL-POSTRTG'] !== undefined;
+        const jumps = post.some((r) => (r.target ?? parseSpec(r.spec).target) === 'FLANNEL-POSTRTG');
+        if (!nat && d.dump.backend !== 'nf_tables' && dumps.length > 1) continue;
+        evidence.push({
+          source: nodeSource(name, d.key),
+          observed: !nat
+            ? `${d.label}: no nat table`
+            : flannelChain && !jumps
+              ? `${d.label}: FLANNEL-POSTRTG exists but POSTROUTING does not jump to it; POSTROUTING: ${post.map((r) => r.spec).join(' | ') || '(empty)'}`
+              : `${d.label}: no MASQUERADE for ${podCIDR} reachable from POSTROUTING${post.length ? ` (POSTROUTING: ${post.map((r) => r.spec).join(' | ')})` : ''}`,
+          expected: `-A POSTROUTING -j FLANNEL-POSTRTG and -A FLANNEL-POSTRTG -s ${cluster} ! -d 224.0.0.0/4 -j MASQUERADE --random-fully`,
+        });
+      }
+      let confidence = 0.8;
+      const mine = external.filter((r) => r.from.node === name);
+      const failedHere = mine.filter(failedProbe);
+      if (failedHere.length > 0) {
+        const elsewhereOk = external.some((r) => r.from.node !== name && passedProbe(r));
+        confidence = elsewhereOk ? 0.95 : 0.85;
+        for (const r of failedHere.slice(0, 3))
+          evidence.push({ source: probeSource(r), observed: describeProbe(r) });
+      }
+      out.push(
+        makeFinding(nodeMasqueradeMissing, nodeSubject(name), {
+          severity: 'error',
+          summary: `pod traffic leaving the cluster from ${name} is not masqueraded`,
+          evidence,
+          cause: { category: 'node.masquerade-missing', confidence, remediation: ['restore-masquerade'] },
+          nextCommands: ['iptables-save -t nat | grep -E "POSTROUTING|MASQUERADE"'],
+        }),
+      );
+    }
+    return out;
+  },
+};

@@ -1,0 +1,202 @@
+import type { IptablesRule, IptablesTable, NodeDatapath } from '../../core/datapath-types.ts';
+import type { Evidence, Finding } from '../../core/model.ts';
+import type { Applicability, Rule, RuleContext } from '../rule.ts';
+import {
+  chainRules,
+  iptablesDumps,
+  listSome,
+  makeFinding,
+  nodeSource,
+  nodeSubject,
+  nodesInOrder,
+  overlayPorts,
+  parseSpec,
+  portsCover,
+  reachableChains,
+} from './support/datapath.ts';
+import { contains } from './support/net.ts';
+import { describeProbe, failedProbe, probeSource, probeView } from './support/probes.ts';
+
+/** Built-in chains that overlay packets traverse, per table. */
+const ROOTS: Record<string, string[]> = {
+  filter: ['INPUT', 'OUTPUT', 'FORWARD'],
+  raw: ['PREROUTING', 'OUTPUT'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+};
+const BLOCK = new Set(['DROP', 'REJECT']);
+const XT_TABLES = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
+const NFT_HOOKS = new Set(['input', 'output', 'forward', 'prerouting']);
+
+interface Block {
+  where: string;
+  rule: string;
+  source: string;
+  port: number;
+}
+
+function matchesNodes(cidr: string | undefined, neg: boolean, ips: string[]): boolean {
+  if (!cidr) return true;
+  return ips.some((ip) => contains(cidr, ip) !== neg);
+}
+
+function udpCovered(r: IptablesRule, ports: number[]): number | undefined {
+  const f = parseSpec(r.spec);
+  if (f.proto !== 'udp' || f.protoNeg || !f.dports || f.dportNeg) return undefined;
+  return ports.find((p) => portsCover(f.dports!, p));
+}
+
+function tableBlocks(
+  t: IptablesTable,
+  ports: number[],
+  nodeIps: string[],
+): { chain: string; spec: string; port: number }[] {
+  const roots = ROOTS[t.name];
+  if (!roots) return [];
+  const byChain = chainRules(t);
+  const out: { chain: string; spec: string; port: number }[] = [];
+  for (const chain of reachableChains(t, roots)) {
+    const accepted = new Set<number>();
+    for (const r of byChain.get(chain) ?? []) {
+      const target = r.target ?? parseSpec(r.spec).target;
+      if (target !== 'ACCEPT' && (!target || !BLOCK.has(target))) continue;
+      const port = udpCovered(r, ports);
+      if (port === undefined) continue;
+      const f = parseSpec(r.spec);
+      if (target === 'ACCEPT') {
+        if (!f.source && !f.destination) accepted.add(port);
+        continue;
+      }
+      if (accepted.has(port)) continue;
+      if (
+        !matchesNodes(f.source, f.sourceNeg, nodeIps) ||
+        !matchesNodes(f.destination, f.destinationNeg, nodeIps)
+      )
+        continue;
+      out.push({ chain, spec: r.spec, port });
+    }
+  }
+  return out;
+}
+
+/** `ip saddr 203.0.113.0/24` / `ip daddr != { a, b }` in an nft rule: whether it can match a node address. */
+function nftAddrMatches(text: string, dir: 'saddr' | 'daddr', ips: string[]): boolean {
+  const m = new RegExp(`ip ${dir} (!= )?(\\{[^}]*\\}|\\S+)`).exec(text);
+  if (!m?.[2]) return true;
+  const neg = m[1] !== undefined;
+  const cidrs = m[2]
+    .replace(/[{}\s]/g, '')
+    .split(',')
+    .filter(Boolean);
+  return ips.some((ip) => cidrs.some((c) => contains(c, ip)) !== neg);
+}
+
+function nftBlocks(
+  dp: NodeDatapath,
+  ports: number[],
+  nodeIps: string[],
+): { where: string; text: string; port: number }[] {
+  const rs = dp.nftRuleset;
+  if (!rs) return [];
+  const hooked = new Set<string>();
+  for (const c of rs.chains) if (c.hook && NFT_HOOKS.has(c.hook)) hooked.add(`${c.family} ${c.table}`);
+  const out: { where: string; text: string; port: number }[] = [];
+  for (const r of rs.rules) {
+    const tableKey = `${r.family} ${r.table}`;
+    if (!hooked.has(tableKey)) continue;
+    if (dp.iptablesNft && (r.family === 'ip' || r.family === 'ip6') && XT_TABLES.has(r.table)) continue;
+    if (!/\b(drop|reject)\b/.test(r.text)) continue;
+    const m = /udp dport (\{[^}]*\}|[\d-]+)/.exec(r.text);
+    if (!m?.[1]) continue;
+    const values = m[1]
+      .replace(/[{}\s]/g, '')
+      .split(',')
+      .map((v) => v.replace('-', ':'));
+    const port = ports.find((p) => portsCover(values, p));
+    if (!nftAddrMatches(r.text, 'saddr', nodeIps) || !nftAddrMatches(r.text, 'daddr', nodeIps)) continue;
+    if (port !== undefined) out.push({ where: `nft ${tableKey} ${r.chain}`, text: r.text, port });
+  }
+  return out;
+}
+
+function applies(ctx: RuleContext): Applicability {
+  const any = Object.values(ctx.snapshot.nodes).some(
+    (dp) => dp.iptablesNft || dp.iptablesLegacy || dp.nftRuleset,
+  );
+  return any ? { applies: true } : { applies: false, reason: 'no iptables or nft ruleset was collected' };
+}
+
+/** Firewall rules on a node that DROP or REJECT the overlay's UDP port. */
+export const overlayPortBlocked: Rule = {
+  id: 'overlay-port-blocked',
+  layer: 'overlay',
+  title: 'Overlay UDP port open between nodes',
+  why: 'Every cross-node pod packet travels inside VXLAN over UDP 8472 (or 4789); a firewall rule dropping that port cuts the node off from every other node while same-node traffic still works.',
+  appliesTo: applies,
+  run: (ctx): Finding[] => {
+    const probes = probeView(ctx);
+    const nodeIps = [...ctx.index.internalIpByNode.values()];
+    const out: Finding[] = [];
+    for (const { name, dp } of nodesInOrder(ctx)) {
+      const ports = overlayPorts(dp);
+      if (ports.length === 0) continue;
+      const blocks: Block[] = [];
+      for (const d of iptablesDumps(dp)) {
+        for (const t of Object.values(d.dump.tables)) {
+          for (const b of tableBlocks(t, ports, nodeIps)) {
+            blocks.push({
+              where: `${d.label} ${t.name} ${b.chain}`,
+              rule: `-A ${b.chain} ${b.spec}`,
+              source: nodeSource(name, d.key),
+              port: b.port,
+            });
+          }
+        }
+      }
+      for (const b of nftBlocks(dp, ports, nodeIps)) {
+        blocks.push({ where: b.where, rule: b.text, source: nodeSource(name, 'nftRuleset'), port: b.port });
+      }
+      if (blocks.length === 0) continue;
+      const evidence: Evidence[] = blocks.slice(0, 6).map((b) => ({
+        source: b.source,
+        observed: `${b.where}: ${b.rule}`,
+        expected: `no rule dropping UDP ${b.port} between nodes`,
+      }));
+      let confidence = 0.8;
+      const failed = (probes.crossByNode.get(name) ?? []).filter(failedProbe);
+      if (failed.length > 0) {
+        confidence = 0.9;
+        for (const r of failed.slice(0, 3))
+          evidence.push({ source: probeSource(r), observed: describeProbe(r) });
+      }
+      const selfIp = ctx.index.internalIpByNode.get(name);
+      if (selfIp) {
+        const silent: string[] = [];
+        for (const [peer, pdp] of Object.entries(ctx.snapshot.nodes)) {
+          const n = pdp.vxlanCapture?.packetsByPeer[selfIp];
+          if (peer !== name && n === 0) silent.push(peer);
+        }
+        if (silent.length > 0 && failed.length > 0) {
+          confidence = 0.95;
+          evidence.push({
+            source: nodeSource(silent[0]!, 'vxlanCapture'),
+            observed: `no VXLAN packets exchanged with ${name} (${selfIp}) seen on ${listSome(silent, 5)} while probes ran`,
+          });
+        }
+      }
+      const first = blocks[0]!;
+      out.push(
+        makeFinding(overlayPortBlocked, nodeSubject(name), {
+          severity: 'error',
+          summary: `${name} drops overlay traffic on UDP ${first.port} (${first.where}: ${first.rule})`,
+          evidence,
+          cause: { category: 'overlay.port-blocked', confidence, remediation: ['allow-overlay-port'] },
+          nextCommands: [
+            `iptables-save | grep -E '${ports.join('|')}'`,
+            `tcpdump -ni any udp port ${first.port}`,
+          ],
+        }),
+      );
+    }
+    return out;
+  },
+};

@@ -1,0 +1,58 @@
+import type { Finding } from '../../core/model.ts';
+import { symptomFinding } from '../finding.ts';
+import { hasGap, scaledToZero } from '../k8s.ts';
+import type { Rule } from '../rule.ts';
+import { selectorServices } from './service-no-endpoints.ts';
+
+/** Symptom: a Service's EndpointSlices hold no endpoint, or none that is ready. */
+export const serviceEndpointsEmpty: Rule = {
+  id: 'service-endpoints-empty',
+  layer: 'service',
+  title: 'Service endpoints populated',
+  why: 'Empty or unready endpoints are what clients of a Service see ("no endpoints"); seed 001 counts them among its six signals.',
+  appliesTo: ({ snapshot }) =>
+    hasGap(snapshot, 'endpointslice')
+      ? { applies: false, reason: 'EndpointSlices were not collected' }
+      : { applies: true },
+  run: ({ snapshot, index }) => {
+    const out: Finding[] = [];
+    for (const svc of selectorServices(snapshot.cluster.services)) {
+      const ns = svc.metadata.namespace ?? 'default';
+      const slices = index.slicesByService.get(`${ns}/${svc.metadata.name}`) ?? [];
+      let total = 0;
+      let ready = 0;
+      const nodes = new Set<string>();
+      for (const sl of slices) {
+        for (const ep of sl.endpoints ?? []) {
+          total += ep.addresses.length;
+          if (ep.conditions?.ready !== false) ready += ep.addresses.length;
+          else if (ep.nodeName) nodes.add(ep.nodeName);
+        }
+      }
+      if (ready > 0) continue;
+      if (total === 0 && scaledToZero(svc, snapshot)) continue;
+      out.push(
+        symptomFinding(
+          serviceEndpointsEmpty,
+          {
+            subject: { kind: 'Service', namespace: ns, name: svc.metadata.name },
+            severity: 'warning',
+            summary:
+              total === 0
+                ? `Service ${ns}/${svc.metadata.name} has no endpoints`
+                : `Service ${ns}/${svc.metadata.name} has ${total} endpoints, none ready`,
+            evidence: [
+              {
+                source: `cluster/endpointslices.json#${ns}/${svc.metadata.name}`,
+                observed: slices.length === 0 ? 'no EndpointSlice' : `${total} endpoints, ${ready} ready`,
+                expected: 'at least one ready endpoint',
+              },
+            ],
+          },
+          { kind: total === 0 ? 'endpoints-empty' : 'endpoints-not-ready', nodes: [...nodes] },
+        ),
+      );
+    }
+    return out;
+  },
+};

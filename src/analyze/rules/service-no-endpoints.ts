@@ -1,0 +1,154 @@
+import type { K8sPod, K8sService } from '../../core/cluster-types.ts';
+import type { Evidence, Finding } from '../../core/model.ts';
+import { causeFinding, infoFinding } from '../finding.ts';
+import { podsSelectedByService, scaledToZero } from '../k8s.ts';
+import { STEP } from '../remediation.ts';
+import type { Rule } from '../rule.ts';
+import type { SnapshotIndex } from '../snapshot-index.ts';
+
+/** At most this many pods of a namespace are compared when looking for a near-miss. */
+const NEAR_MISS_SCAN = 20_000;
+
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur.push(Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
+
+function close(a: string, b: string): number | undefined {
+  const d = editDistance(a, b);
+  return d <= Math.max(2, Math.floor(Math.max(a.length, b.length) / 4)) ? d : undefined;
+}
+
+/** A pod whose labels miss the selector by exactly one value or one key, spelled nearly alike. */
+export interface NearMiss {
+  pod: K8sPod;
+  /** e.g. `app: webfrontend (selector wants app: web-frontend)`. */
+  difference: string;
+  distance: number;
+}
+
+export function findNearMiss(
+  sel: Record<string, string>,
+  namespace: string,
+  index: SnapshotIndex,
+): NearMiss | undefined {
+  const pods = index.podsByNamespace.get(namespace) ?? [];
+  const entries = Object.entries(sel);
+  let best: NearMiss | undefined;
+  const seen = new Set<string>();
+  for (let i = 0; i < pods.length && i < NEAR_MISS_SCAN; i++) {
+    const pod = pods[i] as K8sPod;
+    const labels = pod.metadata.labels ?? {};
+    const misses = entries.filter(([k, v]) => labels[k] !== v);
+    if (misses.length !== 1) continue;
+    const [key, want] = misses[0] as [string, string];
+    const sig = JSON.stringify(labels);
+    if (seen.has(sig)) continue;
+    seen.add(sig);
+    let cand: NearMiss | undefined;
+    const have = labels[key];
+    if (have !== undefined) {
+      const d = close(have, want);
+      if (d !== undefined)
+        cand = { pod, distance: d, difference: `${key}: ${have} (selector wants ${key}: ${want})` };
+    } else {
+      for (const [k, v] of Object.entries(labels)) {
+        if (v !== want || sel[k] !== undefined) continue;
+        const d = close(k, key);
+        if (d !== undefined && (!cand || d < cand.distance)) {
+          cand = { pod, distance: d, difference: `${k}: ${v} (selector wants ${key}: ${want})` };
+        }
+      }
+    }
+    if (cand && (!best || cand.distance < best.distance)) best = cand;
+  }
+  return best;
+}
+
+/** Services whose selectors these rules judge: a non-empty selector, not ExternalName. */
+export function selectorServices(services: readonly K8sService[]): K8sService[] {
+  return services.filter(
+    (s) => s.spec.type !== 'ExternalName' && s.spec.selector && Object.keys(s.spec.selector).length > 0,
+  );
+}
+
+/** A Service whose selector matches no pod has no endpoints, often from one mistyped label. */
+export const serviceNoEndpoints: Rule = {
+  id: 'service-no-endpoints',
+  layer: 'service',
+  title: 'Service selectors match pods',
+  why: 'A selector that matches no pod leaves the Service without endpoints: connections are refused or time out, and a one-letter typo is the usual cause.',
+  run: ({ snapshot, index }) => {
+    const out: Finding[] = [];
+    for (const svc of selectorServices(snapshot.cluster.services)) {
+      const ns = svc.metadata.namespace ?? 'default';
+      if (ns === 'kube-system' && svc.metadata.name === 'kube-dns') continue;
+      if (podsSelectedByService(svc, index).length > 0) continue;
+      const sel = svc.spec.selector as Record<string, string>;
+      const selText = Object.entries(sel)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      const subject = { kind: 'Service' as const, namespace: ns, name: svc.metadata.name };
+      if (scaledToZero(svc, snapshot)) {
+        out.push(
+          infoFinding(serviceNoEndpoints, {
+            subject,
+            severity: 'info',
+            summary: `Service ${ns}/${svc.metadata.name} selects no pods: its Deployment is scaled to zero`,
+            evidence: [
+              { source: `cluster/services.json#${ns}/${svc.metadata.name}`, observed: `selector ${selText}` },
+            ],
+          }),
+        );
+        continue;
+      }
+      const near = findNearMiss(sel, ns, index);
+      const evidence: Evidence[] = [
+        {
+          source: `cluster/services.json#${ns}/${svc.metadata.name}`,
+          observed: `selector ${selText} matches no pod in ${ns}`,
+          expected: 'at least one pod carrying every selector label',
+        },
+      ];
+      if (near) {
+        evidence.push({
+          source: `cluster/pods.json#${ns}/${near.pod.metadata.name}`,
+          observed: `pod ${near.pod.metadata.name} has ${near.difference}`,
+          expected: 'the selector and the pod labels spelled alike',
+        });
+      }
+      out.push(
+        causeFinding(
+          serviceNoEndpoints,
+          {
+            subject,
+            severity: 'error',
+            summary: near
+              ? `Service ${ns}/${svc.metadata.name} selects no pods; pod ${near.pod.metadata.name} nearly matches: ${near.difference}`
+              : `Service ${ns}/${svc.metadata.name} selects no pods (selector ${selText})`,
+            evidence,
+            nextCommands: [
+              `kubectl -n ${ns} get pods -l ${selText}`,
+              `kubectl -n ${ns} get pods --show-labels`,
+            ],
+          },
+          {
+            category: 'service.no-endpoints',
+            confidence: near ? 0.9 : 0.8,
+            remediation: [STEP.fixServiceSelector],
+          },
+        ),
+      );
+    }
+    return out;
+  },
+};

@@ -1,0 +1,442 @@
+/**
+ * Shared lookups for the datapath rules: per-node route, link, neighbour, FDB and iptables
+ * indexes (built once per node and cached on the parsed object), flannel's per-node facts from
+ * node annotations, kube-proxy's mode, and the finding shape every rule returns.
+ */
+import { type NodeFileKey, nodeFile } from '../../../collect/bundle/layout.ts';
+import type {
+  IptablesDump,
+  IptablesRule,
+  IptablesTable,
+  Link,
+  NodeDatapath,
+  Route,
+} from '../../../core/datapath-types.ts';
+import type {
+  CauseClaim,
+  Evidence,
+  Finding,
+  Layer,
+  Severity,
+  Snapshot,
+  Subject,
+  SymptomClaim,
+} from '../../../core/model.ts';
+import { causeFinding, type FindingInput, infoFinding, symptomFinding } from '../../finding.ts';
+import type { Applicability, RuleContext } from '../../rule.ts';
+import { networkAddress, normaliseCidr } from './net.ts';
+
+/** The VXLAN device flannel creates (VNI 1). */
+export const FLANNEL_VXLAN_DEV = 'flannel.1';
+/** The bridge the flannel CNI plugin attaches pods to. */
+export const CNI_BRIDGE = 'cni0';
+/** IPv4 VXLAN encapsulation: outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
+export const VXLAN_OVERHEAD = 50;
+
+const ANN_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
+const ANN_BACKEND_TYPE = 'flannel.alpha.coreos.com/backend-type';
+const ANN_PUBLIC_IP = 'flannel.alpha.coreos.com/public-ip';
+
+export function isMainRoute(r: Route): boolean {
+  return r.table === undefined || r.table === 'main' || r.table === '254';
+}
+
+const linkIdx = new WeakMap<Link[], Map<string, Link>>();
+export function linksByName(links: Link[]): Map<string, Link> {
+  let m = linkIdx.get(links);
+  if (!m) {
+    m = new Map(links.map((l) => [l.ifname, l]));
+    linkIdx.set(links, m);
+  }
+  return m;
+}
+
+/** Renders a route the way `ip route` prints it. */
+export function showRoute(r: Route): string {
+  const parts = [r.dst];
+  if (r.gateway) parts.push('via', r.gateway);
+  if (r.dev) parts.push('dev', r.dev);
+  if (r.protocol) parts.push('proto', r.protocol);
+  if (r.scope && r.scope !== 'global') parts.push('scope', r.scope);
+  if (r.prefsrc) parts.push('src', r.prefsrc);
+  if (r.metric !== undefined) parts.push('metric', String(r.metric));
+  parts.push(...r.flags);
+  return parts.join(' ');
+}
+
+/** Everything flannel records about a node in its annotations, with InternalIP as fallback. */
+export interface FlannelNode {
+  name: string;
+  /** Normalised IPv4 pod CIDR. */
+  podCIDR: string | undefined;
+  /** The peer's `.0` address that routes and neighbour entries use as the VTEP gateway. */
+  vtepGateway: string | undefined;
+  vtepMac: string | undefined;
+  publicIp: string | undefined;
+  backendType: string | undefined;
+  annotated: boolean;
+}
+
+export interface FlannelCluster {
+  /** From kube-flannel-cfg net-conf.json `Backend.Type`, lower-cased. */
+  backendType: string | undefined;
+  /** The cluster network from net-conf.json `Network`. */
+  network: string | undefined;
+  nodes: Map<string, FlannelNode>;
+  /** Nodes with a pod CIDR, and lookups from their CIDR, VTEP gateway and VtepMAC to a position in it. */
+  withCidr: FlannelNode[];
+  byCidr: Map<string, number>;
+  byGateway: Map<string, number>;
+  byMac: Map<string, number>;
+  /** Whether any node carries flannel's backend-data annotation (then only annotated peers are expected). */
+  anyAnnotated: boolean;
+}
+
+const flannelCache = new WeakMap<Snapshot, FlannelCluster>();
+export function flannelCluster(ctx: RuleContext): FlannelCluster {
+  let fc = flannelCache.get(ctx.snapshot);
+  if (fc) return fc;
+  let backendType: string | undefined;
+  let network: string | undefined;
+  const cm = ctx.snapshot.cluster.configMaps.find(
+    (c) => /flannel/.test(c.metadata.name) && c.data?.['net-conf.json'],
+  );
+  const netConf = cm?.data?.['net-conf.json'];
+  if (netConf) {
+    try {
+      const parsed = JSON.parse(netConf) as { Network?: unknown; Backend?: { Type?: unknown } };
+      if (typeof parsed.Network === 'string') network = parsed.Network;
+      if (typeof parsed.Backend?.Type === 'string') backendType = parsed.Backend.Type.toLowerCase();
+    } catch {
+      // an unparsable net-conf.json is reported by the config rules; here it only means "unknown"
+    }
+  }
+  const nodes = new Map<string, FlannelNode>();
+  let anyAnnotated = false;
+  for (const n of ctx.snapshot.cluster.nodes) {
+    const ann = n.metadata.annotations ?? {};
+    let vtepMac: string | undefined;
+    const data = ann[ANN_BACKEND_DATA];
+    if (data) {
+      anyAnnotated = true;
+      try {
+        const parsed = JSON.parse(data) as { VtepMAC?: unknown };
+        if (typeof parsed.VtepMAC === 'string') vtepMac = parsed.VtepMAC.toLowerCase();
+      } catch {
+        vtepMac = undefined;
+      }
+    }
+    const name = n.metadata.name;
+    const raw = ctx.index.podCidrByNode.get(name);
+    const podCIDR = raw ? (normaliseCidr(raw) ?? raw) : undefined;
+    nodes.set(name, {
+      name,
+      podCIDR,
+      vtepGateway: podCIDR ? networkAddress(podCIDR) : undefined,
+      vtepMac,
+      publicIp: ann[ANN_PUBLIC_IP] ?? ctx.index.internalIpByNode.get(name),
+      backendType: ann[ANN_BACKEND_TYPE]?.toLowerCase() ?? backendType,
+      annotated: data !== undefined,
+    });
+  }
+  const withCidr = [...nodes.values()].filter((n) => n.podCIDR !== undefined);
+  const byCidr = new Map<string, number>();
+  const byGateway = new Map<string, number>();
+  const byMac = new Map<string, number>();
+  withCidr.forEach((n, i) => {
+    byCidr.set(n.podCIDR!, i);
+    if (n.vtepGateway) byGateway.set(n.vtepGateway, i);
+    if (n.vtepMac) byMac.set(n.vtepMac, i);
+  });
+  fc = { backendType, network, nodes, anyAnnotated, withCidr, byCidr, byGateway, byMac };
+  flannelCache.set(ctx.snapshot, fc);
+  return fc;
+}
+
+/** Whether a node is expected to have programmed `peer`: annotated peers once any node is annotated. */
+export function expectedPeer(fc: FlannelCluster, self: string, peer: FlannelNode): boolean {
+  return peer.name !== self && peer.podCIDR !== undefined && (!fc.anyAnnotated || peer.annotated);
+}
+
+/**
+ * A node's VXLAN overlay ports: those its VXLAN devices use, else both well-known ports; empty
+ * when links were collected and the node has no VXLAN device (no overlay to block).
+ */
+export function overlayPorts(dp: NodeDatapath): number[] {
+  if (!dp.links) return [8472, 4789];
+  const vx = dp.links.filter((l) => l.kind === 'vxlan');
+  const ports = new Set<number>();
+  for (const l of vx) ports.add(l.vxlan?.port ?? (l.ifname === FLANNEL_VXLAN_DEV ? 8472 : 4789));
+  return [...ports];
+}
+
+export type ProxyMode = 'iptables' | 'ipvs' | 'nftables' | 'kernelspace' | 'none';
+
+const proxyModeCache = new WeakMap<Snapshot, { mode: ProxyMode; source: string }>();
+/**
+ * kube-proxy's mode from its ConfigMap (`mode:` in config.conf) or a `--proxy-mode` flag; an
+ * empty mode means iptables on Linux. `none` when no kube-proxy pod exists.
+ */
+export function kubeProxyMode(ctx: RuleContext): { mode: ProxyMode; source: string } {
+  let r = proxyModeCache.get(ctx.snapshot);
+  if (r) return r;
+  if (ctx.index.kubeProxyPods.length === 0) {
+    r = { mode: 'none', source: 'no kube-proxy pods' };
+  } else {
+    r = { mode: 'iptables', source: 'kube-proxy default mode' };
+    const cm = ctx.snapshot.cluster.configMaps.find(
+      (c) => c.metadata.namespace === 'kube-system' && c.metadata.name === 'kube-proxy',
+    );
+    const conf = cm?.data?.['config.conf'];
+    const m = conf ? /^mode:\s*["']?([a-z]*)["']?\s*$/m.exec(conf) : null;
+    if (m?.[1]) r = { mode: m[1] as ProxyMode, source: 'configmap kube-system/kube-proxy config.conf' };
+    for (const p of ctx.index.kubeProxyPods) {
+      for (const c of p.spec.containers) {
+        for (const a of [...(c.command ?? []), ...(c.args ?? [])]) {
+          const f = /^--proxy-mode=(\w+)/.exec(a);
+          if (f?.[1]) r = { mode: f[1] as ProxyMode, source: `pod ${p.metadata.name} ${a}` };
+        }
+      }
+    }
+  }
+  proxyModeCache.set(ctx.snapshot, r);
+  return r;
+}
+
+/** The iptables dumps a node has, each labelled with where it came from. */
+export function iptablesDumps(dp: NodeDatapath): { key: NodeFileKey; label: string; dump: IptablesDump }[] {
+  const out: { key: NodeFileKey; label: string; dump: IptablesDump }[] = [];
+  if (dp.iptablesNft) out.push({ key: 'iptablesNft', label: 'iptables-nft', dump: dp.iptablesNft });
+  if (dp.iptablesLegacy)
+    out.push({ key: 'iptablesLegacy', label: 'iptables-legacy', dump: dp.iptablesLegacy });
+  return out;
+}
+
+const chainIdx = new WeakMap<IptablesTable, Map<string, IptablesRule[]>>();
+/** A table's rules grouped by chain, in order. */
+export function chainRules(t: IptablesTable): Map<string, IptablesRule[]> {
+  let m = chainIdx.get(t);
+  if (!m) {
+    m = new Map();
+    for (const r of t.rules) {
+      const list = m.get(r.chain);
+      if (list) list.push(r);
+      else m.set(r.chain, [r]);
+    }
+    chainIdx.set(t, m);
+  }
+  return m;
+}
+
+/** Chains reachable from `roots` by -j/-g jumps, roots included. */
+export function reachableChains(t: IptablesTable, roots: string[]): Set<string> {
+  const byChain = chainRules(t);
+  const seen = new Set<string>();
+  const todo = [...roots];
+  while (todo.length > 0) {
+    const c = todo.pop()!;
+    if (seen.has(c)) continue;
+    seen.add(c);
+    for (const r of byChain.get(c) ?? []) {
+      const target = r.target ?? parseSpec(r.spec).target;
+      if (target && byChain.has(target) && !seen.has(target)) todo.push(target);
+    }
+  }
+  return seen;
+}
+
+/** The match fields of one iptables-save rule that the rules read, with their negations. */
+export interface SpecFacts {
+  proto: string | undefined;
+  protoNeg: boolean;
+  source: string | undefined;
+  sourceNeg: boolean;
+  destination: string | undefined;
+  destinationNeg: boolean;
+  /** Destination ports (`8472`, `4789:4790`), from --dport or multiport --dports. */
+  dports: string[] | undefined;
+  dportNeg: boolean;
+  /** Match modules (`-m mark`, `-m set`, ...). */
+  modules: string[];
+  /** `! --mark`: the rule matches unmarked packets. */
+  markNeg: boolean;
+  target: string | undefined;
+}
+
+const specCache = new Map<string, SpecFacts>();
+const TOKEN = /"(?:[^"\\]|\\.)*"|\S+/g;
+
+/** Parses an iptables-save rule body (`-s 10.244.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE`). */
+export function parseSpec(spec: string): SpecFacts {
+  const hit = specCache.get(spec);
+  if (hit) return hit;
+  const toks = spec.match(TOKEN) ?? [];
+  const f: SpecFacts = {
+    proto: undefined,
+    protoNeg: false,
+    source: undefined,
+    sourceNeg: false,
+    destination: undefined,
+    destinationNeg: false,
+    dports: undefined,
+    dportNeg: false,
+    modules: [],
+    markNeg: false,
+    target: undefined,
+  };
+  let neg = false;
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i]!;
+    const next = toks[i + 1];
+    if (t === '!') {
+      neg = true;
+      continue;
+    }
+    switch (t) {
+      case '-A':
+        i++;
+        break;
+      case '-p':
+      case '--protocol':
+        f.proto = next?.toLowerCase();
+        f.protoNeg = neg;
+        i++;
+        break;
+      case '-s':
+      case '--source':
+        f.source = next;
+        f.sourceNeg = neg;
+        i++;
+        break;
+      case '-d':
+      case '--destination':
+        f.destination = next;
+        f.destinationNeg = neg;
+        i++;
+        break;
+      case '--dport':
+      case '--destination-port':
+      case '--dports':
+      case '--destination-ports':
+        f.dports = (next ?? '').split(',');
+        f.dportNeg = neg;
+        i++;
+        break;
+      case '--mark':
+        f.markNeg = neg;
+        i++;
+        break;
+      case '-m':
+      case '--match':
+        if (next) f.modules.push(next);
+        i++;
+        break;
+      case '-j':
+      case '--jump':
+      case '-g':
+      case '--goto':
+        f.target = next;
+        i++;
+        break;
+    }
+    neg = false;
+  }
+  if (specCache.size > 200_000) specCache.clear();
+  specCache.set(spec, f);
+  return f;
+}
+
+/** Whether a list of --dport values (`8472`, `8000:9000`) covers a port. */
+export function portsCover(dports: string[], port: number): boolean {
+  return dports.some((d) => {
+    const [lo, hi] = d.split(':');
+    const a = Number(lo);
+    const b = hi === undefined ? a : Number(hi);
+    return port >= a && port <= b;
+  });
+}
+
+/** Source path of a node file in the bundle, for evidence. */
+export function nodeSource(node: string, key: NodeFileKey): string {
+  return nodeFile(node, key);
+}
+
+/** Node names whose datapath carries the given part. */
+export function nodesWith(ctx: RuleContext, part: keyof NodeDatapath): string[] {
+  const out: string[] = [];
+  for (const [name, dp] of Object.entries(ctx.snapshot.nodes)) if (dp[part] !== undefined) out.push(name);
+  return out;
+}
+
+/** Applicability: the datapath part was collected on at least one node. */
+export function needsPart(ctx: RuleContext, ...parts: (keyof NodeDatapath)[]): Applicability {
+  const nodes = Object.values(ctx.snapshot.nodes);
+  if (nodes.length === 0) return { applies: false, reason: 'no node datapath was collected' };
+  for (const part of parts) {
+    if (!nodes.some((dp) => dp[part] !== undefined)) {
+      return { applies: false, reason: `no node datapath includes ${part}` };
+    }
+  }
+  return { applies: true };
+}
+
+/** Applicability: the cluster runs flannel (unknown CNI is allowed when the node data looks like flannel). */
+export function needsFlannel(ctx: RuleContext): Applicability {
+  if (ctx.index.cni === 'flannel') return { applies: true };
+  if (ctx.index.cni === 'unknown') {
+    const looksFlannel = Object.values(ctx.snapshot.nodes).some(
+      (dp) => dp.flannelSubnetEnv !== undefined || (dp.links && linksByName(dp.links).has(FLANNEL_VXLAN_DEV)),
+    );
+    if (looksFlannel) return { applies: true };
+  }
+  return { applies: false, reason: `this rule checks flannel's datapath; the cluster runs ${ctx.index.cni}` };
+}
+
+/** Combines applicability checks; the first skip wins. */
+export function allOf(...checks: Applicability[]): Applicability {
+  return checks.find((c) => !c.applies) ?? { applies: true };
+}
+
+/** `a, b, c and 4 more`: keeps evidence readable on large clusters. */
+export function listSome(items: string[], max = 8): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** Builds a cause, symptom or plain finding through the shared finding helpers (stable ids). */
+export function makeFinding(
+  rule: { id: string; layer: Layer },
+  subject: Subject,
+  f: {
+    severity: Severity;
+    summary: string;
+    evidence: Evidence[];
+    cause?: CauseClaim;
+    symptom?: SymptomClaim;
+    detail?: string;
+    nextCommands?: string[];
+  },
+): Finding {
+  const input: FindingInput = { subject, severity: f.severity, summary: f.summary, evidence: f.evidence };
+  if (f.detail) input.detail = f.detail;
+  if (f.nextCommands) input.nextCommands = f.nextCommands;
+  if (f.cause) return causeFinding(rule, input, f.cause);
+  if (f.symptom) return symptomFinding(rule, input, f.symptom);
+  return infoFinding(rule, input);
+}
+
+export function nodeSubject(name: string): Subject {
+  return { kind: 'Node', name };
+}
+
+/** Nodes sorted by name, each with its datapath when collected. */
+export function nodesInOrder(ctx: RuleContext): { name: string; dp: NodeDatapath }[] {
+  const out: { name: string; dp: NodeDatapath }[] = [];
+  for (const name of ctx.index.nodeNames) {
+    const dp = ctx.snapshot.nodes[name];
+    if (dp) out.push({ name, dp });
+  }
+  for (const [name, dp] of Object.entries(ctx.snapshot.nodes))
+    if (!ctx.index.nodeByName.has(name)) out.push({ name, dp });
+  return out;
+}

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { analyze } from '../../analyze/engine.ts';
+import { readBundle } from '../../collect/bundle/read.ts';
+import { render } from '../../report/index.ts';
+import { type OutputFormat, outputOption } from '../options.ts';
+import { exitCodeFor, useColor, writeReportFiles } from '../report-output.ts';
+
+/** `netdoctor analyze <bundle>`: the same analysis as `diagnose`, offline, on a saved bundle. */
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description('analyze a saved bundle (directory or .tar.gz) offline')
+    .argument('<bundle>', 'bundle directory or .tar.gz written by `netdoctor diagnose`')
+    .addOption(outputOption())
+    .option(
+      '--out <dir>',
+      'also write DIAGNOSIS-REPORT.md, diagnosis-summary.txt, report.json and report.html here',
+    )
+    .action(async (bundle: string, opts: { output: OutputFormat; out?: string }) => {
+      const snapshot = await readBundle(bundle);
+      const report = analyze(snapshot);
+      if (opts.out) await writeReportFiles(opts.out, report);
+      process.stdout.write(render(report, opts.output, { color: useColor(process.stdout) }));
+      process.exitCode = exitCodeFor(report);
+    });
+}

@@ -1,0 +1,134 @@
+import { classifyApiError } from '../../cluster/api-error.ts';
+import { type ClusterPort, LIST_KINDS, type ListKind } from '../../cluster/port.ts';
+import { type ClusterState, emptyClusterState, type K8sPod } from '../../core/cluster-types.ts';
+import { NetdoctorError } from '../../core/errors.ts';
+import type { Gap } from '../../core/model.ts';
+import { TimeoutError, withTimeout } from '../../core/timeout.ts';
+import { mapLimit } from '../bundle/concurrency.ts';
+import { logsWorthCollecting } from './log-targets.ts';
+
+/** Namespaces whose ConfigMaps hold networking configuration (CoreDNS, kube-proxy, CNI). */
+const NETWORKING_NAMESPACES = ['kube-system', 'kube-flannel', 'calico-system', 'tigera-operator'];
+/** Only these ConfigMaps are kept: everything else may hold application data. */
+const NETWORKING_CONFIGMAP =
+  /^(coredns|kube-proxy|kube-flannel-cfg|calico-config|cilium-config|kubeadm-config|kube-root-ca\.crt)$/;
+
+export interface CollectClusterOptions {
+  /** Per API call. */
+  timeoutMs: number;
+  /** API calls in flight at once. */
+  concurrency: number;
+  logTailLines: number;
+  /** Cap on unhealthy application pods whose logs are read (system pods are always read). */
+  maxUnhealthyPodLogs: number;
+}
+
+export const DEFAULT_COLLECT_OPTIONS: CollectClusterOptions = {
+  timeoutMs: 15_000,
+  concurrency: 6,
+  logTailLines: 400,
+  maxUnhealthyPodLogs: 20,
+};
+
+export interface ClusterCollection {
+  cluster: ClusterState;
+  gaps: Gap[];
+  /** API requests made (list pages count as one per kind and namespace), for the benchmark. */
+  apiCalls: number;
+}
+
+const FIELD: Record<ListKind, keyof Omit<ClusterState, 'logs' | 'serverVersion'>> = {
+  nodes: 'nodes',
+  namespaces: 'namespaces',
+  pods: 'pods',
+  services: 'services',
+  endpointSlices: 'endpointSlices',
+  daemonSets: 'daemonSets',
+  deployments: 'deployments',
+  configMaps: 'configMaps',
+  networkPolicies: 'networkPolicies',
+  events: 'events',
+};
+
+function gapFrom(collector: string, err: unknown): Gap {
+  if (err instanceof TimeoutError) return { collector, reason: 'timeout', detail: err.message };
+  const { reason, detail } = classifyApiError(err);
+  return { collector, reason, detail };
+}
+
+/**
+ * Reads the cluster's networking-relevant state: one list per kind, then logs only for the pods
+ * that matter. A forbidden or failing call becomes a gap and the rest goes on; only a server
+ * that answers nothing at all is an error (exit 3).
+ */
+export async function collectCluster(
+  port: ClusterPort,
+  options: Partial<CollectClusterOptions> = {},
+): Promise<ClusterCollection> {
+  const opts = { ...DEFAULT_COLLECT_OPTIONS, ...options };
+  const cluster = emptyClusterState();
+  const gaps: Gap[] = [];
+  let apiCalls = 1;
+
+  try {
+    cluster.serverVersion = await withTimeout(port.serverVersion(), opts.timeoutMs, 'GET /version');
+  } catch (err) {
+    const g = gapFrom('cluster/version', err);
+    if (g.reason === 'unreachable' || g.reason === 'timeout') {
+      throw new NetdoctorError(
+        'cluster-unreachable',
+        `cannot reach the Kubernetes API at ${port.target.server}`,
+        {
+          cause: err,
+          suggestions: [
+            `tried context ${port.target.context ?? '(current)'}; check it with: kubectl --context ${port.target.context ?? '<ctx>'} get --raw /version`,
+            'pass --kubeconfig PATH or --context NAME to pick another cluster',
+            'analyze a saved bundle offline with: netdoctor analyze <bundle>',
+          ],
+        },
+      );
+    }
+    gaps.push(g);
+  }
+
+  await mapLimit(LIST_KINDS, opts.concurrency, async (kind) => {
+    const namespaces = kind === 'configMaps' ? NETWORKING_NAMESPACES : undefined;
+    apiCalls += namespaces?.length ?? 1;
+    try {
+      const items = await withTimeout(
+        port.list(kind, namespaces ? { namespaces } : {}),
+        opts.timeoutMs,
+        `list ${kind}`,
+      );
+      const kept =
+        kind === 'configMaps' ? items.filter((cm) => NETWORKING_CONFIGMAP.test(nameOf(cm))) : items;
+      (cluster[FIELD[kind]] as unknown[]) = kept;
+    } catch (err) {
+      if (kind === 'configMaps' && classifyApiError(err).reason === 'not-found') return;
+      gaps.push(gapFrom(`cluster/${kind}`, err));
+    }
+  });
+
+  const targets = logsWorthCollecting(cluster.pods as K8sPod[], opts.maxUnhealthyPodLogs);
+  apiCalls += targets.length;
+  await mapLimit(targets, opts.concurrency, async (t) => {
+    const key = `${t.namespace}/${t.pod}/${t.container}${t.previous ? '/previous' : ''}`;
+    try {
+      cluster.logs[key] = await withTimeout(
+        port.podLog({ ...t, tailLines: opts.logTailLines }),
+        opts.timeoutMs,
+        `logs of ${key}`,
+      );
+    } catch (err) {
+      // A container that never crashed has no previous log: that is not a gap.
+      if (t.previous && classifyApiError(err).reason !== 'forbidden') return;
+      gaps.push(gapFrom(`logs/${key}`, err));
+    }
+  });
+
+  return { cluster, gaps, apiCalls };
+}
+
+function nameOf(obj: unknown): string {
+  return (obj as { metadata?: { name?: string } }).metadata?.name ?? '';
+}

@@ -1,0 +1,108 @@
+import { NODE_CNI_DIR, NODE_FILES, type NodeFileKey } from '../bundle/layout.ts';
+
+/**
+ * The shell script that collects one node's datapath, the same whichever way netdoctor gets
+ * onto the node (agent pod, SSH, local). It prints every NODE_FILES part between markers, so a
+ * single stream (pod logs, an SSH session's stdout) carries the whole node and needs no
+ * `pods/exec`. Each part records the command's exit status: a missing tool becomes a gap,
+ * not an empty file that would read as "no rules".
+ */
+
+/** Sysctls the rules read. */
+export const SYSCTL_KEYS = [
+  'net.ipv4.ip_forward',
+  'net.ipv4.conf.all.forwarding',
+  'net.ipv4.conf.all.rp_filter',
+  'net.ipv4.conf.default.rp_filter',
+  'net.bridge.bridge-nf-call-iptables',
+  'net.bridge.bridge-nf-call-ip6tables',
+  'net.ipv6.conf.all.forwarding',
+  'net.netfilter.nf_conntrack_max',
+  'net.netfilter.nf_conntrack_count',
+] as const;
+
+export const MARK = '=====netdoctor';
+
+/** The commands behind each raw file. `$ROOT` is where the node's filesystem is mounted. */
+export const NODE_COMMANDS: Record<Exclude<NodeFileKey, 'vxlanCapture' | 'cniStatus'>, string> = {
+  links: 'ip -d -j addr show',
+  routes: 'ip -j route show table all',
+  neighbors: 'ip -j neigh show',
+  fdb: 'bridge -j fdb show',
+  iptablesLegacy: 'iptables-legacy-save',
+  iptablesNft: 'iptables-nft-save',
+  nftRuleset: 'nft -j list ruleset',
+  sysctls: `for k in ${SYSCTL_KEYS.join(' ')}; do v=$(cat /proc/sys/$(echo $k | tr . /) 2>/dev/null) && echo "$k = $v"; done`,
+  modules: 'cat /proc/modules',
+  flannelSubnetEnv: 'cat "$ROOT/run/flannel/subnet.env"',
+  resolvConf: 'cat "$ROOT/etc/resolv.conf"',
+};
+
+/**
+ * Builds the script. `root` is the host filesystem's mount point inside the agent ('' when
+ * running on the node itself).
+ */
+export function nodeScript(root = ''): string {
+  const parts = Object.entries(NODE_COMMANDS).map(
+    ([key, cmd]) =>
+      `echo '${MARK} begin ${key}'; ( ${cmd} ) 2>"$ERR"; rc=$?; echo; echo "${MARK} end ${key} $rc $(head -c 300 "$ERR" | tr '\\n' ' ')"`,
+  );
+  return [
+    'ROOT=' + JSON.stringify(root),
+    'ERR=$(mktemp)',
+    ...parts,
+    `for f in "$ROOT"/etc/cni/net.d/*; do [ -f "$f" ] || continue; echo "${MARK} begin ${NODE_CNI_DIR}/$(basename "$f")"; cat "$f"; echo; echo "${MARK} end ${NODE_CNI_DIR}/$(basename "$f") 0"; done`,
+    'rm -f "$ERR"',
+    `echo '${MARK} done'`,
+  ].join('\n');
+}
+
+/** One part of a node's stream: its file content, or why it is missing. */
+export type NodePart =
+  | { status: 'ok'; text: string }
+  | { status: 'failed'; exitCode: number; stderr: string };
+
+export interface ParsedNodeStream {
+  parts: Partial<Record<NodeFileKey, NodePart>>;
+  cniFiles: { file: string; text: string }[];
+  /** False when the stream stopped before the final marker (agent killed, log truncated). */
+  complete: boolean;
+}
+
+const BEGIN = `${MARK} begin `;
+const END = `${MARK} end `;
+
+/** Splits a node script's output back into its parts. */
+export function parseNodeStream(output: string): ParsedNodeStream {
+  const parts: ParsedNodeStream['parts'] = {};
+  const cniFiles: ParsedNodeStream['cniFiles'] = [];
+  const lines = output.split('\n');
+  let current: string | undefined;
+  let buf: string[] = [];
+  let complete = false;
+  for (const line of lines) {
+    if (line.startsWith(BEGIN)) {
+      current = line.slice(BEGIN.length).trim();
+      buf = [];
+    } else if (line.startsWith(END) && current !== undefined) {
+      const [, codeText, ...rest] = line.slice(END.length).split(' ');
+      const exitCode = Number(codeText);
+      // The script echoes a newline after each part so the end marker starts its own line.
+      const text = buf.join('\n').replace(/\n$/, '');
+      if (current.startsWith(`${NODE_CNI_DIR}/`)) {
+        cniFiles.push({ file: current.slice(NODE_CNI_DIR.length + 1), text });
+      } else if (current in NODE_FILES) {
+        parts[current as NodeFileKey] =
+          exitCode === 0
+            ? { status: 'ok', text }
+            : { status: 'failed', exitCode, stderr: rest.join(' ').trim() };
+      }
+      current = undefined;
+    } else if (line === `${MARK} done`) {
+      complete = true;
+    } else if (current !== undefined) {
+      buf.push(line);
+    }
+  }
+  return { parts, cniFiles, complete };
+}

@@ -1,0 +1,18 @@
+/** What every add-on manifest needs to know about the lab. */
+import type { LabVersions } from '../versions.ts';
+
+export interface AddonContext {
+  versions: LabVersions;
+  /** The API server as nodes reach it (kube-proxy cannot use the Service it programs). */
+  apiServer: string;
+  /** The full reference of a locally built image. */
+  image: (name: string, tag: string) => string;
+  /** The outside world's resolver, CoreDNS's upstream. */
+  upstreamDns: string;
+}
+
+/** One add-on: applied in list order, like kubeadm's addon phase. */
+export interface Addon {
+  id: string;
+  manifest: (ctx: AddonContext) => string;
+}

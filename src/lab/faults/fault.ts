@@ -1,0 +1,35 @@
+/** One fault of PRODUCT.md's catalog: injected and healed with the commands a real outage involves. */
+import type { LabPaths } from '../paths.ts';
+import type { RunResult } from '../shell.ts';
+import type { LabNode, LabTopology } from '../topology.ts';
+
+export interface FaultContext {
+  paths: LabPaths;
+  topology: LabTopology;
+  /** The node the fault hits (`--node`, else the first worker). */
+  node: LabNode;
+  /** Another node, for faults between two nodes. */
+  peer: LabNode;
+  /** Runs a shell script in a node's network and mount namespaces (as root on that node). */
+  onNode: (node: LabNode, script: string) => string;
+  tryOnNode: (node: LabNode, script: string) => RunResult;
+  /** Runs a shell script in the switch's namespace. */
+  onSwitch: (script: string) => string;
+  kubectl: (args: readonly string[], input?: string) => string;
+  tryKubectl: (args: readonly string[]) => RunResult;
+  /** Re-applies one add-on's manifest by id (heal of "someone deleted it"). */
+  reapplyAddon: (id: string) => void;
+}
+
+export interface Fault {
+  /** Stable id, the CLI's `lab break <id>`. */
+  id: string;
+  summary: string;
+  /** The root cause netdoctor is expected to report (PRODUCT.md). */
+  expectedRootCause: string;
+  /** Whether `--node` picks where it lands. */
+  scope: 'node' | 'cluster';
+  /** Injects; returns what heal needs (saved configuration, old values). */
+  inject: (ctx: FaultContext) => Promise<Record<string, string>>;
+  heal: (ctx: FaultContext, data: Record<string, string>) => Promise<void>;
+}

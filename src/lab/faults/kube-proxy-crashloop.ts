@@ -1,0 +1,61 @@
+/**
+ * Seed 001: kube-proxy's ConfigMap is edited into something it cannot load; the pods that
+ * restart (here: the workers') crash-loop, the ones still running keep the old config.
+ */
+import type { Fault } from './fault.ts';
+
+export const kubeProxyCrashloop: Fault = {
+  id: 'kube-proxy-crashloop',
+  summary: "break kube-proxy's ConfigMap and restart it on the workers, which then crash-loop",
+  expectedRootCause: 'proxy.not-ready',
+  scope: 'cluster',
+  inject: async (ctx) => {
+    const saved = ctx.kubectl([
+      '-n',
+      'kube-system',
+      'get',
+      'configmap',
+      'kube-proxy',
+      '-o',
+      'jsonpath={.data.config\\.conf}',
+    ]);
+    const broken = saved.replace('mode: iptables', 'mode: iptable');
+    ctx.kubectl([
+      '-n',
+      'kube-system',
+      'patch',
+      'configmap',
+      'kube-proxy',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ data: { 'config.conf': broken } }),
+    ]);
+    for (const n of ctx.topology.nodes.filter((x) => x.role === 'worker')) {
+      ctx.kubectl([
+        '-n',
+        'kube-system',
+        'delete',
+        'pod',
+        '-l',
+        'k8s-app=kube-proxy',
+        '--field-selector',
+        `spec.nodeName=${n.name}`,
+      ]);
+    }
+    return { config: saved };
+  },
+  heal: async (ctx, data) => {
+    ctx.kubectl([
+      '-n',
+      'kube-system',
+      'patch',
+      'configmap',
+      'kube-proxy',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ data: { 'config.conf': data['config'] } }),
+    ]);
+    ctx.kubectl(['-n', 'kube-system', 'rollout', 'restart', 'ds/kube-proxy']);
+    ctx.kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-proxy', '--timeout=180s']);
+  },
+};

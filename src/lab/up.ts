@@ -1,0 +1,185 @@
+/**
+ * `lab up`: from nothing to a Ready cluster. Each step records what it made before the next
+ * begins, so a failure part-way leaves a state that `lab down` removes.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { NetdoctorError } from '../core/errors.ts';
+import { ADDONS } from './addons/index.ts';
+import { type ControlPlaneComponent, startControlPlaneComponent, writeKubeconfigs } from './control-plane.ts';
+import { labDown } from './down.ts';
+import { applyManifest, kubectl, tryKubectl } from './kubectl.ts';
+import { createNodeNetwork, createOutsideWorld, createUnderlay } from './network.ts';
+import {
+  containerdSocket,
+  ensureHostMountPoints,
+  importImages,
+  startContainerd,
+  startHolder,
+  startKubelet,
+} from './node-runtime.ts';
+import { startOutsideWorld } from './outside-world.ts';
+import type { LabPaths } from './paths.ts';
+import { makePki } from './pki.ts';
+import { ensureBuilt, ensureDebianPackages, IMAGE_ARCHIVES } from './prerequisites.ts';
+import { isAlive, tryRun, waitFor } from './shell.ts';
+import { emptyState, readState, StateRecorder } from './state.ts';
+import { apiServerUrl, type LabTopology, MAX_NODES, planTopology } from './topology.ts';
+import type { LabVersions } from './versions.ts';
+
+export const IMAGE_REGISTRY = 'netdoctor.lab';
+
+export interface UpOptions {
+  nodes: number;
+  log: (message: string) => void;
+  /** Seconds to wait for every node Ready and every system pod Running. */
+  timeoutSeconds: number;
+}
+
+export interface UpResult {
+  topology: LabTopology;
+  seconds: number;
+}
+
+function podsSettled(paths: LabPaths): boolean {
+  const r = tryKubectl(paths, [
+    'get',
+    'pods',
+    '-A',
+    '-o',
+    'jsonpath={range .items[*]}{.status.phase}{" "}{range .status.containerStatuses[*]}{.ready}{","}{end}{"\\n"}{end}',
+  ]);
+  if (r.code !== 0) return false;
+  const lines = r.stdout.trim().split('\n').filter(Boolean);
+  return lines.length > 0 && lines.every((l) => l.startsWith('Running ') && !l.includes('false'));
+}
+
+function nodesReady(paths: LabPaths, count: number): boolean {
+  const r = tryKubectl(paths, [
+    'get',
+    'nodes',
+    '-o',
+    'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+  ]);
+  if (r.code !== 0) return false;
+  const ready = r.stdout.split('\n').filter((l) => l.trim() === 'True').length;
+  return ready === count;
+}
+
+export async function labUp(paths: LabPaths, versions: LabVersions, opts: UpOptions): Promise<UpResult> {
+  if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > MAX_NODES) {
+    throw new NetdoctorError('usage', `--nodes must be between 1 and ${MAX_NODES}`);
+  }
+  const started = Date.now();
+  const previous = readState(paths.stateFile);
+  if (previous?.phase === 'up' && Object.values(previous.holders).some(isAlive)) {
+    throw new NetdoctorError('lab', 'the lab is already up', {
+      suggestions: ['netdoctor lab down', 'netdoctor lab status'],
+    });
+  }
+  if (previous || existsSync(paths.state)) {
+    opts.log('removing the remains of an earlier lab');
+    await labDown(paths);
+  }
+  ensureDebianPackages(opts.log);
+  ensureBuilt(paths, versions, opts.log);
+
+  const t = planTopology(opts.nodes);
+  mkdirSync(paths.logs, { recursive: true });
+  const rec = new StateRecorder(paths.stateFile, emptyState(opts.nodes));
+  try {
+    opts.log('network: switch, outside world, node namespaces');
+    createUnderlay(rec);
+    createOutsideWorld(rec);
+    for (const n of t.nodes) createNodeNetwork(rec, n);
+    startOutsideWorld(rec, paths);
+
+    ensureHostMountPoints(rec);
+    const holders = new Map<string, number>();
+    for (const n of t.nodes) holders.set(n.name, await startHolder(rec, paths, n));
+    const holder = (name: string) => holders.get(name)!;
+
+    opts.log('certificates and kubeconfigs');
+    const pki = makePki(paths.pki, t);
+    writeKubeconfigs(paths, pki, t);
+
+    opts.log(`control plane on ${t.controlPlane.name}`);
+    const cpHolder = holder(t.controlPlane.name);
+    const start = (c: ControlPlaneComponent) => startControlPlaneComponent(rec, paths, pki, t, cpHolder, c);
+    start('etcd');
+    await waitFor(
+      'etcd',
+      () =>
+        tryRun('nsenter', ['-t', String(cpHolder), '-n', 'curl', '-sf', 'http://127.0.0.1:2379/health'])
+          .code === 0,
+      60_000,
+      500,
+    );
+    start('kube-apiserver');
+    // Meanwhile: containerd on every node, and the images into each.
+    for (const n of t.nodes) startContainerd(rec, paths, n, holder(n.name), versions, IMAGE_REGISTRY);
+    for (const n of t.nodes) {
+      await waitFor(`${n.name}'s containerd`, () => existsSync(containerdSocket(paths, n)), 30_000, 200);
+    }
+    opts.log('importing images into each node');
+    await Promise.all(t.nodes.map(async (n) => importImages(paths, n, IMAGE_ARCHIVES(paths, versions))));
+    await waitFor(
+      'the API server',
+      () => tryKubectl(paths, ['get', '--raw', '/readyz']).code === 0,
+      120_000,
+      500,
+    );
+    start('kube-controller-manager');
+    start('kube-scheduler');
+
+    opts.log('kubelets');
+    for (const n of t.nodes) {
+      startKubelet(rec, paths, n, holder(n.name), pki, join(paths.state, `kubelet-${n.name}.kubeconfig`));
+    }
+    await waitFor(
+      'every node to register',
+      () =>
+        tryKubectl(paths, ['get', 'nodes', '-o', 'name']).stdout.trim().split('\n').filter(Boolean).length ===
+        t.nodes.length,
+      120_000,
+    );
+    for (const n of t.nodes) {
+      kubectl(paths, ['label', 'node', n.name, '--overwrite', `node-role.kubernetes.io/${n.role}=`]);
+    }
+
+    opts.log('add-ons: kube-proxy, flannel, CoreDNS, kube-router');
+    const ctx = {
+      versions,
+      apiServer: apiServerUrl(t),
+      image: (name: string, tag: string) => `${IMAGE_REGISTRY}/${name}:${tag}`,
+      upstreamDns: '',
+    };
+    for (const a of ADDONS) applyManifest(paths, a.manifest(ctx));
+
+    opts.log('waiting for nodes Ready and system pods Running');
+    await waitFor(
+      'every node Ready',
+      () => nodesReady(paths, t.nodes.length),
+      opts.timeoutSeconds * 1000,
+      2000,
+    );
+    await waitFor(
+      'every system pod Running and ready',
+      () => podsSettled(paths),
+      opts.timeoutSeconds * 1000,
+      2000,
+    );
+    rec.update((s) => {
+      s.phase = 'up';
+    });
+    return { topology: t, seconds: (Date.now() - started) / 1000 };
+  } catch (err) {
+    rec.update((s) => {
+      s.phase = 'failed';
+    });
+    throw new NetdoctorError('lab', 'lab up did not finish', {
+      cause: err,
+      suggestions: [`logs: ${paths.logs}`, 'netdoctor lab down  (removes what was made)'],
+    });
+  }
+}

@@ -1,0 +1,40 @@
+import { NetdoctorError } from '../core/errors.ts';
+import { type IpRef, type PodRef, PROTOCOLS, type Protocol, type ServiceRef } from './flow-types.ts';
+import { isIp } from './ip-block.ts';
+
+/** `NS/POD` or an IP address. */
+export function parseSource(s: string): PodRef | IpRef {
+  const r = parseDestination(s);
+  if (r.kind === 'service') {
+    throw new NetdoctorError('usage', `--from must be NS/POD or an IP address, not a Service: ${s}`);
+  }
+  return r;
+}
+
+/** `NS/POD`, an IP address, or `svc/NS/NAME`. */
+export function parseDestination(s: string): PodRef | IpRef | ServiceRef {
+  if (isIp(s)) return { kind: 'ip', ip: s };
+  const parts = s.split('/');
+  if (parts.length === 3 && (parts[0] === 'svc' || parts[0] === 'service') && parts[1] && parts[2]) {
+    return { kind: 'service', namespace: parts[1], name: parts[2] };
+  }
+  if (parts.length === 2 && parts[0] && parts[1]) return { kind: 'pod', namespace: parts[0], name: parts[1] };
+  throw new NetdoctorError('usage', `cannot read endpoint "${s}"`, {
+    suggestions: [
+      'use NS/POD (e.g. default/web-0), an IP address, or svc/NS/NAME (e.g. svc/kube-system/kube-dns)',
+    ],
+  });
+}
+
+/** `53/udp`, `8080/TCP`, `443` (TCP by default, as in NetworkPolicy). */
+export function parsePortSpec(s: string): { port: number; protocol: Protocol } {
+  const m = /^(\d{1,5})(?:\/([a-zA-Z]+))?$/.exec(s.trim());
+  const port = m ? Number(m[1]) : Number.NaN;
+  const protocol = (m?.[2] ?? 'TCP').toUpperCase();
+  if (!m || port < 1 || port > 65535 || !(PROTOCOLS as readonly string[]).includes(protocol)) {
+    throw new NetdoctorError('usage', `cannot read port "${s}"`, {
+      suggestions: ['use PORT[/PROTOCOL] with a port 1-65535 and TCP, UDP or SCTP, e.g. 53/udp'],
+    });
+  }
+  return { port, protocol: protocol as Protocol };
+}
