@@ -7,10 +7,13 @@ import type { RootCauseCategory, Subject } from '../core/model.ts';
 export interface ExampleEntry {
   id: string;
   title: string;
-  seed?: string;
+  /** The source document the fault comes from (shared/seeds), when one does. */
+  seed?: string | null;
   fault?: string;
   /** Root causes the analysis must name (category and subject); empty for a healthy cluster. */
   expected: { category: RootCauseCategory; subject: Pick<Subject, 'kind' | 'name'> }[];
+  /** Diagnoses that would also be right (seed 004: a stalled agent shows as missing routes). */
+  alternatives?: { category: RootCauseCategory; subject: Pick<Subject, 'kind' | 'name'> }[];
 }
 
 /**
@@ -30,7 +33,10 @@ export async function loadExampleCatalog(dir: string = EXAMPLES_DIR): Promise<Ex
   try {
     return JSON.parse(text) as ExampleEntry[];
   } catch (err) {
-    throw new NetdoctorError('bundle-malformed', 'the examples index is not valid JSON', { path, cause: err });
+    throw new NetdoctorError('bundle-malformed', 'the examples index is not valid JSON', {
+      path,
+      cause: err,
+    });
   }
 }
 
@@ -41,6 +47,11 @@ export function matchesExpectation(
 ): boolean {
   if (expected.length === 0) return rootCauses.length === 0;
   return expected.every((e) =>
-    rootCauses.some((rc) => rc.category === e.category && rc.subject.kind === e.subject.kind && rc.subject.name === e.subject.name),
+    rootCauses.some(
+      (rc) =>
+        rc.category === e.category &&
+        rc.subject.kind === e.subject.kind &&
+        rc.subject.name === e.subject.name,
+    ),
   );
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { analyze } from '../../analyze/engine.ts';
 import { readBundle } from '../../collect/bundle/read.ts';
-import { render } from '../../report/index.ts';
+import { render, shouldUseColor } from '../../report/index.ts';
 import { type OutputFormat, outputOption } from '../options.ts';
-import { exitCodeFor, useColor, writeReportFiles } from '../report-output.ts';
+import { exitCodeFor, writeReportFiles } from '../report-output.ts';
 
 /** `netdoctor analyze <bundle>`: the same analysis as `diagnose`, offline, on a saved bundle. */
 export function registerAnalyze(program: Command): void {
@@ -20,7 +20,7 @@ export function registerAnalyze(program: Command): void {
       const snapshot = await readBundle(bundle);
       const report = analyze(snapshot);
       if (opts.out) await writeReportFiles(opts.out, report);
-      process.stdout.write(render(report, opts.output, { color: useColor(process.stdout) }));
+      process.stdout.write(render(report, opts.output, { color: shouldUseColor(process.stdout) }));
       process.exitCode = exitCodeFor(report);
     });
 }

@@ -6,9 +6,9 @@ import { readBundle } from '../../collect/bundle/read.ts';
 import { EXIT, NetdoctorError } from '../../core/errors.ts';
 import type { Report } from '../../core/model.ts';
 import { EXAMPLES_DIR, loadExampleCatalog, matchesExpectation } from '../../examples/catalog.ts';
-import { render } from '../../report/index.ts';
+import { render, shouldUseColor } from '../../report/index.ts';
 import { type OutputFormat, outputOption } from '../options.ts';
-import { useColor, writeReportFiles } from '../report-output.ts';
+import { writeReportFiles } from '../report-output.ts';
 
 function rootCauseLine(report: Report): string {
   if (report.rootCauses.length === 0) return 'no root cause';
@@ -29,7 +29,7 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'where to write each example’s reports', 'netdoctor-demo')
     .action(async (opts: { example?: string; output: OutputFormat; out: string }) => {
       const catalog = await loadExampleCatalog();
-      const color = useColor(process.stdout);
+      const color = shouldUseColor(process.stdout);
       const paint = color ? pc : { green: String, red: String, bold: String, dim: String };
       const chosen = opts.example ? catalog.filter((e) => e.id === opts.example) : catalog;
       if (chosen.length === 0) {
