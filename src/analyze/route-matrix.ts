@@ -1,6 +1,7 @@
 import type { Route } from '../core/datapath-types.ts';
 import type { RouteCell, RouteMatrix, Snapshot } from '../core/model.ts';
-import { cidrContainsIp, parseCidr4, parseIPv4 } from './net.ts';
+import { cidr4, cidrContainsIp, parseCidr4, parseIPv4 } from '../core/net/ipv4.ts';
+import { formatRoute } from '../datapath/format.ts';
 import type { SnapshotIndex } from './snapshot-index.ts';
 
 /** Devices that carry traffic to a peer node's pods: overlays and tunnels of the supported CNIs. */
@@ -12,12 +13,9 @@ const LOCAL_DEV = /^(cni0|cbr0|docker0|cilium_host|kube-bridge)$/;
 /** Above this many nodes only the problem cells are listed (see RouteMatrix.onlyProblems). */
 export const FULL_MATRIX_MAX_NODES = 100;
 
-export function formatRoute(r: Route): string {
-  const parts = [r.dst];
-  if (r.gateway) parts.push('via', r.gateway);
-  if (r.dev) parts.push('dev', r.dev);
-  for (const f of r.flags) parts.push(f);
-  return parts.join(' ');
+/** A route as the matrix shows it: where it sends packets, nothing more. */
+function showRoute(r: Route): string {
+  return formatRoute(r, { where: false, details: false });
 }
 
 function isMainTable(r: Route): boolean {
@@ -59,10 +57,12 @@ function addressOwner(index: SnapshotIndex, nodeByCidr: Map<string, string>): Ad
     if (direct !== undefined) return direct;
     if (memo.has(ip)) return memo.get(ip);
     let owner: string | undefined;
-    for (const p of prefixes) {
-      const c = parseCidr4(`${ip}/${p}`);
-      owner = c ? nodeByCidr.get(c.text) : undefined;
-      if (owner !== undefined) break;
+    const addr = parseIPv4(ip.trim());
+    if (addr !== undefined) {
+      for (const p of prefixes) {
+        owner = nodeByCidr.get(cidr4(addr, p).text);
+        if (owner !== undefined) break;
+      }
     }
     memo.set(ip, owner);
     return owner;
@@ -79,14 +79,14 @@ function routeCell(
   if (to === from) {
     const cell: RouteCell = { from, to, state: 'local' };
     if (r) {
-      cell.route = formatRoute(r);
+      cell.route = showRoute(r);
       if (!(r.dev && LOCAL_DEV.test(r.dev)) || r.gateway) cell.state = 'wrong';
     }
     return cell;
   }
   if (!r) return { from, to, state: 'missing' };
   const state = classifyPeerRoute(r, to, index.podCidrByNode.get(to) as string, owner);
-  return { from, to, state, route: formatRoute(r) };
+  return { from, to, state, route: showRoute(r) };
 }
 
 export function buildRouteMatrix(

@@ -8,4 +8,3 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export function outputOption(defaultFormat: OutputFormat = 'text'): Option {
   return new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default(defaultFormat);
 }
-

@@ -4,18 +4,30 @@
  */
 import type { FdbEntry, Neighbor, Route } from '../core/datapath-types.ts';
 
+/** Which parts of a route `formatRoute` writes beyond destination, gateway, device and flags. */
+export interface RouteFormat {
+  /** A non-unicast type and a non-main table: where the route lives (default true). */
+  where?: boolean;
+  /** proto, scope, src and metric (default true). */
+  details?: boolean;
+}
+
 /** e.g. `10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink`. */
-export function formatRoute(r: Route): string {
+export function formatRoute(r: Route, opts: RouteFormat = {}): string {
+  const where = opts.where ?? true;
+  const details = opts.details ?? true;
   const parts: string[] = [];
-  if (r.type && r.type !== 'unicast') parts.push(r.type);
+  if (where && r.type && r.type !== 'unicast') parts.push(r.type);
   parts.push(r.dst);
   if (r.gateway) parts.push('via', r.gateway);
   if (r.dev) parts.push('dev', r.dev);
-  if (r.table && r.table !== 'main') parts.push('table', r.table);
-  if (r.protocol) parts.push('proto', r.protocol);
-  if (r.scope && r.scope !== 'global') parts.push('scope', r.scope);
-  if (r.prefsrc) parts.push('src', r.prefsrc);
-  if (r.metric !== undefined) parts.push('metric', String(r.metric));
+  if (where && r.table && r.table !== 'main') parts.push('table', r.table);
+  if (details) {
+    if (r.protocol) parts.push('proto', r.protocol);
+    if (r.scope && r.scope !== 'global') parts.push('scope', r.scope);
+    if (r.prefsrc) parts.push('src', r.prefsrc);
+    if (r.metric !== undefined) parts.push('metric', String(r.metric));
+  }
   parts.push(...r.flags);
   return parts.join(' ');
 }

@@ -5,7 +5,8 @@
  * skipped and reported, so a verdict never rests on a guess.
  */
 import type { IptablesRule, IptablesTable } from '../core/datapath-types.ts';
-import { cidrContains } from './cidr.ts';
+import { cidrContains } from '../core/net/cidr.ts';
+import { chainRules } from './iptables-chains.ts';
 import { tokenizeIptablesSpec } from './parsers/iptables-save.ts';
 
 export interface PacketView {
@@ -32,21 +33,10 @@ export interface ChainVerdict {
   uncertain: IptablesRule[];
 }
 
-const rulesByChainCache = new WeakMap<IptablesTable, Map<string, IptablesRule[]>>();
 const tokenCache = new WeakMap<IptablesRule, string[]>();
 
 function rulesOf(table: IptablesTable, chain: string): IptablesRule[] {
-  let m = rulesByChainCache.get(table);
-  if (!m) {
-    m = new Map();
-    for (const r of table.rules) {
-      const list = m.get(r.chain);
-      if (list) list.push(r);
-      else m.set(r.chain, [r]);
-    }
-    rulesByChainCache.set(table, m);
-  }
-  return m.get(chain) ?? [];
+  return chainRules(table).get(chain) ?? [];
 }
 
 function tokensOf(rule: IptablesRule): string[] {

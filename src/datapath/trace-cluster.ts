@@ -6,7 +6,7 @@
 import type { K8sNode, K8sPod, K8sService } from '../core/cluster-types.ts';
 import { NetdoctorError } from '../core/errors.ts';
 import type { Snapshot } from '../core/model.ts';
-import { cidrContains, isIp } from './cidr.ts';
+import { cidrContains, isIp } from '../core/net/cidr.ts';
 
 /** flannel's per-node annotations (VTEP MAC for VXLAN, the address it uses as the VXLAN remote). */
 export const FLANNEL_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';

@@ -1,6 +1,7 @@
 import { NetdoctorError } from '../core/errors.ts';
+import { isIp } from '../core/net/cidr.ts';
+import { parsePortSpec as readPortSpec } from '../core/port-spec.ts';
 import { type IpRef, type PodRef, PROTOCOLS, type Protocol, type ServiceRef } from './flow-types.ts';
-import { isIp } from './ip-block.ts';
 
 /** `NS/POD` or an IP address. */
 export function parseSource(s: string): PodRef | IpRef {
@@ -28,13 +29,6 @@ export function parseDestination(s: string): PodRef | IpRef | ServiceRef {
 
 /** `53/udp`, `8080/TCP`, `443` (TCP by default, as in NetworkPolicy). */
 export function parsePortSpec(s: string): { port: number; protocol: Protocol } {
-  const m = /^(\d{1,5})(?:\/([a-zA-Z]+))?$/.exec(s.trim());
-  const port = m ? Number(m[1]) : Number.NaN;
-  const protocol = (m?.[2] ?? 'TCP').toUpperCase();
-  if (!m || port < 1 || port > 65535 || !(PROTOCOLS as readonly string[]).includes(protocol)) {
-    throw new NetdoctorError('usage', `cannot read port "${s}"`, {
-      suggestions: ['use PORT[/PROTOCOL] with a port 1-65535 and TCP, UDP or SCTP, e.g. 53/udp'],
-    });
-  }
-  return { port, protocol: protocol as Protocol };
+  const { port, protocol = 'TCP' } = readPortSpec(s, PROTOCOLS);
+  return { port, protocol };
 }

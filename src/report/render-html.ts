@@ -20,6 +20,7 @@ import {
   matrixCell,
   nextCommandsFor,
   notableProbes,
+  outcomeDetail,
   PATTERN_SIGNAL_COUNT,
   type ProbeMatrix,
   patternSignals,
@@ -383,16 +384,7 @@ function rules(report: Report): string {
 }
 
 function ruleDetail(r: RuleOutcome): string {
-  switch (r.status) {
-    case 'pass':
-      return '';
-    case 'fail':
-      return h(plural(r.findings.length, 'finding'));
-    case 'skipped':
-      return h(r.reason);
-    case 'error':
-      return `<code>${h(r.error)}</code>`;
-  }
+  return outcomeDetail(r, h, (error) => `<code>${h(error)}</code>`);
 }
 
 // ---------------------------------------------------------------------------------------------

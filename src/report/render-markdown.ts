@@ -18,6 +18,7 @@ import {
   matrixCell,
   nextCommandsFor,
   notableProbes,
+  outcomeDetail,
   PATTERN_SIGNAL_COUNT,
   type ProbeMatrix,
   patternSignals,
@@ -238,16 +239,7 @@ function rules(report: Report): string {
 }
 
 function ruleDetail(r: RuleOutcome): string {
-  switch (r.status) {
-    case 'pass':
-      return '';
-    case 'fail':
-      return plural(r.findings.length, 'finding');
-    case 'skipped':
-      return esc(r.reason);
-    case 'error':
-      return code(r.error, true);
-  }
+  return outcomeDetail(r, esc, (error) => code(error, true));
 }
 
 function gaps(report: Report): string {

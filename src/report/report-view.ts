@@ -13,6 +13,7 @@ import {
   type RootCause,
   type RouteCell,
   type RouteMatrix,
+  type RuleOutcome,
   SEVERITIES,
   type Severity,
   type Subject,
@@ -125,6 +126,28 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 
 // ---------------------------------------------------------------------------------------------
 // Rules
+
+/**
+ * The detail column of the rule-outcome tables: nothing for a pass, the finding count, the skip
+ * reason or the error. Prose goes through `text` and the error through `code`, the renderer's
+ * own escaping, because reasons and errors can carry cluster data.
+ */
+export function outcomeDetail(
+  r: RuleOutcome,
+  text: (s: string) => string,
+  code: (s: string) => string,
+): string {
+  switch (r.status) {
+    case 'pass':
+      return '';
+    case 'fail':
+      return text(plural(r.findings.length, 'finding'));
+    case 'skipped':
+      return text(r.reason);
+    case 'error':
+      return code(r.error);
+  }
+}
 
 export interface RuleCounts {
   total: number;

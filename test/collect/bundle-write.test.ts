@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bundleFiles } from '../../src/collect/bundle/bundle-files.ts';
-import { mapLimit } from '../../src/collect/bundle/concurrency.ts';
 import type { BundleInput } from '../../src/collect/bundle/types.ts';
 import { writeBundle } from '../../src/collect/bundle/write.ts';
 import type { K8sPod } from '../../src/core/cluster-types.ts';
@@ -106,35 +105,5 @@ describe('writeBundle', () => {
     assert.ok(!paths.includes('cluster/version.json'));
     assert.ok(!paths.includes('probes/results.json'));
     assert.ok(paths.includes('components/dns-test-results.txt'));
-  });
-});
-
-describe('mapLimit', () => {
-  it('keeps order and never runs more than the limit at once', async () => {
-    let running = 0;
-    let peak = 0;
-    const items = Array.from({ length: 200 }, (_, i) => i);
-    const out = await mapLimit(items, 7, async (n) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, n % 3));
-      running--;
-      return n * 2;
-    });
-    assert.deepEqual(
-      out,
-      items.map((n) => n * 2),
-    );
-    assert.equal(peak, 7);
-  });
-
-  it('propagates a failure', async () => {
-    await assert.rejects(
-      mapLimit([1, 2, 3], 2, async (n) => {
-        if (n === 2) throw new Error('boom');
-        return n;
-      }),
-      /boom/,
-    );
   });
 });

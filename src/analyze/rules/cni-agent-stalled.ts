@@ -1,8 +1,8 @@
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
+import { parseCidr4 } from '../../core/net/ipv4.ts';
 import { causeFinding, nodeSubject } from '../finding.ts';
 import { logSource, podHealth, podLogs, snapshotTime } from '../k8s.ts';
-import { parseCidr4 } from '../net.ts';
 import { STEP } from '../remediation.ts';
 import type { Rule } from '../rule.ts';
 import type { SnapshotIndex } from '../snapshot-index.ts';

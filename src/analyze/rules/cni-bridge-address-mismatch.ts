@@ -1,4 +1,6 @@
 import type { Evidence, Finding } from '../../core/model.ts';
+import { cidrContains } from '../../core/net/cidr.ts';
+import { firstHost, parseCidr4 } from '../../core/net/ipv4.ts';
 import type { Applicability, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
@@ -11,7 +13,6 @@ import {
   nodeSubject,
   nodesInOrder,
 } from './support/datapath.ts';
-import { contains, firstHost, v4Prefix } from './support/net.ts';
 
 function bridgeCni(ctx: RuleContext): Applicability {
   if (ctx.index.cni === 'calico' || ctx.index.cni === 'cilium') {
@@ -34,12 +35,13 @@ export const cniBridgeAddressMismatch: Rule = {
       const podCIDR = fc.nodes.get(name)?.podCIDR;
       const bridge = dp.links ? linksByName(dp.links).get(CNI_BRIDGE) : undefined;
       if (!podCIDR || !bridge) continue;
-      const want = `${firstHost(podCIDR)}/${v4Prefix(podCIDR)?.len}`;
+      const pod = parseCidr4(podCIDR);
+      const want = `${pod && firstHost(pod)}/${pod?.prefix}`;
       const v4addrs = bridge.addrs.filter((a) => a.family === 'inet');
       const have = v4addrs.map((a) => `${a.local}/${a.prefixlen}`);
       const wrong = have.filter((a) => a !== want);
       const outside = v4addrs
-        .filter((a) => !contains(podCIDR, a.local))
+        .filter((a) => !cidrContains(podCIDR, a.local))
         .map((a) => `${a.local}/${a.prefixlen}`);
       if (v4addrs.length > 0 && wrong.length === 0) continue;
       const evidence: Evidence[] = [

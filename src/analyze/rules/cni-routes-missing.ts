@@ -1,5 +1,6 @@
 import type { Route } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
+import { cidrContains } from '../../core/net/cidr.ts';
 import type { Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
@@ -19,7 +20,6 @@ import {
   nodesInOrder,
   showRoute,
 } from './support/datapath.ts';
-import { contains } from './support/net.ts';
 
 const ID = 'cni-routes-missing';
 
@@ -81,7 +81,8 @@ export const cniRoutesMissing: Rule = {
       const hasPods = (ctx.index.podsByNode.get(name) ?? []).some((p) => !p.spec.hostNetwork);
       const bridge = links?.get(CNI_BRIDGE);
       const bridgeMisaddressed =
-        bridge !== undefined && !bridge.addrs.some((a) => a.family === 'inet' && contains(podCIDR, a.local));
+        bridge !== undefined &&
+        !bridge.addrs.some((a) => a.family === 'inet' && cidrContains(podCIDR, a.local));
       const needsLocal = (bridge !== undefined || hasPods) && !bridgeMisaddressed;
       let localBad = false;
       const observed: string[] = [];

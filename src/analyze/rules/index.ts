@@ -41,19 +41,38 @@ import { serviceEndpointsNotReady } from './service-endpoints-not-ready.ts';
 import { serviceNoEndpoints } from './service-no-endpoints.ts';
 
 /**
- * Every analysis rule, in the order reports list them. One import and one entry per rule file;
- * a rule not listed here does not run.
+ * Every analysis rule, by layer from the node up (node, cni, overlay, proxy, dns, policy,
+ * service), then the probe symptom rules. One import and one entry per rule file; a rule not
+ * listed here does not run. Findings are sorted afterwards (severity, layer); the report's
+ * per-rule outcomes keep this order.
  */
 export const RULES: Rule[] = [
+  // node
+  nodeNotReady,
+  networkCidrOverlap,
+  nodeIpForwardDisabled,
+  nodeBridgeNfDisabled,
+  nodeMasqueradeMissing,
+  nodeIptablesBackendMixed,
+  // cni
   cniDaemonsetMissing,
   cniAgentNotReady,
   cniAgentStalled,
   cniCalicoBgpPeers,
   cniCiliumStatus,
-  nodeNotReady,
-  networkCidrOverlap,
+  cniConfigMissing,
+  cniRoutesMissing,
+  cniBridgeAddressMismatch,
+  // overlay
+  overlayFdbMissing,
+  overlayPortBlocked,
+  overlayMtuMismatch,
+  overlayVxlanNoTraffic,
+  // proxy
   proxyNotReady,
   proxyPodRestarts,
+  proxyRulesMissing,
+  // dns
   dnsCorednsNotReady,
   dnsCorednsPods,
   dnsServiceNoEndpoints,
@@ -61,28 +80,19 @@ export const RULES: Rule[] = [
   dnsUpstreamUnreachable,
   dnsProbeFailed,
   dnsExternalProbeFailed,
-  serviceNoEndpoints,
-  serviceEndpointsNotReady,
-  serviceEndpointsEmpty,
+  // policy
   policyDnsEgressBlocked,
   policyTrafficBlocked,
   policySelectorMatchesNothing,
-  cniRoutesMissing,
-  cniBridgeAddressMismatch,
-  cniConfigMissing,
-  overlayFdbMissing,
-  overlayPortBlocked,
-  overlayMtuMismatch,
-  nodeIpForwardDisabled,
-  nodeBridgeNfDisabled,
-  nodeMasqueradeMissing,
-  nodeIptablesBackendMixed,
-  proxyRulesMissing,
+  // service
+  serviceNoEndpoints,
+  serviceEndpointsNotReady,
+  serviceEndpointsEmpty,
+  // probe symptoms: what the probes saw fail, explained by the causes above
   probePodToPodFailed,
   probeNodeIsolated,
   probeLargePacketsFailed,
   probeServiceFailed,
   probeNodeportFailed,
   probeExternalFailed,
-  overlayVxlanNoTraffic,
 ];

@@ -1,6 +1,14 @@
 import type { Evidence, Snapshot } from '../../core/model.ts';
+import {
+  type Cidr4,
+  cidr4,
+  cidrContainsIp,
+  cidrsOverlap,
+  coveringCidr,
+  parseCidr4,
+  parseIPv4,
+} from '../../core/net/ipv4.ts';
 import { causeFinding } from '../finding.ts';
-import { type Cidr4, cidrContainsIp, cidrsOverlap, coveringCidr, parseCidr4, parseIPv4 } from '../net.ts';
 import type { Rule } from '../rule.ts';
 import type { SnapshotIndex } from '../snapshot-index.ts';
 
@@ -82,7 +90,8 @@ export function nodeNetworks(s: Snapshot, index: SnapshotIndex): Net[] {
       const a = l.addrs.find((x) => x.family === 'inet' && x.local === ip);
       if (a) prefix = a.prefixlen;
     }
-    const c = parseCidr4(`${ip}/${prefix}`);
+    const addr = parseIPv4(ip);
+    const c = addr === undefined || prefix > 32 ? undefined : cidr4(addr, prefix);
     if (!c || seen.has(c.text)) continue;
     seen.add(c.text);
     out.push({

@@ -1,5 +1,6 @@
 import type { IptablesTable } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
+import { prefixesOverlap } from '../../core/net/cidr.ts';
 import type { Applicability, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
@@ -8,13 +9,13 @@ import {
   iptablesDumps,
   makeFinding,
   needsFlannel,
+  needsIptables,
   nodeSource,
   nodeSubject,
   nodesInOrder,
   parseSpec,
   reachableChains,
 } from './support/datapath.ts';
-import { overlaps } from './support/net.ts';
 import { describeProbe, failedProbe, passedProbe, probeSource, probeView } from './support/probes.ts';
 
 const NAT_TARGETS = new Set(['MASQUERADE', 'SNAT']);
@@ -30,7 +31,7 @@ function podMasquerade(nat: IptablesTable, podCIDR: string): string | undefined 
       if (target === 'RETURN' && marked && f.markNeg && !f.source && !f.destination) break;
       if (!target || !NAT_TARGETS.has(target)) continue;
       if (marked && !f.markNeg) continue;
-      if (f.source && (f.sourceNeg || !overlaps(f.source, podCIDR))) continue;
+      if (f.source && (f.sourceNeg || !prefixesOverlap(f.source, podCIDR))) continue;
       if (f.destination && !f.destinationNeg && f.destination !== '0.0.0.0/0') continue;
       return `-A ${r.chain} ${r.spec}`;
     }
@@ -39,11 +40,7 @@ function podMasquerade(nat: IptablesTable, podCIDR: string): string | undefined 
 }
 
 function applies(ctx: RuleContext): Applicability {
-  const any = Object.values(ctx.snapshot.nodes).some((dp) => dp.iptablesNft || dp.iptablesLegacy);
-  return allOf(
-    needsFlannel(ctx),
-    any ? { applies: true } : { applies: false, reason: 'no iptables dump was collected' },
-  );
+  return allOf(needsFlannel(ctx), needsIptables(ctx));
 }
 
 /** Pod traffic leaving the cluster network must be masqueraded (flannel's FLANNEL-POSTRTG or an equivalent rule). */

@@ -1,5 +1,6 @@
 import type { IptablesRule, IptablesTable, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
+import { cidrContains } from '../../core/net/cidr.ts';
 import type { Applicability, Rule, RuleContext } from '../rule.ts';
 import {
   chainRules,
@@ -14,7 +15,6 @@ import {
   portsCover,
   reachableChains,
 } from './support/datapath.ts';
-import { contains } from './support/net.ts';
 import { describeProbe, failedProbe, probeSource, probeView } from './support/probes.ts';
 
 /** Built-in chains that overlay packets traverse, per table. */
@@ -36,7 +36,7 @@ interface Block {
 
 function matchesNodes(cidr: string | undefined, neg: boolean, ips: string[]): boolean {
   if (!cidr) return true;
-  return ips.some((ip) => contains(cidr, ip) !== neg);
+  return ips.some((ip) => cidrContains(cidr, ip) !== neg);
 }
 
 function udpCovered(r: IptablesRule, ports: number[]): number | undefined {
@@ -87,7 +87,7 @@ function nftAddrMatches(text: string, dir: 'saddr' | 'daddr', ips: string[]): bo
     .replace(/[{}\s]/g, '')
     .split(',')
     .filter(Boolean);
-  return ips.some((ip) => cidrs.some((c) => contains(c, ip)) !== neg);
+  return ips.some((ip) => cidrs.some((c) => cidrContains(c, ip)) !== neg);
 }
 
 function nftBlocks(

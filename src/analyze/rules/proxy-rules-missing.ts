@@ -1,4 +1,5 @@
 import type { Evidence, Finding, Snapshot } from '../../core/model.ts';
+import { parseIPv4 } from '../../core/net/ipv4.ts';
 import type { Applicability, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
@@ -7,13 +8,13 @@ import {
   kubeProxyMode,
   listSome,
   makeFinding,
+  needsIptables,
   nodeSource,
   nodeSubject,
   nodesInOrder,
   parseSpec,
   reachableChains,
 } from './support/datapath.ts';
-import { v4 } from './support/net.ts';
 import { describeProbe, failedProbe, probeSource, probeView } from './support/probes.ts';
 
 interface ExpectedService {
@@ -29,7 +30,7 @@ function expectedServices(ctx: RuleContext): ExpectedService[] {
   list = [];
   for (const [key, svc] of ctx.index.serviceByKey) {
     const ip = svc.spec.clusterIP;
-    if (svc.spec.type === 'ExternalName' || !ip || ip === 'None' || v4(ip) === undefined) continue;
+    if (svc.spec.type === 'ExternalName' || !ip || ip === 'None' || parseIPv4(ip) === undefined) continue;
     if (!svc.spec.ports || svc.spec.ports.length === 0) continue;
     const ready = (ctx.index.slicesByService.get(key) ?? []).some((sl) =>
       (sl.endpoints ?? []).some((e) => e.addresses.length > 0 && e.conditions?.ready !== false),
@@ -42,7 +43,6 @@ function expectedServices(ctx: RuleContext): ExpectedService[] {
 
 function applies(ctx: RuleContext): Applicability {
   const { mode, source } = kubeProxyMode(ctx);
-  const any = Object.values(ctx.snapshot.nodes).some((dp) => dp.iptablesNft || dp.iptablesLegacy);
   return allOf(
     mode === 'none'
       ? { applies: false, reason: 'kube-proxy does not run in this cluster' }
@@ -53,7 +53,7 @@ function applies(ctx: RuleContext): Applicability {
           applies: false,
           reason: `kube-proxy runs in ${mode} mode (${source}); its rules are not KUBE-SVC chains`,
         },
-    any ? { applies: true } : { applies: false, reason: 'no iptables dump was collected' },
+    needsIptables(ctx),
   );
 }
 

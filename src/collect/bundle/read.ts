@@ -8,13 +8,14 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ClusterState } from '../../core/cluster-types.ts';
 import { emptyClusterState } from '../../core/cluster-types.ts';
+import { mapLimit } from '../../core/concurrency.ts';
 import type { CniConfigFile, NodeDatapath } from '../../core/datapath-types.ts';
 import { NetdoctorError } from '../../core/errors.ts';
 import type { Gap, Snapshot, SnapshotMeta } from '../../core/model.ts';
 import type { ProbeResults } from '../../core/probe-types.ts';
 import { NODE_FILE_PARSERS, parseCniConfig } from '../../datapath/parsers/index.ts';
 import { extractArchive } from './archive.ts';
-import { IO_CONCURRENCY, mapLimit } from './concurrency.ts';
+import { IO_CONCURRENCY } from './concurrency.ts';
 import { readText } from './fs-io.ts';
 import {
   CLUSTER_FILES,

@@ -4,9 +4,10 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { mapLimit } from '../../core/concurrency.ts';
 import { redactValue } from '../redact/redact.ts';
 import { bundleFiles } from './bundle-files.ts';
-import { IO_CONCURRENCY, mapLimit } from './concurrency.ts';
+import { IO_CONCURRENCY } from './concurrency.ts';
 import { writeText } from './fs-io.ts';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleManifest, MANIFEST } from './layout.ts';
 import type { BundleInput } from './types.ts';

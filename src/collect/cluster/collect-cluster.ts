@@ -1,10 +1,10 @@
 import { classifyApiError } from '../../cluster/api-error.ts';
 import { type ClusterPort, LIST_KINDS, type ListKind } from '../../cluster/port.ts';
 import { type ClusterState, emptyClusterState, type K8sPod } from '../../core/cluster-types.ts';
+import { mapLimit } from '../../core/concurrency.ts';
 import { NetdoctorError } from '../../core/errors.ts';
 import type { Gap } from '../../core/model.ts';
 import { TimeoutError, withTimeout } from '../../core/timeout.ts';
-import { mapLimit } from '../bundle/concurrency.ts';
 import { logsWorthCollecting } from './log-targets.ts';
 
 /** Namespaces whose ConfigMaps hold networking configuration (CoreDNS, kube-proxy, CNI). */
@@ -102,7 +102,7 @@ export async function collectCluster(
       );
       const kept =
         kind === 'configMaps' ? items.filter((cm) => NETWORKING_CONFIGMAP.test(nameOf(cm))) : items;
-      (cluster[FIELD[kind]] as unknown[]) = kept;
+      (cluster[FIELD[kind]] as unknown[]) = kept.map(withoutManagedFields);
     } catch (err) {
       if (kind === 'configMaps' && classifyApiError(err).reason === 'not-found') return;
       gaps.push(gapFrom(`cluster/${kind}`, err));
@@ -127,6 +127,13 @@ export async function collectCluster(
   });
 
   return { cluster, gaps, apiCalls };
+}
+
+/** Server-side-apply bookkeeping: often half an object's size, and never analyzed. */
+function withoutManagedFields(obj: unknown): unknown {
+  const meta = (obj as { metadata?: Record<string, unknown> }).metadata;
+  if (meta && 'managedFields' in meta) delete meta['managedFields'];
+  return obj;
 }
 
 function nameOf(obj: unknown): string {

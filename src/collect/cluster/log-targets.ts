@@ -44,8 +44,11 @@ export function logsWorthCollecting(pods: K8sPod[], maxUnhealthy: number): LogTa
     const ns = p.metadata.namespace ?? 'default';
     for (const c of p.spec.containers) {
       const status = p.status.containerStatuses?.find((s) => s.name === c.name);
-      if (status?.state?.waiting?.reason === 'ContainerCreating') continue;
-      out.push({ namespace: ns, pod: p.metadata.name, container: c.name, previous: false });
+      // A container that never started (Pending, ContainerCreating, PodInitializing) has no log
+      // yet; asking for one only earns an HTTP 400.
+      if (status?.state?.running || status?.state?.terminated) {
+        out.push({ namespace: ns, pod: p.metadata.name, container: c.name, previous: false });
+      }
       if ((status?.restartCount ?? 0) > 0)
         out.push({ namespace: ns, pod: p.metadata.name, container: c.name, previous: true });
     }

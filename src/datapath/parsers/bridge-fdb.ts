@@ -1,5 +1,5 @@
 import type { FdbEntry } from '../../core/datapath-types.ts';
-import { optNumber, optString, parseJsonObjects, reqString, stringArray } from './json-input.ts';
+import { copyOptional, optString, parseJsonObjects, reqString, stringArray } from './json-input.ts';
 
 const WHAT = 'bridge -j fdb show';
 
@@ -15,12 +15,7 @@ export function parseBridgeFdb(text: string): FdbEntry[] {
       dev: reqString(e, 'ifname', WHAT, i),
       flags: stringArray(e, 'flags'),
     };
-    const dst = optString(e, 'dst');
-    if (dst !== undefined) f.dst = dst;
-    const master = optString(e, 'master');
-    if (master !== undefined) f.master = master;
-    const vlan = optNumber(e, 'vlan');
-    if (vlan !== undefined) f.vlan = vlan;
+    copyOptional(f, e, ['dst', 'master'], ['vlan']);
     const state = optString(e, 'state');
     if (state) f.state = state;
     return f;

@@ -1,5 +1,13 @@
 import type { Link, LinkAddr } from '../../core/datapath-types.ts';
-import { isObject, optNumber, optString, parseJsonObjects, reqString, stringArray } from './json-input.ts';
+import {
+  copyOptional,
+  isObject,
+  optNumber,
+  optString,
+  parseJsonObjects,
+  reqString,
+  stringArray,
+} from './json-input.ts';
 
 const WHAT = 'ip -d -j addr show';
 
@@ -26,12 +34,7 @@ export function parseIpAddr(text: string): Link[] {
     };
     const linkType = optString(e, 'link_type');
     if (linkType !== undefined) link.linkType = linkType;
-    const address = optString(e, 'address');
-    if (address !== undefined) link.address = address;
-    const lower = optString(e, 'link');
-    if (lower !== undefined) link.link = lower;
-    const master = optString(e, 'master');
-    if (master !== undefined) link.master = master;
+    copyOptional(link, e, ['address', 'link', 'master']);
     const info = e['linkinfo'];
     if (isObject(info)) {
       const kind = optString(info, 'info_kind');
@@ -45,11 +48,7 @@ export function parseIpAddr(text: string): Link[] {
 }
 
 function vxlanInfo(d: Record<string, unknown>): NonNullable<Link['vxlan']> {
-  const v: NonNullable<Link['vxlan']> = {};
-  const id = optNumber(d, 'id');
-  if (id !== undefined) v.id = id;
-  const port = optNumber(d, 'port');
-  if (port !== undefined) v.port = port;
+  const v = copyOptional<NonNullable<Link['vxlan']>>({}, d, [], ['id', 'port']);
   const local = optString(d, 'local') ?? optString(d, 'local6');
   if (local !== undefined) v.local = local;
   const dev = optString(d, 'link');
@@ -67,12 +66,7 @@ function parseAddrs(raw: unknown): LinkAddr[] {
     const local = optString(a, 'local');
     const prefixlen = optNumber(a, 'prefixlen');
     if ((family !== 'inet' && family !== 'inet6') || local === undefined || prefixlen === undefined) continue;
-    const addr: LinkAddr = { family, local, prefixlen };
-    const broadcast = optString(a, 'broadcast');
-    if (broadcast !== undefined) addr.broadcast = broadcast;
-    const scope = optString(a, 'scope');
-    if (scope !== undefined) addr.scope = scope;
-    out.push(addr);
+    out.push(copyOptional<LinkAddr>({ family, local, prefixlen }, a, ['broadcast', 'scope']));
   }
   return out;
 }

@@ -1,7 +1,9 @@
 import type { Route } from '../../core/datapath-types.ts';
-import { optNumber, optString, parseJsonObjects, reqString, stringArray } from './json-input.ts';
+import { copyOptional, optString, parseJsonObjects, reqString, stringArray } from './json-input.ts';
 
 const WHAT = 'ip -j route show table all';
+const ROUTE_STRINGS = ['gateway', 'dev', 'protocol', 'scope', 'prefsrc', 'type'] as const;
+const ROUTE_NUMBERS = ['metric'] as const;
 
 /**
  * Parses `ip -j route show table all`. iproute2 prints host routes without a prefix length and
@@ -18,21 +20,7 @@ export function parseIpRoute(text: string): Route[] {
       flags: stringArray(e, 'flags'),
       table: optString(e, 'table') ?? 'main',
     };
-    const gateway = optString(e, 'gateway');
-    if (gateway !== undefined) route.gateway = gateway;
-    const dev = optString(e, 'dev');
-    if (dev !== undefined) route.dev = dev;
-    const protocol = optString(e, 'protocol');
-    if (protocol !== undefined) route.protocol = protocol;
-    const scope = optString(e, 'scope');
-    if (scope !== undefined) route.scope = scope;
-    const prefsrc = optString(e, 'prefsrc');
-    if (prefsrc !== undefined) route.prefsrc = prefsrc;
-    const type = optString(e, 'type');
-    if (type !== undefined) route.type = type;
-    const metric = optNumber(e, 'metric');
-    if (metric !== undefined) route.metric = metric;
-    routes[i] = route;
+    routes[i] = copyOptional(route, e, ROUTE_STRINGS, ROUTE_NUMBERS);
   }
   return routes;
 }

@@ -55,3 +55,26 @@ export function stringArray(o: Record<string, unknown>, key: string): string[] {
   const v = o[key];
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
+
+/**
+ * Copies each of `keys` that holds a string (or, for `numbers`, a number) in `o` onto `out` under
+ * the same name. Absent fields stay absent rather than `undefined`, as the model's optional
+ * properties require.
+ */
+export function copyOptional<T extends object>(
+  out: T,
+  o: Record<string, unknown>,
+  strings: readonly (keyof T & string)[],
+  numbers: readonly (keyof T & string)[] = [],
+): T {
+  const target = out as Record<string, unknown>;
+  for (const k of strings) {
+    const v = o[k];
+    if (typeof v === 'string') target[k] = v;
+  }
+  for (const k of numbers) {
+    const v = o[k];
+    if (typeof v === 'number') target[k] = v;
+  }
+  return out;
+}

@@ -3,15 +3,9 @@
  * indexes (built once per node and cached on the parsed object), flannel's per-node facts from
  * node annotations, kube-proxy's mode, and the finding shape every rule returns.
  */
+
 import { type NodeFileKey, nodeFile } from '../../../collect/bundle/layout.ts';
-import type {
-  IptablesDump,
-  IptablesRule,
-  IptablesTable,
-  Link,
-  NodeDatapath,
-  Route,
-} from '../../../core/datapath-types.ts';
+import type { IptablesDump, IptablesTable, Link, NodeDatapath, Route } from '../../../core/datapath-types.ts';
 import type {
   CauseClaim,
   Evidence,
@@ -22,9 +16,11 @@ import type {
   Subject,
   SymptomClaim,
 } from '../../../core/model.ts';
+import { formatIPv4, parseCidr4 } from '../../../core/net/ipv4.ts';
+import { formatRoute } from '../../../datapath/format.ts';
+import { chainRules } from '../../../datapath/iptables-chains.ts';
 import { causeFinding, type FindingInput, infoFinding, symptomFinding } from '../../finding.ts';
 import type { Applicability, RuleContext } from '../../rule.ts';
-import { networkAddress, normaliseCidr } from './net.ts';
 
 /** The VXLAN device flannel creates (VNI 1). */
 export const FLANNEL_VXLAN_DEV = 'flannel.1';
@@ -51,17 +47,9 @@ export function linksByName(links: Link[]): Map<string, Link> {
   return m;
 }
 
-/** Renders a route the way `ip route` prints it. */
+/** Renders a route the way `ip route` prints it; rules look at one table, so it is not named. */
 export function showRoute(r: Route): string {
-  const parts = [r.dst];
-  if (r.gateway) parts.push('via', r.gateway);
-  if (r.dev) parts.push('dev', r.dev);
-  if (r.protocol) parts.push('proto', r.protocol);
-  if (r.scope && r.scope !== 'global') parts.push('scope', r.scope);
-  if (r.prefsrc) parts.push('src', r.prefsrc);
-  if (r.metric !== undefined) parts.push('metric', String(r.metric));
-  parts.push(...r.flags);
-  return parts.join(' ');
+  return formatRoute(r, { where: false });
 }
 
 /** Everything flannel records about a node in its annotations, with InternalIP as fallback. */
@@ -128,11 +116,12 @@ export function flannelCluster(ctx: RuleContext): FlannelCluster {
     }
     const name = n.metadata.name;
     const raw = ctx.index.podCidrByNode.get(name);
-    const podCIDR = raw ? (normaliseCidr(raw) ?? raw) : undefined;
+    const pod = raw ? parseCidr4(raw) : undefined;
+    const podCIDR = pod?.text ?? raw;
     nodes.set(name, {
       name,
       podCIDR,
-      vtepGateway: podCIDR ? networkAddress(podCIDR) : undefined,
+      vtepGateway: pod ? formatIPv4(pod.base) : undefined,
       vtepMac,
       publicIp: ann[ANN_PUBLIC_IP] ?? ctx.index.internalIpByNode.get(name),
       backendType: ann[ANN_BACKEND_TYPE]?.toLowerCase() ?? backendType,
@@ -212,21 +201,7 @@ export function iptablesDumps(dp: NodeDatapath): { key: NodeFileKey; label: stri
   return out;
 }
 
-const chainIdx = new WeakMap<IptablesTable, Map<string, IptablesRule[]>>();
-/** A table's rules grouped by chain, in order. */
-export function chainRules(t: IptablesTable): Map<string, IptablesRule[]> {
-  let m = chainIdx.get(t);
-  if (!m) {
-    m = new Map();
-    for (const r of t.rules) {
-      const list = m.get(r.chain);
-      if (list) list.push(r);
-      else m.set(r.chain, [r]);
-    }
-    chainIdx.set(t, m);
-  }
-  return m;
-}
+export { chainRules };
 
 /** Chains reachable from `roots` by -j/-g jumps, roots included. */
 export function reachableChains(t: IptablesTable, roots: string[]): Set<string> {
@@ -378,6 +353,12 @@ export function needsPart(ctx: RuleContext, ...parts: (keyof NodeDatapath)[]): A
     }
   }
   return { applies: true };
+}
+
+/** Applicability: some node's iptables rules (either backend) were collected. */
+export function needsIptables(ctx: RuleContext): Applicability {
+  const any = Object.values(ctx.snapshot.nodes).some((dp) => dp.iptablesNft || dp.iptablesLegacy);
+  return any ? { applies: true } : { applies: false, reason: 'no iptables dump was collected' };
 }
 
 /** Applicability: the cluster runs flannel (unknown CNI is allowed when the node data looks like flannel). */
