@@ -4,7 +4,11 @@
  * iptables-nft-save for every Service; sysctls; the conflist), plus pods, Services,
  * EndpointSlices, NetworkPolicies and namespaces. Shapes follow the recorded examples
  * (examples/, captured from real commands). Output is cached under
- * /tmp/netdoctor-bench/<params-hash>/bundle and reused.
+ * $NETDOCTOR_BENCH_DIR (default /tmp/netdoctor-bench)/<params-hash>/bundle and reused.
+ *
+ * Each node's iptables holds what kube-proxy and flannel write, kept compact: a KUBE-SERVICES
+ * dispatch line for every Service and one KUBE-SVC/KUBE-SEP pair per Service (a real node has
+ * one SEP per endpoint; one is enough for every rule and keeps the 5,000-node bundle on disk).
  *
  * Files are streamed straight into the layout of src/collect/bundle/layout.ts (a 5,000-node
  * bundle is far larger than one in-memory BundleInput), with the same manifest shape.
@@ -109,9 +113,14 @@ function chainHash(s: string): string {
   return out;
 }
 
+/** Where generated bundles are cached: $NETDOCTOR_BENCH_DIR, else /tmp/netdoctor-bench. */
+export function benchDir(): string {
+  return process.env['NETDOCTOR_BENCH_DIR'] || '/tmp/netdoctor-bench';
+}
+
 export function paramsHash(p: SyntheticParams): string {
   return createHash('sha256')
-    .update(JSON.stringify({ v: 5, ...p }))
+    .update(JSON.stringify({ v: 6, ...p }))
     .digest('hex')
     .slice(0, 16);
 }
@@ -147,7 +156,7 @@ export async function ensureSynthetic(
   p: SyntheticParams,
   log: (s: string) => void = () => {},
 ): Promise<string> {
-  const base = join('/tmp/netdoctor-bench', paramsHash(p));
+  const base = join(benchDir(), paramsHash(p));
   const dir = join(base, 'bundle');
   if (existsSync(join(base, 'complete'))) {
     log(`reusing ${dir}`);
@@ -218,10 +227,7 @@ export async function ensureSynthetic(
   addService('kube-system/kube-dns:dns', 'udp', '10.96.0.10', 53, dnsEps);
   addService('kube-system/kube-dns:dns-tcp', 'tcp', '10.96.0.10', 53, dnsEps);
   for (let s = 0; s < iptSvc; s++) {
-    const eps = Array.from(
-      { length: Math.min(podsPerSvc, 3) },
-      (_, e) => `${podIP(s * podsPerSvc + e)}:8080`,
-    );
+    const eps = [`${podIP(s * podsPerSvc)}:8080`];
     addService(`${nsOfSvc(s)}/svc-${s}:http`, 'tcp', svcIP(s + 100), 80, eps);
   }
   const natHead = [

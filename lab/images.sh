@@ -12,7 +12,8 @@ source "$LAB_DIR/versions.env"
 CACHE="${NETDOCTOR_LAB_CACHE:-/var/cache/netdoctor-lab}"
 BIN="$CACHE/bin"
 OUT="$CACHE/images"
-REGISTRY="${NETDOCTOR_LAB_REGISTRY:-netdoctor.lab}"
+# Must match IMAGE_REGISTRY in src/lab/addons/context.ts.
+REGISTRY=netdoctor.lab
 mkdir -p "$OUT"
 
 log() { printf '[images %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
@@ -154,8 +155,17 @@ fill_kube_router() {
   add_bin "$1" /usr/sbin/ipset
   add_bin "$1" /usr/sbin/conntrack
 }
+# need_pkg BINARY PACKAGE: installs the Debian package that provides BINARY when it is missing.
+need_pkg() {
+  [[ -x "$1" ]] && return
+  log "installing $2 for $1"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >/dev/null
+  [[ -x "$1" ]] || { echo "missing $1 after installing $2" >&2; exit 1; }
+}
+
 fill_toolbox() {
   local r="$1"
+  need_pkg /usr/bin/ping iputils-ping
   add_busybox "$r"
   add_iptables "$r" nft
   # iproute2's ip replaces busybox's applet of the same name.
@@ -168,6 +178,9 @@ fill_toolbox() {
   add_bin "$r" /usr/bin/curl
   add_bin "$r" /usr/sbin/conntrack
   add_bin "$r" /usr/bin/iperf3
+  # iputils ping replaces busybox's applet: the MTU probes need don't-fragment (-M do).
+  rm -f "$r/bin/ping"
+  add_bin "$r" /usr/bin/ping /bin/ping
   add_file "$r" /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true
 }
 

@@ -1,10 +1,11 @@
+import type { NodeDatapath } from '../core/datapath-types.ts';
 import type { Finding, Report, RuleOutcome, Snapshot } from '../core/model.ts';
 import { LAYERS } from '../core/model.ts';
 import { correlate } from './correlate.ts';
 import { severityRank } from './finding.ts';
 import { patternScore } from './pattern.ts';
-import { buildRouteMatrix } from './route-matrix.ts';
-import type { Rule, RuleContext } from './rule.ts';
+import { RouteMatrixBuilder } from './route-matrix.ts';
+import { isNodeSkip, type Rule, type RuleContext } from './rule.ts';
 import { RULES } from './rules/index.ts';
 import { buildIndex } from './snapshot-index.ts';
 import { verdictOf } from './verdict.ts';
@@ -20,21 +21,6 @@ function errorText(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
-/** Runs one rule; a skip or a throw becomes its outcome, never an exception. */
-export function runRule(rule: Rule, ctx: RuleContext): { outcome: RuleOutcome; findings: Finding[] } {
-  try {
-    const applies = rule.appliesTo?.(ctx) ?? { applies: true };
-    if (!applies.applies)
-      return { outcome: { rule: rule.id, status: 'skipped', reason: applies.reason }, findings: [] };
-    const findings = rule.run(ctx);
-    const notable = findings.filter((f) => f.severity !== 'info');
-    if (notable.length === 0) return { outcome: { rule: rule.id, status: 'pass' }, findings };
-    return { outcome: { rule: rule.id, status: 'fail', findings: notable.map((f) => f.id) }, findings };
-  } catch (e) {
-    return { outcome: { rule: rule.id, status: 'error', error: errorText(e) }, findings: [] };
-  }
-}
-
 /** Most severe first, then lowest layer, then id, so reports are stable. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
@@ -44,42 +30,203 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/** One rule's progress through the phases of one analysis. */
+interface RuleRun {
+  rule: Rule;
+  /** Set once the rule is skipped or has thrown; it then runs no further phase. */
+  done: RuleOutcome | undefined;
+  clusterFindings: Finding[];
+  /** Node-phase findings with the node they came from, put in node order at the end. */
+  nodeFindings: { node: string; findings: Finding[] }[];
+  finishFindings: Finding[];
+  nodesRan: number;
+  /** Node skip reason -> how many nodes. */
+  nodeSkips: Map<string, number>;
+}
+
+/** "skipped on 3 of 500 nodes: iptables not collected; on 1: ..." */
+function skipText(skips: Map<string, number>, nodes: number, all: boolean): string {
+  const parts = [...skips].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return parts
+    .map(([reason, n], i) => {
+      const where = all && parts.length === 1 ? `all ${n} nodes` : `${n} of ${nodes} nodes`;
+      return `${i === 0 ? 'skipped on ' : ''}${where}: ${reason}`;
+    })
+    .join('; ');
+}
+
 /**
- * Analyzes a snapshot: builds the index once, runs every applicable rule, correlates causes
- * with symptoms, scores the seed-001 pattern, draws the route matrix and decides the verdict.
- * Pure: the same snapshot and options give the same report.
+ * One analysis, fed one node at a time: `new Analysis(base)`, `node(dp)` for every collected
+ * node, then `report()`. The in-memory {@link analyze} and the streaming {@link analyzeStream}
+ * both drive this class, so the engine exists once. `base.nodes` is never read.
+ */
+class Analysis {
+  readonly #base: Snapshot;
+  readonly #ctx: RuleContext;
+  readonly #runs: RuleRun[];
+  readonly #matrix: RouteMatrixBuilder | undefined;
+  readonly #now: Date;
+  #nodesSeen = 0;
+
+  constructor(base: Snapshot, collectedNodes: readonly string[], opts: AnalyzeOptions) {
+    this.#base = base;
+    const clusterOnly: Snapshot = { ...base, nodes: {} };
+    this.#ctx = { snapshot: clusterOnly, index: buildIndex(clusterOnly), collectedNodes };
+    this.#now = opts.now ?? new Date();
+    this.#matrix = this.#ctx.index.nodeNames.length > 0 ? new RouteMatrixBuilder(this.#ctx.index) : undefined;
+    this.#runs = (opts.rules ?? RULES).map((rule) => {
+      const r: RuleRun = {
+        rule,
+        done: undefined,
+        clusterFindings: [],
+        nodeFindings: [],
+        finishFindings: [],
+        nodesRan: 0,
+        nodeSkips: new Map(),
+      };
+      try {
+        const applies = rule.appliesTo?.(this.#ctx) ?? { applies: true };
+        if (!applies.applies) r.done = { rule: rule.id, status: 'skipped', reason: applies.reason };
+        else if (rule.run) r.clusterFindings = rule.run(this.#ctx);
+      } catch (e) {
+        r.done = { rule: rule.id, status: 'error', error: errorText(e) };
+      }
+      return r;
+    });
+  }
+
+  /** Runs every rule's node phase on one node and adds its row to the route matrix. */
+  node(dp: NodeDatapath): void {
+    this.#nodesSeen++;
+    for (const r of this.#runs) {
+      if (r.done || !r.rule.runNode) continue;
+      try {
+        const res = r.rule.runNode(this.#ctx, dp);
+        if (isNodeSkip(res)) r.nodeSkips.set(res.skipped, (r.nodeSkips.get(res.skipped) ?? 0) + 1);
+        else {
+          r.nodesRan++;
+          if (res.length > 0) r.nodeFindings.push({ node: dp.name, findings: res });
+        }
+      } catch (e) {
+        r.done = { rule: r.rule.id, status: 'error', error: `on node ${dp.name}: ${errorText(e)}` };
+      }
+    }
+    this.#matrix?.addNode(dp.name, dp.routes);
+  }
+
+  /**
+   * Ends the analysis for every rule: runs `finish`, decides each outcome and lists each
+   * rule's findings in a stable order (ids made unique across rules, in rule order).
+   */
+  results(): { outcome: RuleOutcome; findings: Finding[] }[] {
+    const ctx = this.#ctx;
+    const rank = new Map<string, number>();
+    for (const [i, n] of ctx.index.nodeNames.entries()) rank.set(n, i);
+    const byNode = (a: { node: string }, b: { node: string }): number => {
+      const ra = rank.get(a.node) ?? Number.MAX_SAFE_INTEGER;
+      const rb = rank.get(b.node) ?? Number.MAX_SAFE_INTEGER;
+      return ra - rb || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0);
+    };
+    const ids = new Set<string>();
+    return this.#runs.map((r) => {
+      if (!r.done && r.rule.finish) {
+        try {
+          r.finishFindings = r.rule.finish(ctx);
+        } catch (e) {
+          r.done = { rule: r.rule.id, status: 'error', error: errorText(e) };
+        }
+      }
+      if (r.done) return { outcome: r.done, findings: [] };
+      if (r.nodeFindings.length > 1) r.nodeFindings.sort(byNode);
+      const findings: Finding[] = [];
+      const notable: string[] = [];
+      const add = (f: Finding): void => {
+        let id = f.id;
+        for (let n = 2; ids.has(id); n++) id = `${f.id}#${n}`;
+        ids.add(id);
+        findings.push(id === f.id ? f : { ...f, id });
+        if (f.severity !== 'info') notable.push(id);
+      };
+      for (const f of r.clusterFindings) add(f);
+      for (const n of r.nodeFindings) for (const f of n.findings) add(f);
+      for (const f of r.finishFindings) add(f);
+      const id = r.rule.id;
+      const skipped = [...r.nodeSkips.values()].reduce((a, b) => a + b, 0);
+      if (r.rule.runNode && !r.rule.run && r.nodesRan === 0 && skipped > 0 && findings.length === 0) {
+        const reason = skipText(r.nodeSkips, this.#nodesSeen, true);
+        return { outcome: { rule: id, status: 'skipped', reason }, findings: [] };
+      }
+      const outcome: RuleOutcome =
+        notable.length > 0 ? { rule: id, status: 'fail', findings: notable } : { rule: id, status: 'pass' };
+      if (skipped > 0) outcome.note = skipText(r.nodeSkips, this.#nodesSeen, false);
+      return { outcome, findings };
+    });
+  }
+
+  report(): Report {
+    const outcomes: RuleOutcome[] = [];
+    const findings: Finding[] = [];
+    for (const r of this.results()) {
+      outcomes.push(r.outcome);
+      for (const f of r.findings) findings.push(f);
+    }
+    findings.sort(compareFindings);
+    const rootCauses = correlate(findings);
+    const pattern = patternScore(findings);
+    const base = this.#base;
+    const report: Report = {
+      schemaVersion: 1,
+      generatedAt: this.#now.toISOString(),
+      verdict: verdictOf(rootCauses, findings, pattern),
+      pattern,
+      rootCauses,
+      findings,
+      probes: base.probes ?? {},
+      gaps: base.gaps,
+      rules: outcomes,
+      meta: base.meta,
+    };
+    if (this.#matrix) report.routeMatrix = this.#matrix.finish();
+    return report;
+  }
+}
+
+/**
+ * Analyzes a snapshot held in memory: builds the index once, runs every applicable rule,
+ * correlates causes with symptoms, scores the seed-001 pattern, draws the route matrix and
+ * decides the verdict. Pure: the same snapshot and options give the same report, and the same
+ * report as {@link analyzeStream} over the same nodes.
  */
 export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Report {
-  const rules = opts.rules ?? RULES;
-  const ctx: RuleContext = { snapshot, index: buildIndex(snapshot) };
-  const outcomes: RuleOutcome[] = [];
-  const findings: Finding[] = [];
-  const ids = new Set<string>();
-  for (const rule of rules) {
-    const r = runRule(rule, ctx);
-    outcomes.push(r.outcome);
-    for (const f of r.findings) {
-      let id = f.id;
-      for (let n = 2; ids.has(id); n++) id = `${f.id}#${n}`;
-      ids.add(id);
-      findings.push(id === f.id ? f : { ...f, id });
-    }
-  }
-  findings.sort(compareFindings);
-  const rootCauses = correlate(findings);
-  const pattern = patternScore(findings);
-  const report: Report = {
-    schemaVersion: 1,
-    generatedAt: (opts.now ?? new Date()).toISOString(),
-    verdict: verdictOf(rootCauses, findings, pattern),
-    pattern,
-    rootCauses,
-    findings,
-    probes: snapshot.probes ?? {},
-    gaps: snapshot.gaps,
-    rules: outcomes,
-    meta: snapshot.meta,
-  };
-  if (ctx.index.nodeNames.length > 0) report.routeMatrix = buildRouteMatrix(snapshot, ctx.index);
-  return report;
+  const a = new Analysis(snapshot, Object.keys(snapshot.nodes), opts);
+  for (const dp of Object.values(snapshot.nodes)) a.node(dp);
+  return a.report();
+}
+
+/**
+ * Streaming analysis: `base` holds the cluster objects, probes, gaps and meta (its `nodes` are
+ * ignored) and `nodes` yields each collected node's datapath once, so only the node in hand
+ * (and whatever the reader keeps in flight) is in memory. Gaps the reader finds while streaming
+ * may be appended to `base.gaps` before the iteration ends; the report takes them.
+ */
+export async function analyzeStream(
+  base: Snapshot,
+  nodes: AsyncIterable<NodeDatapath> | Iterable<NodeDatapath>,
+  collectedNodes: readonly string[],
+  opts: AnalyzeOptions = {},
+): Promise<Report> {
+  const a = new Analysis(base, collectedNodes, opts);
+  for await (const dp of nodes) a.node(dp);
+  return a.report();
+}
+
+/**
+ * Runs one rule through all its phases on an in-memory snapshot; a skip or a throw becomes its
+ * outcome, never an exception. Findings come in the rule's own order (cluster phase, nodes in
+ * cluster order, finish), not the report's.
+ */
+export function runRule(rule: Rule, snapshot: Snapshot): { outcome: RuleOutcome; findings: Finding[] } {
+  const a = new Analysis(snapshot, Object.keys(snapshot.nodes), { rules: [rule], now: new Date(0) });
+  for (const dp of Object.values(snapshot.nodes)) a.node(dp);
+  return a.results()[0] as { outcome: RuleOutcome; findings: Finding[] };
 }

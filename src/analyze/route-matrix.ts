@@ -89,36 +89,45 @@ function routeCell(
   return { from, to, state, route: showRoute(r) };
 }
 
-export function buildRouteMatrix(
-  s: Snapshot,
-  index: SnapshotIndex,
-  opts: { fullMaxNodes?: number } = {},
-): RouteMatrix {
-  const names = index.nodeNames;
-  const full = names.length <= (opts.fullMaxNodes ?? FULL_MATRIX_MAX_NODES);
-  const nodeByCidr = new Map<string, string>();
-  for (const [node, cidr] of index.podCidrByNode) {
-    const c = parseCidr4(cidr);
-    nodeByCidr.set(c ? c.text : cidr, node);
-  }
-  const owner = addressOwner(index, nodeByCidr);
-  const cells: RouteCell[] = [];
-  const withCidr = names.filter((n) => index.podCidrByNode.has(n));
-  for (const from of names) {
-    const routes = s.nodes[from]?.routes;
-    if (!routes) {
-      if (full) for (const to of withCidr) cells.push({ from, to, state: 'unknown' });
-      else cells.push({ from, to: from, state: 'unknown' });
-      continue;
+/**
+ * Draws the route matrix one node at a time, so that streaming analysis never holds more than
+ * one node's routes: `addNode` for every node whose datapath is read, then `finish`.
+ */
+export class RouteMatrixBuilder {
+  readonly #index: SnapshotIndex;
+  readonly #full: boolean;
+  readonly #nodeByCidr = new Map<string, string>();
+  readonly #owner: AddressOwner;
+  readonly #withCidr: string[];
+  readonly #rows = new Map<string, RouteCell[]>();
+
+  constructor(index: SnapshotIndex, opts: { fullMaxNodes?: number } = {}) {
+    this.#index = index;
+    this.#full = index.nodeNames.length <= (opts.fullMaxNodes ?? FULL_MATRIX_MAX_NODES);
+    for (const [node, cidr] of index.podCidrByNode) {
+      const c = parseCidr4(cidr);
+      this.#nodeByCidr.set(c ? c.text : cidr, node);
     }
+    this.#owner = addressOwner(index, this.#nodeByCidr);
+    this.#withCidr = index.nodeNames.filter((n) => index.podCidrByNode.has(n));
+  }
+
+  /** One node's row; nodes that are not cluster nodes, or already added, are ignored. */
+  addNode(from: string, routes: readonly Route[] | undefined): void {
+    if (!routes || !this.#index.nodeByName.has(from) || this.#rows.has(from)) return;
+    const index = this.#index;
+    const full = this.#full;
+    const owner = this.#owner;
+    const withCidr = this.#withCidr;
     const found = new Map<string, Route>();
     for (const r of routes) {
       if (!isMainTable(r)) continue;
       const to =
-        nodeByCidr.get(r.dst) ??
-        (r.dst.includes('/') ? undefined : nodeByCidr.get(parseCidr4(r.dst)?.text ?? ''));
+        this.#nodeByCidr.get(r.dst) ??
+        (r.dst.includes('/') ? undefined : this.#nodeByCidr.get(parseCidr4(r.dst)?.text ?? ''));
       if (to !== undefined && !found.has(to)) found.set(to, r);
     }
+    const cells: RouteCell[] = [];
     const peersMissing = found.size < withCidr.length - (found.has(from) ? 0 : 1);
     const targets = full || peersMissing ? withCidr : [...found.keys()];
     for (const to of targets) {
@@ -133,14 +142,39 @@ export function buildRouteMatrix(
       const cell = routeCell(from, to, r, index, owner);
       if (full || (cell.state !== 'ok' && cell.state !== 'local')) cells.push(cell);
     }
+    this.#rows.set(from, cells);
   }
-  const matrix: RouteMatrix = {
-    nodes: names.map((name) => {
-      const podCIDR = index.podCidrByNode.get(name);
-      return podCIDR ? { name, podCIDR } : { name };
-    }),
-    cells,
-  };
-  if (!full) matrix.onlyProblems = true;
-  return matrix;
+
+  finish(): RouteMatrix {
+    const names = this.#index.nodeNames;
+    const cells: RouteCell[] = [];
+    for (const from of names) {
+      const row = this.#rows.get(from);
+      if (row) {
+        for (const c of row) cells.push(c);
+      } else if (this.#full) {
+        for (const to of this.#withCidr) cells.push({ from, to, state: 'unknown' });
+      } else cells.push({ from, to: from, state: 'unknown' });
+    }
+    const matrix: RouteMatrix = {
+      nodes: names.map((name) => {
+        const podCIDR = this.#index.podCidrByNode.get(name);
+        return podCIDR ? { name, podCIDR } : { name };
+      }),
+      cells,
+    };
+    if (!this.#full) matrix.onlyProblems = true;
+    return matrix;
+  }
+}
+
+/** The whole matrix of an in-memory snapshot. */
+export function buildRouteMatrix(
+  s: Snapshot,
+  index: SnapshotIndex,
+  opts: { fullMaxNodes?: number } = {},
+): RouteMatrix {
+  const b = new RouteMatrixBuilder(index, opts);
+  for (const name of index.nodeNames) b.addNode(name, s.nodes[name]?.routes);
+  return b.finish();
 }

@@ -63,7 +63,7 @@ function isFirstIPv4(cidr: string): boolean {
   return cidr.includes('.');
 }
 
-/** Builds every index in one pass over each list. */
+/** Builds every index in one pass over each list; reads cluster objects only, never `s.nodes`. */
 export function buildIndex(s: Snapshot): SnapshotIndex {
   const c = s.cluster;
   const nodeByName = new Map<string, K8sNode>();
@@ -113,15 +113,14 @@ export function buildIndex(s: Snapshot): SnapshotIndex {
     }
   }
   if (cni === 'unknown') {
-    // A deleted flannel DaemonSet leaves its ConfigMap and CNI config behind: still a flannel cluster.
+    // A deleted flannel DaemonSet leaves its ConfigMap and node annotations behind: still a
+    // flannel cluster. (Node datapaths are not read here: they stream past one at a time; the
+    // datapath rules look for flannel's CNI config, subnet.env or flannel.1 per node instead.)
     const flannelCm = c.configMaps.some((cm) => /flannel/.test(cm.metadata.name));
-    const flannelConf = Object.values(s.nodes).some((n) =>
-      n.cniConfigs?.some((f) => f.plugins.includes('flannel')),
-    );
     const flannelAnnotated = c.nodes.some((n) =>
       Object.keys(n.metadata.annotations ?? {}).some((k) => k.startsWith('flannel.alpha.coreos.com/')),
     );
-    if (flannelCm || flannelConf || flannelAnnotated) cni = 'flannel';
+    if (flannelCm || flannelAnnotated) cni = 'flannel';
   }
 
   return {

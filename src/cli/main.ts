@@ -4,6 +4,7 @@
  * and is the one place where errors become messages and exit codes.
  */
 import { Command, CommanderError } from 'commander';
+import { installSignalCleanup, runCleanups } from '../core/cleanup.ts';
 import { NETDOCTOR_VERSION } from '../core/version.ts';
 import { COMMANDS } from './commands/index.ts';
 import { handleError } from './handle-error.ts';
@@ -35,4 +36,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exit(await main(process.argv));
+// Objects a command created and has not removed yet (agents, probe pods) are deleted on SIGINT /
+// SIGTERM (then exit 130) and at the normal end of every command.
+installSignalCleanup((code) => process.exit(code));
+const code = await main(process.argv);
+await runCleanups((name, err) =>
+  process.stderr.write(`netdoctor: cleanup of ${name} failed: ${String(err)}\n`),
+);
+process.exit(code);

@@ -1,13 +1,16 @@
+import type { V1DaemonSet, V1NetworkPolicy, V1Pod, V1Service } from '@kubernetes/client-node';
 import {
   AppsV1Api,
   CoreV1Api,
   DiscoveryV1Api,
   KubeConfig,
   NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
   VersionApi,
 } from '@kubernetes/client-node';
 import { NetdoctorError } from '../core/errors.ts';
-import type { ClusterPort, ListKind, LogRequest } from './port.ts';
+import type { ListKind, LogRequest, PatchType, RepairKind, RepairPort } from './port.ts';
 
 /** Where to find the cluster: PRODUCT.md's `--kubeconfig` and `--context`. */
 export interface KubeTarget {
@@ -62,13 +65,17 @@ export function loadKubeConfig(target: KubeTarget): KubeConfig {
   return kc;
 }
 
+function isNotFound(err: unknown): boolean {
+  return (err as { code?: unknown }).code === 404;
+}
+
 /** Turns client-node's deserialised objects (Date fields) back into wire JSON. */
 function wire(items: unknown[]): unknown[] {
   return JSON.parse(JSON.stringify(items)) as unknown[];
 }
 
 /** The real ClusterPort over @kubernetes/client-node. */
-export class KubePort implements ClusterPort {
+export class KubePort implements RepairPort {
   readonly target: { server: string; context?: string };
   readonly #core: CoreV1Api;
   readonly #apps: AppsV1Api;
@@ -109,6 +116,111 @@ export class KubePort implements ClusterPort {
       previous: req.previous,
       tailLines: req.tailLines,
     });
+  }
+
+  async createPod(namespace: string, pod: object): Promise<void> {
+    await this.#core.createNamespacedPod({ namespace, body: pod as V1Pod });
+  }
+
+  async readPod(namespace: string, name: string): Promise<unknown | undefined> {
+    try {
+      return wire([await this.#core.readNamespacedPod({ namespace, name })])[0];
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async listPods(namespace: string | undefined, labelSelector: string): Promise<unknown[]> {
+    const list = namespace
+      ? await this.#core.listNamespacedPod({ namespace, labelSelector })
+      : await this.#core.listPodForAllNamespaces({ labelSelector });
+    return wire(list.items);
+  }
+
+  async deletePod(namespace: string, name: string): Promise<void> {
+    try {
+      await this.#core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async createService(namespace: string, service: object): Promise<unknown> {
+    return wire([await this.#core.createNamespacedService({ namespace, body: service as V1Service })])[0];
+  }
+
+  async listServices(namespace: string | undefined, labelSelector: string): Promise<unknown[]> {
+    const list = namespace
+      ? await this.#core.listNamespacedService({ namespace, labelSelector })
+      : await this.#core.listServiceForAllNamespaces({ labelSelector });
+    return wire(list.items);
+  }
+
+  async deleteService(namespace: string, name: string): Promise<void> {
+    try {
+      await this.#core.deleteNamespacedService({ namespace, name });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async readObject(kind: RepairKind, namespace: string, name: string): Promise<unknown | undefined> {
+    const q = { namespace, name };
+    try {
+      switch (kind) {
+        case 'DaemonSet':
+          return wire([await this.#apps.readNamespacedDaemonSet(q)])[0];
+        case 'Deployment':
+          return wire([await this.#apps.readNamespacedDeployment(q)])[0];
+        case 'ConfigMap':
+          return wire([await this.#core.readNamespacedConfigMap(q)])[0];
+        case 'NetworkPolicy':
+          return wire([await this.#net.readNamespacedNetworkPolicy(q)])[0];
+      }
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async patchObject(
+    kind: Exclude<RepairKind, 'NetworkPolicy'>,
+    namespace: string,
+    name: string,
+    patch: object,
+    type: PatchType,
+  ): Promise<unknown> {
+    const q = { namespace, name, body: patch };
+    const opts = setHeaderOptions(
+      'Content-Type',
+      type === 'strategic' ? PatchStrategy.StrategicMergePatch : PatchStrategy.MergePatch,
+    );
+    switch (kind) {
+      case 'DaemonSet':
+        return wire([await this.#apps.patchNamespacedDaemonSet(q, opts)])[0];
+      case 'Deployment':
+        return wire([await this.#apps.patchNamespacedDeployment(q, opts)])[0];
+      case 'ConfigMap':
+        return wire([await this.#core.patchNamespacedConfigMap(q, opts)])[0];
+    }
+  }
+
+  async createObject(kind: 'DaemonSet' | 'NetworkPolicy', namespace: string, body: object): Promise<unknown> {
+    return kind === 'DaemonSet'
+      ? wire([await this.#apps.createNamespacedDaemonSet({ namespace, body: body as V1DaemonSet })])[0]
+      : wire([
+          await this.#net.createNamespacedNetworkPolicy({ namespace, body: body as V1NetworkPolicy }),
+        ])[0];
+  }
+
+  async deleteObject(kind: 'DaemonSet' | 'NetworkPolicy', namespace: string, name: string): Promise<void> {
+    try {
+      if (kind === 'DaemonSet') await this.#apps.deleteNamespacedDaemonSet({ namespace, name });
+      else await this.#net.deleteNamespacedNetworkPolicy({ namespace, name });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
   }
 
   /** Follows `continue` tokens so a 150,000-pod list never arrives as one response. */

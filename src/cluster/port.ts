@@ -37,4 +37,44 @@ export interface ClusterPort {
    */
   list(kind: ListKind, opts?: { namespaces?: string[] }): Promise<unknown[]>;
   podLog(req: LogRequest): Promise<string>;
+
+  // Verbs for netdoctor's own short-lived objects (node agents, probe pods and their Service).
+  // Everything created carries the labels of owned-labels.ts so `netdoctor cleanup` finds it.
+  createPod(namespace: string, pod: object): Promise<void>;
+  /** The pod in wire JSON, or undefined when it does not exist. */
+  readPod(namespace: string, name: string): Promise<unknown | undefined>;
+  listPods(namespace: string | undefined, labelSelector: string): Promise<unknown[]>;
+  /** Deletes a pod at once (grace period 0); absent is fine. */
+  deletePod(namespace: string, name: string): Promise<void>;
+  createService(namespace: string, service: object): Promise<unknown>;
+  listServices(namespace: string | undefined, labelSelector: string): Promise<unknown[]>;
+  deleteService(namespace: string, name: string): Promise<void>;
+}
+
+/** Kinds the repair verbs read, patch, create or delete. */
+export type RepairKind = 'DaemonSet' | 'Deployment' | 'ConfigMap' | 'NetworkPolicy';
+
+/** How a patch body is interpreted by the API server. */
+export type PatchType = 'strategic' | 'merge';
+
+/**
+ * Verbs for `netdoctor fix` (remediate/): read, patch, create and delete the few kinds a repair
+ * step changes. Separate from ClusterPort so read-only users (collectors, probes) need not
+ * implement them; KubePort implements both.
+ */
+export interface RepairPort extends ClusterPort {
+  /** The object in wire JSON, or undefined when it does not exist. */
+  readObject(kind: RepairKind, namespace: string, name: string): Promise<unknown | undefined>;
+  /** Patches and returns the object after the change. */
+  patchObject(
+    kind: Exclude<RepairKind, 'NetworkPolicy'>,
+    namespace: string,
+    name: string,
+    patch: object,
+    type: PatchType,
+  ): Promise<unknown>;
+  /** Creates the object (a DaemonSet from a manifest, an emergency NetworkPolicy). */
+  createObject(kind: 'DaemonSet' | 'NetworkPolicy', namespace: string, body: object): Promise<unknown>;
+  /** Deletes the object; absent is fine. Only for objects a repair itself created. */
+  deleteObject(kind: 'DaemonSet' | 'NetworkPolicy', namespace: string, name: string): Promise<void>;
 }

@@ -200,10 +200,13 @@ export interface PatternScore {
   match: 'confirmed' | 'partial' | 'none';
 }
 
-/** How one rule went: discriminated, so a thrown rule is a result, not a crash. */
+/**
+ * How one rule went: discriminated, so a thrown rule is a result, not a crash. `note` says on
+ * how many nodes a rule that ran elsewhere could not check (e.g. a part not collected there).
+ */
 export type RuleOutcome =
-  | { rule: string; status: 'pass' }
-  | { rule: string; status: 'fail'; findings: string[] }
+  | { rule: string; status: 'pass'; note?: string }
+  | { rule: string; status: 'fail'; findings: string[]; note?: string }
   | { rule: string; status: 'skipped'; reason: string }
   | { rule: string; status: 'error'; error: string };
 

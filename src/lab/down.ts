@@ -50,7 +50,7 @@ function collectCgroupProcs(dir: string, into: Set<number>): void {
 
 function labCgroupDirs(): string[] {
   const out: string[] = [];
-  for (const h of existsSync(CGROUP_ROOT) ? cgroupHierarchies() : []) {
+  for (const h of existsSync(CGROUP_ROOT) ? cgroupHierarchies({ includeUnified: true }) : []) {
     const base = join(CGROUP_ROOT, h);
     for (const e of readdirSync(base)) {
       if (e.startsWith(`${PREFIX}-`)) out.push(join(base, e));

@@ -1,5 +1,6 @@
 /** `lab break` and `lab heal`: picks the fault, builds its context, records it in the state. */
 import { NetdoctorError } from '../core/errors.ts';
+import { addonContext } from './addons/context.ts';
 import { ADDONS } from './addons/index.ts';
 import type { Fault, FaultContext } from './faults/fault.ts';
 import { FAULTS } from './faults/index.ts';
@@ -7,8 +8,7 @@ import { applyManifest, kubectl, tryKubectl } from './kubectl.ts';
 import type { LabPaths } from './paths.ts';
 import { run, tryRun } from './shell.ts';
 import { readState, StateRecorder } from './state.ts';
-import { apiServerUrl, type LabNode, planTopology } from './topology.ts';
-import { IMAGE_REGISTRY } from './up.ts';
+import { type LabNode, planTopology } from './topology.ts';
 import { loadVersions } from './versions.ts';
 
 export function listFaults(): { id: string; summary: string; expectedRootCause: string; scope: string }[] {
@@ -58,15 +58,7 @@ function context(paths: LabPaths, nodeName: string | undefined): { ctx: FaultCon
     reapplyAddon: (id) => {
       const a = ADDONS.find((x) => x.id === id);
       if (!a) throw new NetdoctorError('internal', `no add-on ${id}`);
-      applyManifest(
-        paths,
-        a.manifest({
-          versions,
-          apiServer: apiServerUrl(t),
-          image: (n, tag) => `${IMAGE_REGISTRY}/${n}:${tag}`,
-          upstreamDns: '',
-        }),
-      );
+      applyManifest(paths, a.manifest(addonContext(versions, t)));
     },
   };
   return { ctx, rec: new StateRecorder(paths.stateFile, state) };

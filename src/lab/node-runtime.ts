@@ -32,10 +32,14 @@ const HOST_CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'] as cons
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 
-/** The cgroup v1 hierarchies on this machine (the cgroup-v2 "unified" one is left alone). */
-export function cgroupHierarchies(): string[] {
+/**
+ * The cgroup hierarchies on this machine. The lab creates node roots in the v1 ones; runc also
+ * mirrors pod cgroups into the hybrid "unified" v2 tree, so teardown sweeps that one too.
+ */
+export function cgroupHierarchies(opts: { includeUnified?: boolean } = {}): string[] {
   return readdirSync(CGROUP_ROOT).filter(
-    (d) => d !== 'unified' && existsSync(join(CGROUP_ROOT, d, 'cgroup.procs')),
+    (d) =>
+      (opts.includeUnified === true || d !== 'unified') && existsSync(join(CGROUP_ROOT, d, 'cgroup.procs')),
   );
 }
 
@@ -145,6 +149,9 @@ state = "${d}/state"
   sandbox_image = "${registry}/pause:${v.PAUSE_VERSION}"
   stream_server_address = "127.0.0.1"
   enable_selinux = false
+  # This machine grants no CAP_SYS_RESOURCE, so a pod may not get a lower OOM score than
+  # containerd's own (kubelet asks -998 for critical pods); cap it instead of failing.
+  restrict_oom_score_adj = true
 [${cri}.containerd]
   snapshotter = "overlayfs"
   default_runtime_name = "runc"
@@ -208,7 +215,6 @@ evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available:
 serializeImagePulls: false
 protectKernelDefaults: false
 makeIPTablesUtilChains: true
-tlsCertFile: ""
 staticPodPath: ${d}/manifests
 `;
 }
@@ -224,8 +230,7 @@ export function startKubelet(
   const d = join(paths.nodeDir(node.name), 'kubelet');
   mkdirSync(join(d, 'manifests'), { recursive: true });
   mkdirSync(join(d, 'root'), { recursive: true });
-  const cfg = kubeletConfig(paths, node, pki).replace('tlsCertFile: ""\n', '');
-  writeFileSync(join(d, 'config.yaml'), cfg);
+  writeFileSync(join(d, 'config.yaml'), kubeletConfig(paths, node, pki));
   const pid = spawnDaemon(
     nodeExec(holder)[0]!,
     [
@@ -248,26 +253,8 @@ export function startKubelet(
 
 /** Imports the lab's image archives into a node's containerd. */
 export function importImages(paths: LabPaths, node: LabNode, archives: string[]): void {
+  const address = containerdSocket(paths, node);
   for (const a of archives) {
-    run(
-      'ctr',
-      [
-        '--address',
-        containerdSocket(paths, node),
-        '-n',
-        'k8s.io',
-        'images',
-        'import',
-        '--no-unpack=false',
-        a,
-      ],
-      {
-        timeoutMs: 300_000,
-      },
-    );
+    run('ctr', ['--address', address, '-n', 'k8s.io', 'images', 'import', a], { timeoutMs: 300_000 });
   }
-}
-
-export function existsSocket(p: string): boolean {
-  return existsSync(p);
 }

@@ -43,20 +43,6 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
   return r.stdout;
 }
 
-/** Runs a command inside a network namespace the lab made. */
-export function inNetns(netns: string, cmd: string, args: readonly string[], opts: RunOptions = {}): string {
-  return run('ip', ['netns', 'exec', netns, cmd, ...args], opts);
-}
-
-export function tryInNetns(
-  netns: string,
-  cmd: string,
-  args: readonly string[],
-  opts: RunOptions = {},
-): RunResult {
-  return tryRun('ip', ['netns', 'exec', netns, cmd, ...args], opts);
-}
-
 /**
  * Starts a long-running process detached from netdoctor (it outlives `lab up`), output appended
  * to a log file. Returns its pid.

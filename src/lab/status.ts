@@ -2,7 +2,7 @@
 
 import { tryKubectl } from './kubectl.ts';
 import type { LabPaths } from './paths.ts';
-import { isAlive } from './shell.ts';
+import { isAlive, tryRun } from './shell.ts';
 import { readState } from './state.ts';
 import { type NodeRole, planTopology } from './topology.ts';
 
@@ -22,6 +22,33 @@ export interface ComponentHealth {
   node: string | null;
   pid: number;
   running: boolean;
+  /** The component's own health endpoint where it has one; otherwise whether it runs. */
+  healthy: boolean;
+}
+
+/** Health endpoints reachable from inside the node that runs the component. */
+const HEALTH_URL: Record<string, string> = {
+  etcd: 'http://127.0.0.1:2379/health',
+  kubelet: 'http://127.0.0.1:10248/healthz',
+  'kube-controller-manager': 'https://127.0.0.1:10257/healthz',
+  'kube-scheduler': 'https://127.0.0.1:10259/healthz',
+};
+
+function componentHealthy(
+  name: string,
+  pid: number,
+  holder: number | undefined,
+  apiServerReady: boolean,
+): boolean {
+  if (!isAlive(pid)) return false;
+  const kind = name.split('/').at(-1) ?? name;
+  if (kind === 'kube-apiserver') return apiServerReady;
+  const url = HEALTH_URL[kind];
+  if (url === undefined || holder === undefined) return true;
+  return (
+    tryRun('nsenter', ['-t', String(holder), '-n', 'curl', '-skf', '-m', '3', url], { timeoutMs: 5000 })
+      .code === 0
+  );
 }
 
 export type LabStatus =
@@ -78,6 +105,12 @@ export function labStatus(paths: LabPaths): LabStatus {
       node: p.node ?? null,
       pid: p.pid,
       running: isAlive(p.pid),
+      healthy: componentHealthy(
+        p.name,
+        p.pid,
+        p.node === undefined ? undefined : state.holders[p.node],
+        apiServerReady,
+      ),
     })),
     faults: state.faults.map((f) => (f.node === undefined ? { id: f.id } : { id: f.id, node: f.node })),
     logs: paths.logs,
@@ -108,8 +141,10 @@ export function renderStatus(s: LabStatus): string {
         String(n.ready),
     );
   }
-  lines.push('', 'COMPONENT'.padEnd(28) + 'PID'.padEnd(9) + 'RUNNING');
-  for (const c of s.components) lines.push(c.name.padEnd(28) + String(c.pid).padEnd(9) + String(c.running));
+  lines.push('', 'COMPONENT'.padEnd(28) + 'PID'.padEnd(9) + 'RUNNING'.padEnd(9) + 'HEALTHY');
+  for (const c of s.components) {
+    lines.push(c.name.padEnd(28) + String(c.pid).padEnd(9) + String(c.running).padEnd(9) + String(c.healthy));
+  }
   if (s.faults.length > 0) {
     lines.push(
       '',

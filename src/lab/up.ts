@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetdoctorError } from '../core/errors.ts';
+import { addonContext, IMAGE_REGISTRY } from './addons/context.ts';
 import { ADDONS } from './addons/index.ts';
 import { type ControlPlaneComponent, startControlPlaneComponent, writeKubeconfigs } from './control-plane.ts';
 import { labDown } from './down.ts';
@@ -24,10 +25,8 @@ import { makePki } from './pki.ts';
 import { ensureBuilt, ensureDebianPackages, IMAGE_ARCHIVES } from './prerequisites.ts';
 import { isAlive, tryRun, waitFor } from './shell.ts';
 import { emptyState, readState, StateRecorder } from './state.ts';
-import { apiServerUrl, type LabTopology, MAX_NODES, planTopology } from './topology.ts';
+import { type LabTopology, MAX_NODES, planTopology } from './topology.ts';
 import type { LabVersions } from './versions.ts';
-
-export const IMAGE_REGISTRY = 'netdoctor.lab';
 
 export interface UpOptions {
   nodes: number;
@@ -122,7 +121,7 @@ export async function labUp(paths: LabPaths, versions: LabVersions, opts: UpOpti
       await waitFor(`${n.name}'s containerd`, () => existsSync(containerdSocket(paths, n)), 30_000, 200);
     }
     opts.log('importing images into each node');
-    await Promise.all(t.nodes.map(async (n) => importImages(paths, n, IMAGE_ARCHIVES(paths, versions))));
+    for (const n of t.nodes) importImages(paths, n, IMAGE_ARCHIVES(paths, versions));
     await waitFor(
       'the API server',
       () => tryKubectl(paths, ['get', '--raw', '/readyz']).code === 0,
@@ -148,12 +147,7 @@ export async function labUp(paths: LabPaths, versions: LabVersions, opts: UpOpti
     }
 
     opts.log('add-ons: kube-proxy, flannel, CoreDNS, kube-router');
-    const ctx = {
-      versions,
-      apiServer: apiServerUrl(t),
-      image: (name: string, tag: string) => `${IMAGE_REGISTRY}/${name}:${tag}`,
-      upstreamDns: '',
-    };
+    const ctx = addonContext(versions, t);
     for (const a of ADDONS) applyManifest(paths, a.manifest(ctx));
 
     opts.log('waiting for nodes Ready and system pods Running');

@@ -19,12 +19,14 @@ import {
   probeState,
 } from './report-view.ts';
 
-interface Suite {
+/** One `<testsuite>`; also built by `netdoctor validate` (remediate/validate.ts). */
+export interface JunitSuite {
   name: string;
   timestamp?: string;
-  cases: Case[];
+  cases: JunitCase[];
 }
-interface Case {
+/** One `<testcase>`. */
+export interface JunitCase {
   classname: string;
   name: string;
   seconds: number;
@@ -33,10 +35,10 @@ interface Case {
 }
 
 export function renderJunit(report: Report, _opts: RenderOptions = {}): string {
-  const suites: Suite[] = [];
+  const suites: JunitSuite[] = [];
   const startedAt = isProbeResults(report.probes) ? report.probes.startedAt : undefined;
   for (const m of probeMatrices(report)) {
-    const suite: Suite = {
+    const suite: JunitSuite = {
       name: `probes.${m.scenario}`,
       cases: m.results.map((r) => probeCase(r, m.scenario)),
     };
@@ -44,11 +46,15 @@ export function renderJunit(report: Report, _opts: RenderOptions = {}): string {
     suites.push(suite);
   }
   suites.push({ name: 'root-causes', timestamp: report.generatedAt, cases: rootCauseCases(report) });
+  return renderJunitSuites(suites);
+}
 
+/** The JUnit XML document for these suites (escaping and tallies in one place). */
+export function renderJunitSuites(suites: readonly JunitSuite[], name = 'netdoctor'): string {
   const total = tally(suites.flatMap((s) => s.cases));
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="netdoctor" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" skipped="${total.skipped}" time="${seconds(total.time)}">`,
+    `<testsuites name="${a(name)}" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" skipped="${total.skipped}" time="${seconds(total.time)}">`,
   ];
   suites.forEach((s, id) => {
     lines.push(...suiteXml(s, id));
@@ -57,9 +63,9 @@ export function renderJunit(report: Report, _opts: RenderOptions = {}): string {
   return `${lines.join('\n')}\n`;
 }
 
-function probeCase(r: ProbeResult, scenario: string): Case {
+function probeCase(r: ProbeResult, scenario: string): JunitCase {
   const o = r.outcome;
-  const c: Case = {
+  const c: JunitCase = {
     classname: `probes.${scenario}`,
     name: r.id,
     seconds: o.status === 'pass' && o.rttMs !== undefined ? o.rttMs / 1000 : 0,
@@ -86,7 +92,7 @@ function probeCase(r: ProbeResult, scenario: string): Case {
   return c;
 }
 
-function rootCauseCases(report: Report): Case[] {
+function rootCauseCases(report: Report): JunitCase[] {
   if (report.rootCauses.length === 0) {
     // An empty suite looks like "nothing ran" on most CI pages; a passing case says "checked, none".
     return [{ classname: 'root-causes', name: 'no root cause found', seconds: 0 }];
@@ -117,7 +123,7 @@ interface Tally {
   time: number;
 }
 
-function tally(cases: readonly Case[]): Tally {
+function tally(cases: readonly JunitCase[]): Tally {
   const t: Tally = { tests: cases.length, failures: 0, errors: 0, skipped: 0, time: 0 };
   for (const c of cases) {
     t.time += c.seconds;
@@ -128,7 +134,7 @@ function tally(cases: readonly Case[]): Tally {
   return t;
 }
 
-function suiteXml(s: Suite, id: number): string[] {
+function suiteXml(s: JunitSuite, id: number): string[] {
   const t = tally(s.cases);
   const ts = s.timestamp === undefined ? '' : ` timestamp="${a(s.timestamp)}"`;
   const lines = [

@@ -4,7 +4,7 @@ import { runRule } from '../../src/analyze/engine.ts';
 import { podHealth } from '../../src/analyze/k8s.ts';
 import type { Rule } from '../../src/analyze/rule.ts';
 import { cniAgentNotReady } from '../../src/analyze/rules/cni-agent-not-ready.ts';
-import { cniAgentStalled, findStall } from '../../src/analyze/rules/cni-agent-stalled.ts';
+import { cniAgentStalled, findExit } from '../../src/analyze/rules/cni-agent-stalled.ts';
 import { cniCalicoBgpPeers } from '../../src/analyze/rules/cni-calico-bgp-peers.ts';
 import { cniCiliumStatus } from '../../src/analyze/rules/cni-cilium-status.ts';
 import { cniDaemonsetMissing } from '../../src/analyze/rules/cni-daemonset-missing.ts';
@@ -28,7 +28,7 @@ import type { Snapshot } from '../../src/core/model.ts';
 import { SnapshotBuilder } from '../support/snapshot-builder.ts';
 
 function run(rule: Rule, s: Snapshot) {
-  const r = runRule(rule, { snapshot: s, index: buildIndex(s) });
+  const r = runRule(rule, s);
   assert.notEqual(r.outcome.status, 'error', JSON.stringify(r.outcome));
   return r;
 }
@@ -222,14 +222,31 @@ describe('no false alarms', () => {
     assert.deepEqual(run(networkCidrOverlap, s).findings, []);
   });
 
-  it('flannel logs of a healthy agent hold no stall; a stall needs a start-up line before it', () => {
+  it("flannel's normal start-up line is not an exit; explicit exit lines are", () => {
     const healthy = cluster().build();
     for (const text of Object.values(healthy.cluster.logs))
-      assert.equal(findStall(text.split('\n')), undefined);
-    assert.equal(findStall(['I1 main.go:488] Waiting for all goroutines to exit']), undefined);
-    assert.ok(
-      findStall(['I1 iptables.go:357] bootstrap done', 'I1 main.go:488] Waiting for all goroutines to exit']),
+      assert.equal(findExit(text.split('\n')), undefined);
+    // flannel's main.go logs this on every healthy start, then blocks on its workers.
+    assert.equal(
+      findExit(['I1 iptables.go:357] bootstrap done', 'I1 main.go:488] Waiting for all goroutines to exit']),
+      undefined,
     );
+    assert.ok(
+      findExit(['I1 main.go:488] Waiting for all goroutines to exit', 'I1 main.go:503] Exiting cleanly...']),
+    );
+    assert.ok(findExit(['F1013 21:58:50.350416 1 main.go:332] Failed to find any valid interface']));
+  });
+
+  it('a healthy agent whose log ends with "Waiting for all goroutines to exit" is not stalled', () => {
+    const s = cluster()
+      .edit((snap) => {
+        for (const key of Object.keys(snap.cluster.logs))
+          if (key.includes('flannel'))
+            snap.cluster.logs[key] +=
+              '\nI1013 21:58:50.343338 1 iptables.go:357] bootstrap done\nI1013 21:58:50.350416 1 main.go:488] Waiting for all goroutines to exit\n';
+      })
+      .build();
+    assert.deepEqual(run(cniAgentStalled, s).findings, []);
   });
 
   it('upstream errors do not fire while an external probe passes', () => {
@@ -249,16 +266,25 @@ describe('rule details', () => {
     const f = run(cniAgentStalled, cluster().stallFlannel('worker-2').build()).findings[0];
     assert.equal(f?.severity, 'critical');
     assert.equal(f?.cause?.confidence, 0.95);
-    assert.ok(f?.evidence.some((e) => e.source === 'nodes/worker-2/ip-route.json'));
-    assert.match(f?.evidence[0]?.observed ?? '', /Waiting for all goroutines to exit/);
+    assert.equal(f?.evidence[0]?.source, 'nodes/worker-2/ip-route.json');
+    assert.ok(
+      f?.evidence.some((e) => /Waiting for all goroutines to exit/.test(e.observed)),
+      'the log tail is shown',
+    );
   });
 
-  it('agent-stalled without the datapath is less sure', () => {
+  it('without the datapath, only an explicit exit line in the log makes a (less sure) stall', () => {
     const s = cluster().stallFlannel('worker-2').build();
     delete s.nodes['worker-2'];
+    assert.deepEqual(run(cniAgentStalled, s).findings, [], "seed 004's log alone proves nothing");
+    const key = Object.keys(s.cluster.logs).find(
+      (k) => k.includes('flannel') && s.cluster.logs[k]?.includes('goroutines'),
+    );
+    assert.ok(key);
+    s.cluster.logs[key] += 'I1013 21:58:51.000000 1 main.go:503] Exiting cleanly...\n';
     const f = run(cniAgentStalled, s).findings[0];
     assert.equal(f?.severity, 'error');
-    assert.equal(f?.cause?.confidence, 0.8);
+    assert.equal(f?.cause?.confidence, 0.7);
   });
 
   it('DNS probe symptoms list the source node and the CoreDNS pod node', () => {

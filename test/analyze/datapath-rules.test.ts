@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { runRule as runRuleOnSnapshot } from '../../src/analyze/engine.ts';
 import type { Rule } from '../../src/analyze/rule.ts';
 import { cniBridgeAddressMismatch } from '../../src/analyze/rules/cni-bridge-address-mismatch.ts';
 import { cniConfigMissing } from '../../src/analyze/rules/cni-config-missing.ts';
@@ -14,7 +15,6 @@ import { overlayMtuMismatch } from '../../src/analyze/rules/overlay-mtu-mismatch
 import { overlayPortBlocked } from '../../src/analyze/rules/overlay-port-blocked.ts';
 import { overlayVxlanNoTraffic } from '../../src/analyze/rules/overlay-vxlan-no-traffic.ts';
 import { proxyRulesMissing } from '../../src/analyze/rules/proxy-rules-missing.ts';
-import { buildIndex } from '../../src/analyze/snapshot-index.ts';
 import type { NodeDatapath } from '../../src/core/datapath-types.ts';
 import type { Finding, Snapshot } from '../../src/core/model.ts';
 import { fixtureSnapshot } from '../datapath/fixture-snapshot.ts';
@@ -56,10 +56,10 @@ export const DATAPATH_RULES: Rule[] = [
 type Outcome = { status: 'skipped'; reason: string } | { status: 'ran'; findings: Finding[] };
 
 function runRule(rule: Rule, snapshot: Snapshot): Outcome {
-  const ctx = { snapshot, index: buildIndex(snapshot) };
-  const a = rule.appliesTo?.(ctx) ?? { applies: true as const };
-  if (!a.applies) return { status: 'skipped', reason: a.reason };
-  return { status: 'ran', findings: rule.run(ctx) };
+  const { outcome, findings } = runRuleOnSnapshot(rule, snapshot);
+  if (outcome.status === 'skipped') return { status: 'skipped', reason: outcome.reason };
+  assert.notEqual(outcome.status, 'error', JSON.stringify(outcome));
+  return { status: 'ran', findings };
 }
 
 function findings(rule: Rule, snapshot: Snapshot): Finding[] {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { runRule } from '../../src/analyze/engine.ts';
 import type { Rule } from '../../src/analyze/rule.ts';
 import { RULES } from '../../src/analyze/rules/index.ts';
 import { probeExternalFailed } from '../../src/analyze/rules/probe-external-failed.ts';
@@ -55,10 +56,9 @@ function withProbes(results: ProbeResult[]): Snapshot {
 }
 
 function run(rule: Rule, s: Snapshot): Finding[] {
-  const ctx = { snapshot: s, index: buildIndex(s) };
-  const a = rule.appliesTo?.(ctx) ?? { applies: true as const };
-  assert.ok(a.applies, a.applies ? '' : a.reason);
-  return rule.run(ctx);
+  const { outcome, findings } = runRule(rule, s);
+  assert.ok(outcome.status === 'pass' || outcome.status === 'fail', JSON.stringify(outcome));
+  return findings;
 }
 
 describe('probe-pattern rules', () => {
@@ -83,7 +83,7 @@ describe('probe-pattern rules', () => {
     const s = withProbes([]);
     delete s.probes;
     for (const r of PROBE_RULES) {
-      const a = r.appliesTo?.({ snapshot: s, index: buildIndex(s) });
+      const a = r.appliesTo?.({ snapshot: s, index: buildIndex(s), collectedNodes: Object.keys(s.nodes) });
       assert.equal(a?.applies, false);
     }
   });

@@ -16,14 +16,18 @@ export interface Result {
   out: string;
 }
 
-export function kc(args: string[], timeoutMs = 30_000): Result {
-  const r = spawnSync(paths.kubectl, ['--kubeconfig', paths.kubeconfig, ...args], { encoding: 'utf8', timeout: timeoutMs });
+export function kc(args: string[], timeoutMs = 30_000, input?: string): Result {
+  const r = spawnSync(paths.kubectl, ['--kubeconfig', paths.kubeconfig, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    ...(input === undefined ? {} : { input }),
+  });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-export function netdoctor(args: string[], timeoutMs = 900_000): Result {
-  const r = spawnSync(process.execPath, ['src/cli/main.ts', ...args], { encoding: 'utf8', timeout: timeoutMs });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+/** True when dig +short printed an address line (its errors also carry addresses). */
+export function hasAddress(digOutput: string): boolean {
+  return /^\d+\.\d+\.\d+\.\d+$/m.test(digOutput);
 }
 
 export interface ToolboxPod {
@@ -35,7 +39,15 @@ export interface ToolboxPod {
 export function toolboxPods(): ToolboxPod[] {
   const r = kc(['-n', DEMO_NAMESPACE, 'get', 'pods', '-l', 'app=toolbox', '-o', 'json']);
   if (!r.ok) throw new Error(r.out);
-  const items = (JSON.parse(r.out) as { items: { metadata: { name: string }; spec: { nodeName: string }; status: { podIP?: string; phase: string } }[] }).items;
+  const items = (
+    JSON.parse(r.out) as {
+      items: {
+        metadata: { name: string };
+        spec: { nodeName: string };
+        status: { podIP?: string; phase: string };
+      }[];
+    }
+  ).items;
   return items
     .filter((p) => p.status.phase === 'Running' && p.status.podIP)
     .map((p) => ({ name: p.metadata.name, node: p.spec.nodeName, ip: p.status.podIP! }))
@@ -49,14 +61,21 @@ export function execIn(pod: ToolboxPod, script: string, timeoutMs = 30_000): Res
 
 export const probes = {
   ping: (from: ToolboxPod, ip: string, size = 56) => execIn(from, `ping -c 2 -W 2 -s ${size} ${ip}`),
-  tcp: (from: ToolboxPod, ip: string) => execIn(from, `wget -q -O - -T 3 http://${ip}:8080/`),
+  tcp: (from: ToolboxPod, ip: string) => execIn(from, `curl -sS -m 3 http://${ip}:8080/`),
   dnsUdp: (from: ToolboxPod, name: string) => execIn(from, `dig +search +short +time=2 +tries=2 ${name}`),
-  dnsTcp: (from: ToolboxPod, name: string) => execIn(from, `dig +tcp +search +short +time=2 +tries=2 ${name}`),
-  http: (from: ToolboxPod, url: string) => execIn(from, `wget -q -O - -T 5 ${url}`),
+  dnsTcp: (from: ToolboxPod, name: string) =>
+    execIn(from, `dig +tcp +search +short +time=2 +tries=2 ${name}`),
+  http: (from: ToolboxPod, url: string) => execIn(from, `curl -sS -m 5 ${url}`),
 };
 
 export function allPodsRunning(): { ok: boolean; notRunning: string[] } {
-  const r = kc(['get', 'pods', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {.status.phase} {range .status.containerStatuses[*]}{.ready},{end}{"\\n"}{end}']);
+  const r = kc([
+    'get',
+    'pods',
+    '-A',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {.status.phase} {range .status.containerStatuses[*]}{.ready},{end}{"\\n"}{end}',
+  ]);
   const bad = r.out
     .trim()
     .split('\n')
@@ -86,17 +105,26 @@ export function healthyFailures(): string[] {
     }
     for (const name of ['kubernetes.default', NET.outsideWebName]) {
       const u = probes.dnsUdp(from, name);
-      if (!u.ok || !/\d+\.\d+\.\d+\.\d+/.test(u.out)) fails.push(`dns/udp ${name} from ${from.node}: ${u.out.trim()}`);
+      if (!u.ok || !hasAddress(u.out)) fails.push(`dns/udp ${name} from ${from.node}: ${u.out.trim()}`);
       const t = probes.dnsTcp(from, name);
-      if (!t.ok || !/\d+\.\d+\.\d+\.\d+/.test(t.out)) fails.push(`dns/tcp ${name} from ${from.node}: ${t.out.trim()}`);
+      if (!t.ok || !hasAddress(t.out)) fails.push(`dns/tcp ${name} from ${from.node}: ${t.out.trim()}`);
     }
-    if (!probes.http(from, `http://web.${DEMO_NAMESPACE}.svc.${NET.clusterDomain}/`).ok) fails.push(`clusterip from ${from.node}`);
+    if (!probes.http(from, `http://web.${DEMO_NAMESPACE}.svc.${NET.clusterDomain}/`).ok)
+      fails.push(`clusterip from ${from.node}`);
     for (const n of pods) {
-      const nodeIp = kc(['get', 'node', n.node, '-o', 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}']).out.trim();
-      if (!probes.http(from, `http://${nodeIp}:${DEMO_NODEPORT}/`).ok) fails.push(`nodeport ${n.node} from ${from.node}`);
+      const nodeIp = kc([
+        'get',
+        'node',
+        n.node,
+        '-o',
+        'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}',
+      ]).out.trim();
+      if (!probes.http(from, `http://${nodeIp}:${DEMO_NODEPORT}/`).ok)
+        fails.push(`nodeport ${n.node} from ${from.node}`);
     }
     const ext = probes.http(from, `http://${NET.outsideWebName}/`);
-    if (!ext.ok || !ext.out.includes(OUTSIDE_WEB_BODY.trim())) fails.push(`outside http from ${from.node}: ${ext.out.trim()}`);
+    if (!ext.ok || !ext.out.includes(OUTSIDE_WEB_BODY.trim()))
+      fails.push(`outside http from ${from.node}: ${ext.out.trim()}`);
   }
   return fails;
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { runRule } from '../../src/analyze/engine.ts';
 import type { Rule } from '../../src/analyze/rule.ts';
 import { policyDnsEgressBlocked } from '../../src/analyze/rules/policy-dns-egress-blocked.ts';
 import { policySelectorMatchesNothing } from '../../src/analyze/rules/policy-selector-matches-nothing.ts';
 import { policyTrafficBlocked } from '../../src/analyze/rules/policy-traffic-blocked.ts';
-import { buildIndex } from '../../src/analyze/snapshot-index.ts';
 import type { Finding, Snapshot } from '../../src/core/model.ts';
 import type { ProbeResult } from '../../src/core/probe-types.ts';
 import { policy, snapshot } from './fixture.ts';
@@ -13,9 +13,7 @@ import { NAMESPACES, PODS, SERVICES } from './world.ts';
 const RULES = [policyDnsEgressBlocked, policyTrafficBlocked, policySelectorMatchesNothing];
 
 function run(rule: Rule, s: Snapshot): Finding[] {
-  const ctx = { snapshot: s, index: buildIndex(s) };
-  const a = rule.appliesTo?.(ctx) ?? { applies: true };
-  return a.applies ? rule.run(ctx) : [];
+  return runRule(rule, s).findings;
 }
 
 function make(policies: Parameters<typeof snapshot>[0]['policies'], probes?: ProbeResult[]): Snapshot {

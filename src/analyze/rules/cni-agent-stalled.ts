@@ -1,3 +1,4 @@
+import type { K8sPod } from '../../core/cluster-types.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { parseCidr4 } from '../../core/net/ipv4.ts';
@@ -6,34 +7,22 @@ import { logSource, podHealth, podLogs, snapshotTime } from '../k8s.ts';
 import { STEP } from '../remediation.ts';
 import type { Rule } from '../rule.ts';
 import type { SnapshotIndex } from '../snapshot-index.ts';
+import { perAnalysis } from './support/datapath.ts';
 
-/** Lines flannel writes once its main loop has ended. */
-const STALL_LINE = [
-  /Waiting for all goroutines to exit/,
-  /\bExiting\b/,
-  /^F\d{4} /,
-  /level=fatal/,
-  /^panic: /,
-];
-/** Lines flannel writes once it got going; a stall only counts after one of them. */
-const STARTED_LINE = [
-  /bootstrap done/,
-  /Running backend/,
-  /Handling initial subnet events/,
-  /Wrote subnet file/,
-];
+/**
+ * Lines that mean flannel's main loop really ended. Not among them: `Waiting for all goroutines
+ * to exit`, which flannel's main.go logs on every healthy start just before it blocks on its
+ * workers (seed 004 read it as a crash; the proof there was the missing routes).
+ */
+const EXIT_LINE = [/Exiting cleanly/, /\bshutdownHandler\b/, /^F\d{4} /, /level=fatal/, /^panic: /];
 
-/** Where in the log the main loop ended after starting, if it did. */
-export function findStall(lines: readonly string[]): { stallAt: number; line: string } | undefined {
-  let started = -1;
-  let stalled = -1;
-  for (let i = 0; i < lines.length; i++) {
+/** The last line showing the agent's main loop ended, if any. */
+export function findExit(lines: readonly string[]): { at: number; line: string } | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) {
     const l = lines[i] as string;
-    if (STARTED_LINE.some((re) => re.test(l))) started = i;
-    else if (STALL_LINE.some((re) => re.test(l))) stalled = i;
+    if (EXIT_LINE.some((re) => re.test(l))) return { at: i, line: l };
   }
-  if (started < 0 || stalled < started) return undefined;
-  return { stallAt: stalled, line: lines[stalled] as string };
+  return undefined;
 }
 
 /** Peer pod subnets with no route, and peer VTEPs with no FDB entry, on this node. */
@@ -65,22 +54,38 @@ export function missingPeerState(
   return { routes, fdb };
 }
 
+type PeerState = ReturnType<typeof missingPeerState>;
+
+/** Running, Ready agents found in the cluster phase, and what their nodes' datapaths showed. */
+const agents = perAnalysis(() => ({
+  byNode: new Map<string, { pod: K8sPod; log: Evidence | undefined; exited: boolean }>(),
+  missing: new Map<string, PeerState>(),
+}));
+
+function listOf(items: string[]): string {
+  return `${items.slice(0, 10).join(', ')}${items.length > 10 ? ` and ${items.length - 10} more` : ''}`;
+}
+
 /**
- * Flannel's agent can end its main loop right after start-up and stay Running (seed 004): the
- * node then never gets routes or FDB entries for its peers, and its pods lose every other node.
+ * Flannel's agent can do its job only partly and stay Running and Ready (seed 004): its node
+ * never gets routes or FDB entries for its peers, and its pods lose every other node. The
+ * datapath is the proof; the agent's log is shown beside it, and an explicit exit line in it is
+ * enough on its own only when the node's datapath could not be read.
  */
 export const cniAgentStalled: Rule = {
   id: 'cni-agent-stalled',
   layer: 'cni',
   title: 'CNI agent running but stalled',
-  why: 'A Running, Ready agent that exited its main loop looks healthy while its node has no peer routes; DNS timeouts are the usual symptom (seed 004).',
+  why: 'A Running, Ready agent that has not programmed its node looks healthy while the node has no peer routes; DNS timeouts are the usual symptom (seed 004).',
   appliesTo: ({ index }) =>
     index.cni === 'flannel'
       ? { applies: true }
-      : { applies: false, reason: `the stall log patterns are flannel's; this cluster runs ${index.cni}` },
-  run: ({ snapshot, index }) => {
+      : { applies: false, reason: `the peer-state check is flannel's; this cluster runs ${index.cni}` },
+  /** Cluster phase: the agents that look healthy, with the tail of their logs. */
+  run: (ctx) => {
+    const { snapshot, index } = ctx;
     const now = snapshotTime(snapshot);
-    const out: Finding[] = [];
+    const st = agents(ctx);
     for (const pod of index.cniPods) {
       const node = pod.spec.nodeName;
       if (!node || pod.status.phase !== 'Running') continue;
@@ -88,46 +93,69 @@ export const cniAgentStalled: Rule = {
       if (h.state !== 'ok' && h.state !== 'flapping') continue;
       const container =
         pod.spec.containers.find((c) => /flannel/.test(c.name))?.name ?? pod.spec.containers[0]?.name;
-      const text = podLogs(snapshot, pod, container ? { container } : {}).join('\n');
-      if (!text || !/goroutines|Exiting|fatal|panic|\nF\d{4} /.test(text)) continue;
-      const lines = text.split('\n').filter((l) => l.trim() !== '');
-      const stall = findStall(lines);
-      if (!stall) continue;
-      const evidence: Evidence[] = [
-        {
-          source: logSource(pod, container),
-          observed: lines.slice(Math.max(0, stall.stallAt - 3), stall.stallAt + 1).join('\n'),
-          expected: 'the agent keeps watching subnet leases after "bootstrap done"',
-        },
-      ];
-      const dp = snapshot.nodes[node];
-      const missing = dp ? missingPeerState(node, dp, index) : { routes: undefined, fdb: undefined };
+      const lines = podLogs(snapshot, pod, container ? { container } : {})
+        .join('\n')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+      const exit = findExit(lines);
+      const at = exit?.at ?? lines.length - 1;
+      const log: Evidence | undefined =
+        lines.length === 0
+          ? undefined
+          : {
+              source: logSource(pod, container),
+              observed: lines.slice(Math.max(0, at - 3), at + 1).join('\n'),
+              expected: exit
+                ? 'the agent keeps watching subnet leases'
+                : 'after start-up the agent programs a route, neighbour and FDB entry per peer lease',
+            };
+      st.byNode.set(node, { pod, log, exited: exit !== undefined });
+    }
+    return [];
+  },
+  /** Node phase: what the healthy-looking agent's node actually has for its peers. */
+  runNode: (ctx, dp) => {
+    const st = agents(ctx);
+    if (st.byNode.has(dp.name)) st.missing.set(dp.name, missingPeerState(dp.name, dp, ctx.index));
+    return [];
+  },
+  finish: (ctx) => {
+    const { index } = ctx;
+    const st = agents(ctx);
+    const out: Finding[] = [];
+    for (const [node, { pod, log, exited }] of st.byNode) {
+      const missing = st.missing.get(node) ?? { routes: undefined, fdb: undefined };
       const peers = index.podCidrByNode.size - (index.podCidrByNode.has(node) ? 1 : 0);
-      if (missing.routes && missing.routes.length > 0) {
+      const noRoutes = missing.routes ?? [];
+      const noFdb = missing.fdb ?? [];
+      const corroborated = peers > 0 && (noRoutes.length > 0 || noFdb.length > 0);
+      const unknown = missing.routes === undefined && missing.fdb === undefined;
+      if (!corroborated && !(exited && unknown)) continue;
+      const evidence: Evidence[] = [];
+      if (noRoutes.length > 0) {
         evidence.push({
           source: `nodes/${node}/ip-route.json`,
-          observed: `no route to ${missing.routes.slice(0, 10).join(', ')}${missing.routes.length > 10 ? ` and ${missing.routes.length - 10} more` : ''}`,
+          observed: `no route to ${listOf(noRoutes)}`,
           expected: `a route via flannel.1 to each of ${peers} peer pod subnets`,
         });
       }
-      if (missing.fdb && missing.fdb.length > 0) {
+      if (noFdb.length > 0) {
         evidence.push({
           source: `nodes/${node}/bridge-fdb.json`,
-          observed: `no flannel.1 FDB entry for ${missing.fdb.slice(0, 10).join(', ')}${missing.fdb.length > 10 ? ` and ${missing.fdb.length - 10} more` : ''}`,
+          observed: `no flannel.1 FDB entry for ${listOf(noFdb)}`,
           expected: 'one FDB entry per peer VTEP',
         });
       }
-      const corroborated = (missing.routes?.length ?? 0) > 0 || (missing.fdb?.length ?? 0) > 0;
-      const unknown = missing.routes === undefined && missing.fdb === undefined;
+      if (log) evidence.push(log);
       const summary = corroborated
-        ? `flannel on ${node} exited its main loop while its pod stays Running; ${node} lacks routes to ${missing.routes?.length ?? 0} of ${peers} peer pod subnets`
-        : `flannel on ${node} exited its main loop while its pod stays Running`;
+        ? `flannel on ${node} is Running and Ready but has not programmed its peers: ${node} lacks routes to ${noRoutes.length} of ${peers} peer pod subnets${noFdb.length > 0 ? ` and FDB entries for ${noFdb.length}` : ''}`
+        : `flannel on ${node} logged that its main loop ended while its pod stays Running; ${node}'s datapath was not collected`;
       out.push(
         causeFinding(
           cniAgentStalled,
           {
             subject: nodeSubject(node),
-            severity: corroborated ? 'critical' : unknown ? 'error' : 'warning',
+            severity: corroborated ? 'critical' : 'error',
             summary,
             evidence,
             nextCommands: [
@@ -138,7 +166,7 @@ export const cniAgentStalled: Rule = {
           },
           {
             category: 'cni.agent-stalled',
-            confidence: corroborated ? 0.95 : unknown ? 0.8 : 0.6,
+            confidence: corroborated ? 0.95 : 0.7,
             remediation: [STEP.restartCniAgent],
           },
         ),

@@ -1,17 +1,18 @@
+import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { cidrContains } from '../../core/net/cidr.ts';
 import { firstHost, parseCidr4 } from '../../core/net/ipv4.ts';
-import type { Applicability, Rule, RuleContext } from '../rule.ts';
+import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
   CNI_BRIDGE,
   flannelCluster,
+  lacksPart,
   linksByName,
   makeFinding,
-  needsPart,
+  needsNodes,
   nodeSource,
   nodeSubject,
-  nodesInOrder,
 } from './support/datapath.ts';
 
 function bridgeCni(ctx: RuleContext): Applicability {
@@ -27,53 +28,55 @@ export const cniBridgeAddressMismatch: Rule = {
   layer: 'cni',
   title: 'cni0 address matches the node pod subnet',
   why: "Pods use cni0's address as their gateway; with an address outside the node's pod subnet even same-node pods cannot reach each other (seed 002).",
-  appliesTo: (ctx) => allOf(bridgeCni(ctx), needsPart(ctx, 'links')),
-  run: (ctx): Finding[] => {
+  appliesTo: (ctx) => allOf(bridgeCni(ctx), needsNodes(ctx)),
+  runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
+    const name = dp.name;
+    const skip = lacksPart(dp, 'links');
+    if (skip) return skip;
     const fc = flannelCluster(ctx);
     const out: Finding[] = [];
-    for (const { name, dp } of nodesInOrder(ctx)) {
-      const podCIDR = fc.nodes.get(name)?.podCIDR;
-      const bridge = dp.links ? linksByName(dp.links).get(CNI_BRIDGE) : undefined;
-      if (!podCIDR || !bridge) continue;
-      const pod = parseCidr4(podCIDR);
-      const want = `${pod && firstHost(pod)}/${pod?.prefix}`;
-      const v4addrs = bridge.addrs.filter((a) => a.family === 'inet');
-      const have = v4addrs.map((a) => `${a.local}/${a.prefixlen}`);
-      const wrong = have.filter((a) => a !== want);
-      const outside = v4addrs
-        .filter((a) => !cidrContains(podCIDR, a.local))
-        .map((a) => `${a.local}/${a.prefixlen}`);
-      if (v4addrs.length > 0 && wrong.length === 0) continue;
-      const evidence: Evidence[] = [
-        {
-          source: nodeSource(name, 'links'),
-          observed: `${CNI_BRIDGE}: ${have.length > 0 ? have.map((a) => `inet ${a}`).join(', ') : 'no IPv4 address'}`,
-          expected: `${CNI_BRIDGE}: inet ${want} (gateway of node pod subnet ${podCIDR})`,
+    const podCIDR = fc.nodes.get(name)?.podCIDR;
+    const bridge = dp.links ? linksByName(dp.links).get(CNI_BRIDGE) : undefined;
+    if (!podCIDR || !bridge) return out;
+    const pod = parseCidr4(podCIDR);
+    const want = `${pod && firstHost(pod)}/${pod?.prefix}`;
+    const v4addrs = bridge.addrs.filter((a) => a.family === 'inet');
+    const have = v4addrs.map((a) => `${a.local}/${a.prefixlen}`);
+    const wrong = have.filter((a) => a !== want);
+    const outside = v4addrs
+      .filter((a) => !cidrContains(podCIDR, a.local))
+      .map((a) => `${a.local}/${a.prefixlen}`);
+    if (v4addrs.length > 0 && wrong.length === 0) return out;
+    const evidence: Evidence[] = [
+      {
+        source: nodeSource(name, 'links'),
+        observed: `${CNI_BRIDGE}: ${have.length > 0 ? have.map((a) => `inet ${a}`).join(', ') : 'no IPv4 address'}`,
+        expected: `${CNI_BRIDGE}: inet ${want} (gateway of node pod subnet ${podCIDR})`,
+      },
+    ];
+    const env = dp.flannelSubnetEnv?.subnet;
+    if (env)
+      evidence.push({ source: nodeSource(name, 'flannelSubnetEnv'), observed: `FLANNEL_SUBNET=${env}` });
+    const summary =
+      v4addrs.length === 0
+        ? `${CNI_BRIDGE} on ${name} has no IPv4 address (expected ${want})`
+        : outside.length > 0
+          ? `${CNI_BRIDGE} on ${name} carries ${outside.join(', ')}, outside its pod subnet ${podCIDR}`
+          : `${CNI_BRIDGE} on ${name} carries ${wrong.join(', ')} instead of ${want}`;
+    out.push(
+      makeFinding(cniBridgeAddressMismatch, nodeSubject(name), {
+        severity: 'error',
+        summary,
+        evidence,
+        cause: {
+          category: 'cni.bridge-address-mismatch',
+          confidence: outside.length > 0 ? 0.9 : v4addrs.length === 0 ? 0.6 : 0.8,
+          remediation: ['reset-cni-bridge'],
         },
-      ];
-      const env = dp.flannelSubnetEnv?.subnet;
-      if (env)
-        evidence.push({ source: nodeSource(name, 'flannelSubnetEnv'), observed: `FLANNEL_SUBNET=${env}` });
-      const summary =
-        v4addrs.length === 0
-          ? `${CNI_BRIDGE} on ${name} has no IPv4 address (expected ${want})`
-          : outside.length > 0
-            ? `${CNI_BRIDGE} on ${name} carries ${outside.join(', ')}, outside its pod subnet ${podCIDR}`
-            : `${CNI_BRIDGE} on ${name} carries ${wrong.join(', ')} instead of ${want}`;
-      out.push(
-        makeFinding(cniBridgeAddressMismatch, nodeSubject(name), {
-          severity: 'error',
-          summary,
-          evidence,
-          cause: {
-            category: 'cni.bridge-address-mismatch',
-            confidence: outside.length > 0 ? 0.9 : v4addrs.length === 0 ? 0.6 : 0.8,
-            remediation: ['reset-cni-bridge'],
-          },
-          nextCommands: [`ip -4 addr show ${CNI_BRIDGE}`, 'cat /run/flannel/subnet.env'],
-        }),
-      );
-    }
+        nextCommands: [`ip -4 addr show ${CNI_BRIDGE}`, 'cat /run/flannel/subnet.env'],
+      }),
+    );
+
     return out;
   },
 };

@@ -1,8 +1,8 @@
-import type { CniConfigFile } from '../../core/datapath-types.ts';
+import type { CniConfigFile, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
-import type { Applicability, Rule, RuleContext } from '../rule.ts';
+import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import type { CniKind } from '../snapshot-index.ts';
-import { makeFinding, nodeSubject, nodesInOrder } from './support/datapath.ts';
+import { makeFinding, needsNodes, nodeSubject, perAnalysis } from './support/datapath.ts';
 
 /** The plugin type each CNI's own config must contain. */
 const PLUGIN_OF: Record<Exclude<CniKind, 'unknown'>, string> = {
@@ -15,19 +15,19 @@ const DELEGATING = new Set(['multus', 'multus-shim', 'cni-genie']);
 
 const CNI_DIR = '/etc/cni/net.d';
 
+/**
+ * Nodes with a not-found gap for their CNI config directory. Gaps may grow while nodes stream
+ * in (a node's own gaps come before it), so only the gaps added since the last call are read.
+ */
+const cniGaps = perAnalysis(() => ({ read: 0, nodes: new Set<string>() }));
 function cniGap(ctx: RuleContext, node: string): boolean {
-  return ctx.snapshot.gaps.some(
-    (g) => g.node === node && g.reason === 'not-found' && /cni/i.test(g.collector),
-  );
-}
-
-function applies(ctx: RuleContext): Applicability {
-  const nodes = Object.entries(ctx.snapshot.nodes);
-  if (nodes.length === 0) return { applies: false, reason: 'no node datapath was collected' };
-  if (!nodes.some(([n, dp]) => dp.cniConfigs !== undefined || cniGap(ctx, n))) {
-    return { applies: false, reason: `no node's ${CNI_DIR} was collected` };
+  const st = cniGaps(ctx);
+  const gaps = ctx.snapshot.gaps;
+  for (; st.read < gaps.length; st.read++) {
+    const g = gaps[st.read]!;
+    if (g.node !== undefined && g.reason === 'not-found' && /cni/i.test(g.collector)) st.nodes.add(g.node);
   }
-  return { applies: true };
+  return st.nodes.has(node);
 }
 
 function describe(f: CniConfigFile): string {
@@ -41,55 +41,56 @@ export const cniConfigMissing: Rule = {
   layer: 'cni',
   title: 'CNI config present and valid',
   why: 'Without a valid CNI config in /etc/cni/net.d the kubelet cannot give new pods a network; they stay ContainerCreating or come up unreachable.',
-  appliesTo: applies,
-  run: (ctx): Finding[] => {
+  appliesTo: needsNodes,
+  runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
+    const name = dp.name;
+    if (dp.cniConfigs === undefined && !cniGap(ctx, name)) return { skipped: `${CNI_DIR} not collected` };
     const out: Finding[] = [];
     const cni = ctx.index.cni;
     const plugin = cni === 'unknown' ? undefined : PLUGIN_OF[cni];
-    for (const { name, dp } of nodesInOrder(ctx)) {
-      const source = `nodes/${name}/cni-net.d`;
-      let problem: string | undefined;
-      let expected = plugin ? `a ${cni} config (plugin type ${plugin})` : 'a valid CNI config';
-      const evidence: Evidence[] = [];
-      const files = dp.cniConfigs;
-      if (files === undefined) {
-        if (!cniGap(ctx, name)) continue;
-        problem = `${CNI_DIR} does not exist`;
-        evidence.push({ source, observed: `${CNI_DIR} not found`, expected });
-      } else if (files.length === 0) {
-        problem = `${CNI_DIR} is empty`;
-        evidence.push({ source, observed: `no files in ${CNI_DIR}`, expected });
-      } else {
-        const sorted = [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-        const valid = sorted.filter((f) => !f.error && f.plugins.length > 0);
-        const listing = sorted.map(describe).join('; ');
-        if (valid.length === 0) {
-          problem = `every file in ${CNI_DIR} is broken`;
+    const source = `nodes/${name}/cni-net.d`;
+    let problem: string | undefined;
+    let expected = plugin ? `a ${cni} config (plugin type ${plugin})` : 'a valid CNI config';
+    const evidence: Evidence[] = [];
+    const files = dp.cniConfigs;
+    if (files === undefined) {
+      if (!cniGap(ctx, name)) return out;
+      problem = `${CNI_DIR} does not exist`;
+      evidence.push({ source, observed: `${CNI_DIR} not found`, expected });
+    } else if (files.length === 0) {
+      problem = `${CNI_DIR} is empty`;
+      evidence.push({ source, observed: `no files in ${CNI_DIR}`, expected });
+    } else {
+      const sorted = [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      const valid = sorted.filter((f) => !f.error && f.plugins.length > 0);
+      const listing = sorted.map(describe).join('; ');
+      if (valid.length === 0) {
+        problem = `every file in ${CNI_DIR} is broken`;
+        evidence.push({ source, observed: listing, expected });
+      } else if (plugin) {
+        const first = valid[0]!;
+        const own = valid.find((f) => f.plugins.includes(plugin));
+        if (!own) {
+          problem = `no config in ${CNI_DIR} uses the ${plugin} plugin`;
           evidence.push({ source, observed: listing, expected });
-        } else if (plugin) {
-          const first = valid[0]!;
-          const own = valid.find((f) => f.plugins.includes(plugin));
-          if (!own) {
-            problem = `no config in ${CNI_DIR} uses the ${plugin} plugin`;
-            evidence.push({ source, observed: listing, expected });
-          } else if (first !== own && !first.plugins.some((p) => DELEGATING.has(p))) {
-            problem = `${first.file} shadows ${own.file}`;
-            expected = `${own.file} first (the runtime uses the first valid file by name)`;
-            evidence.push({ source, observed: listing, expected });
-          }
+        } else if (first !== own && !first.plugins.some((p) => DELEGATING.has(p))) {
+          problem = `${first.file} shadows ${own.file}`;
+          expected = `${own.file} first (the runtime uses the first valid file by name)`;
+          evidence.push({ source, observed: listing, expected });
         }
       }
-      if (!problem) continue;
-      out.push(
-        makeFinding(cniConfigMissing, nodeSubject(name), {
-          severity: 'error',
-          summary: `${name}: ${problem}`,
-          evidence,
-          cause: { category: 'cni.config-missing', confidence: 0.85, remediation: ['restart-cni-agent'] },
-          nextCommands: [`ls -l ${CNI_DIR}`, `cat ${CNI_DIR}/*`],
-        }),
-      );
     }
+    if (!problem) return out;
+    out.push(
+      makeFinding(cniConfigMissing, nodeSubject(name), {
+        severity: 'error',
+        summary: `${name}: ${problem}`,
+        evidence,
+        cause: { category: 'cni.config-missing', confidence: 0.85, remediation: ['restart-cni-agent'] },
+        nextCommands: [`ls -l ${CNI_DIR}`, `cat ${CNI_DIR}/*`],
+      }),
+    );
+
     return out;
   },
 };

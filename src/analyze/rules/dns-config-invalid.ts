@@ -4,10 +4,17 @@ import { causeFinding } from '../finding.ts';
 import { logSource, podLogs } from '../k8s.ts';
 import { STEP } from '../remediation.ts';
 import type { Rule } from '../rule.ts';
+import { perAnalysis } from './support/datapath.ts';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)(:\d+)?$/;
 const LOOP_LOG = /plugin\/loop: Loop \(.*\) detected/;
 const SOURCE = 'cluster/configmaps.json#kube-system/coredns Corefile';
+
+const corednsNodes = perAnalysis(
+  (ctx) => new Set(ctx.index.corednsPods.map((p) => p.spec.nodeName).filter((n): n is string => !!n)),
+);
+/** Node name -> its resolv.conf nameservers, for the nodes that run CoreDNS. */
+const nodeNameservers = perAnalysis(() => new Map<string, string[]>());
 
 interface Problem {
   observed: string;
@@ -66,7 +73,13 @@ export const dnsConfigInvalid: Rule = {
     snapshot.cluster.configMaps.some((c) => c.metadata.name === 'coredns' && c.data?.Corefile !== undefined)
       ? { applies: true }
       : { applies: false, reason: 'no kube-system/coredns ConfigMap with a Corefile' },
-  run: ({ snapshot, index }) => {
+  /** Node phase: the nameservers the nodes of CoreDNS pods hand to CoreDNS. */
+  runNode: (ctx, dp) => {
+    if (corednsNodes(ctx).has(dp.name)) nodeNameservers(ctx).set(dp.name, dp.resolvConf?.nameservers ?? []);
+    return [];
+  },
+  finish: (ctx) => {
+    const { snapshot, index } = ctx;
     const cm = snapshot.cluster.configMaps.find(
       (c) => c.metadata.name === 'coredns' && (c.metadata.namespace ?? 'kube-system') === 'kube-system',
     );
@@ -87,8 +100,7 @@ export const dnsConfigInvalid: Rule = {
     if (parsed) {
       const nameservers = new Set<string>();
       for (const pod of index.corednsPods) {
-        for (const ns of snapshot.nodes[pod.spec.nodeName ?? '']?.resolvConf?.nameservers ?? [])
-          nameservers.add(ns);
+        for (const ns of nodeNameservers(ctx).get(pod.spec.nodeName ?? '') ?? []) nameservers.add(ns);
       }
       for (const p of corefileProblems(parsed, [...nameservers])) {
         evidence.push({ source: SOURCE, observed: p.observed, expected: p.expected });

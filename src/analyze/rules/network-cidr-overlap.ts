@@ -11,6 +11,10 @@ import {
 import { causeFinding } from '../finding.ts';
 import type { Rule } from '../rule.ts';
 import type { SnapshotIndex } from '../snapshot-index.ts';
+import { perAnalysis } from './support/datapath.ts';
+
+/** Node name -> prefix length of its InternalIP as configured on the node. */
+const prefixes = perAnalysis(() => new Map<string, number>());
 
 interface Net {
   cidr: Cidr4;
@@ -80,16 +84,15 @@ export function serviceNetwork(s: Snapshot): Net | undefined {
     : undefined;
 }
 
-/** Each node's underlay network: its InternalIP with the prefix found on the node, else /32. */
-export function nodeNetworks(s: Snapshot, index: SnapshotIndex): Net[] {
+/**
+ * Each node's underlay network: its InternalIP with the prefix found on the node (`prefixOf`,
+ * from its links), else /32.
+ */
+export function nodeNetworks(index: SnapshotIndex, prefixOf: ReadonlyMap<string, number>): Net[] {
   const out: Net[] = [];
   const seen = new Set<string>();
   for (const [node, ip] of index.internalIpByNode) {
-    let prefix = 32;
-    for (const l of s.nodes[node]?.links ?? []) {
-      const a = l.addrs.find((x) => x.family === 'inet' && x.local === ip);
-      if (a) prefix = a.prefixlen;
-    }
+    const prefix = prefixOf.get(node) ?? 32;
     const addr = parseIPv4(ip);
     const c = addr === undefined || prefix > 32 ? undefined : cidr4(addr, prefix);
     if (!c || seen.has(c.text)) continue;
@@ -108,10 +111,23 @@ export const networkCidrOverlap: Rule = {
   layer: 'node',
   title: 'Pod, Service and node networks are disjoint',
   why: 'When pod, Service and node address ranges overlap, routes and NAT rules claim the same addresses: traffic goes to the wrong place or nowhere.',
-  run: ({ snapshot, index }) => {
+  /** Node phase: the prefix of the node's InternalIP on its own interfaces. */
+  runNode: (ctx, dp) => {
+    const ip = ctx.index.internalIpByNode.get(dp.name);
+    if (!ip || !dp.links) return [];
+    let prefix: number | undefined;
+    for (const l of dp.links) {
+      const a = l.addrs.find((x) => x.family === 'inet' && x.local === ip);
+      if (a) prefix = a.prefixlen;
+    }
+    if (prefix !== undefined) prefixes(ctx).set(dp.name, prefix);
+    return [];
+  },
+  finish: (ctx) => {
+    const { snapshot, index } = ctx;
     const pods = podNetworks(snapshot, index);
     const svc = serviceNetwork(snapshot);
-    const nodes = nodeNetworks(snapshot, index);
+    const nodes = nodeNetworks(index, prefixes(ctx));
     const evidence: Evidence[] = [];
     const pairs: string[] = [];
     const podHull = coveringCidr(

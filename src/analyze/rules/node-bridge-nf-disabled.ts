@@ -1,16 +1,21 @@
+import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
-import type { Rule } from '../rule.ts';
+import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
-  allOf,
   kubeProxyMode,
+  lacksPart,
   makeFinding,
-  needsPart,
+  needsNodes,
   nodeSource,
   nodeSubject,
-  nodesInOrder,
+  perAnalysis,
 } from './support/datapath.ts';
 
 const KEY = 'net.bridge.bridge-nf-call-iptables';
+
+const kubeProxyNodes = perAnalysis(
+  (ctx) => new Set(ctx.index.kubeProxyPods.map((p) => p.spec.nodeName).filter((n): n is string => !!n)),
+);
 
 /** kube-proxy in iptables mode needs bridged pod traffic to traverse iptables (br_netfilter). */
 export const nodeBridgeNfDisabled: Rule = {
@@ -23,48 +28,48 @@ export const nodeBridgeNfDisabled: Rule = {
     if (mode === 'none') return { applies: false, reason: 'kube-proxy does not run in this cluster' };
     if (mode !== 'iptables')
       return { applies: false, reason: `kube-proxy runs in ${mode} mode (${source}), not iptables` };
-    return allOf(needsPart(ctx, 'sysctls'));
+    return needsNodes(ctx);
   },
-  run: (ctx): Finding[] => {
+  runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
+    const name = dp.name;
+    const skip = lacksPart(dp, 'sysctls');
+    if (skip) return skip;
+    const proxyNodes = kubeProxyNodes(ctx);
     const out: Finding[] = [];
-    const proxyNodes = new Set(
-      ctx.index.kubeProxyPods.map((p) => p.spec.nodeName).filter((n): n is string => !!n),
-    );
-    for (const { name, dp } of nodesInOrder(ctx)) {
-      if (!proxyNodes.has(name) || !dp.sysctls) continue;
-      const v = dp.sysctls[KEY];
-      const evidence: Evidence[] = [];
-      if (v !== undefined) {
-        if (v.trim() !== '0') continue;
-        evidence.push({
-          source: nodeSource(name, 'sysctls'),
-          observed: `${KEY} = 0`,
-          expected: `${KEY} = 1`,
-        });
-      } else {
-        if (!dp.modules || dp.modules.includes('br_netfilter')) continue;
-        evidence.push(
-          {
-            source: nodeSource(name, 'modules'),
-            observed: 'br_netfilter is not loaded',
-            expected: 'br_netfilter loaded',
-          },
-          { source: nodeSource(name, 'sysctls'), observed: `${KEY} does not exist`, expected: `${KEY} = 1` },
-        );
-      }
-      out.push(
-        makeFinding(nodeBridgeNfDisabled, nodeSubject(name), {
-          severity: 'error',
-          summary:
-            v === undefined
-              ? `br_netfilter is not loaded on ${name}, so bridged pod traffic skips iptables`
-              : `${KEY} is 0 on ${name}, so bridged pod traffic skips iptables`,
-          evidence,
-          cause: { category: 'node.bridge-nf-disabled', confidence: 0.85, remediation: ['enable-bridge-nf'] },
-          nextCommands: ['lsmod | grep br_netfilter', `sysctl ${KEY}`],
-        }),
+    if (!proxyNodes.has(name) || !dp.sysctls) return out;
+    const v = dp.sysctls[KEY];
+    const evidence: Evidence[] = [];
+    if (v !== undefined) {
+      if (v.trim() !== '0') return out;
+      evidence.push({
+        source: nodeSource(name, 'sysctls'),
+        observed: `${KEY} = 0`,
+        expected: `${KEY} = 1`,
+      });
+    } else {
+      if (!dp.modules || dp.modules.includes('br_netfilter')) return out;
+      evidence.push(
+        {
+          source: nodeSource(name, 'modules'),
+          observed: 'br_netfilter is not loaded',
+          expected: 'br_netfilter loaded',
+        },
+        { source: nodeSource(name, 'sysctls'), observed: `${KEY} does not exist`, expected: `${KEY} = 1` },
       );
     }
+    out.push(
+      makeFinding(nodeBridgeNfDisabled, nodeSubject(name), {
+        severity: 'error',
+        summary:
+          v === undefined
+            ? `br_netfilter is not loaded on ${name}, so bridged pod traffic skips iptables`
+            : `${KEY} is 0 on ${name}, so bridged pod traffic skips iptables`,
+        evidence,
+        cause: { category: 'node.bridge-nf-disabled', confidence: 0.85, remediation: ['enable-bridge-nf'] },
+        nextCommands: ['lsmod | grep br_netfilter', `sysctl ${KEY}`],
+      }),
+    );
+
     return out;
   },
 };

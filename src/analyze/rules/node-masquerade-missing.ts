@@ -1,18 +1,19 @@
-import type { IptablesTable } from '../../core/datapath-types.ts';
+import type { IptablesTable, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { prefixesOverlap } from '../../core/net/cidr.ts';
-import type { Applicability, Rule, RuleContext } from '../rule.ts';
+import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
   chainRules,
   flannelCluster,
   iptablesDumps,
+  lacksIptables,
   makeFinding,
   needsFlannel,
-  needsIptables,
+  needsNodes,
   nodeSource,
   nodeSubject,
-  nodesInOrder,
+  notFlannelNode,
   parseSpec,
   reachableChains,
 } from './support/datapath.ts';
@@ -40,7 +41,7 @@ function podMasquerade(nat: IptablesTable, podCIDR: string): string | undefined 
 }
 
 function applies(ctx: RuleContext): Applicability {
-  return allOf(needsFlannel(ctx), needsIptables(ctx));
+  return allOf(needsFlannel(ctx), needsNodes(ctx));
 }
 
 /** Pod traffic leaving the cluster network must be masqueraded (flannel's FLANNEL-POSTRTG or an equivalent rule). */
@@ -50,69 +51,71 @@ export const nodeMasqueradeMissing: Rule = {
   title: 'MASQUERADE for pod egress',
   why: 'Pod addresses are not routable outside the cluster; without MASQUERADE, replies to pod traffic leaving the node never come back (external DNS and HTTP time out).',
   appliesTo: applies,
-  run: (ctx): Finding[] => {
+  runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
+    const name = dp.name;
+    const skip = notFlannelNode(ctx, dp) ?? lacksIptables(dp);
+    if (skip) return skip;
     const fc = flannelCluster(ctx);
     const probes = probeView(ctx);
     const external = probes.byScenario.get('external') ?? [];
     const out: Finding[] = [];
-    for (const { name, dp } of nodesInOrder(ctx)) {
-      const podCIDR = fc.nodes.get(name)?.podCIDR;
-      const dumps = iptablesDumps(dp);
-      if (!podCIDR || dumps.length === 0) continue;
-      if (dp.flannelSubnetEnv?.ipmasq === false) continue;
-      let found: string | undefined;
-      for (const d of dumps) {
-        const nat = d.dump.tables['nat'];
-        if (nat) found ??= podMasquerade(nat, podCIDR);
-      }
-      if (!found && dp.nftRuleset) {
-        const cluster = fc.network ?? dp.flannelSubnetEnv?.network;
-        const hit = dp.nftRuleset.rules.find(
-          (r) =>
-            /\bmasquerade\b/.test(r.text) &&
-            (r.text.includes(podCIDR) || (!!cluster && r.text.includes(cluster))),
-        );
-        if (hit) found = hit.text;
-      }
-      if (found) continue;
-
-      const evidence: Evidence[] = [];
-      const cluster = fc.network ?? dp.flannelSubnetEnv?.network ?? podCIDR;
-      for (const d of dumps) {
-        const nat = d.dump.tables['nat'];
-        const post = nat ? (chainRules(nat).get('POSTROUTING') ?? []) : [];
-        const flannelChain = nat?.chains['FLANNEL-POSTRTG'] !== undefined;
-        const jumps = post.some((r) => (r.target ?? parseSpec(r.spec).target) === 'FLANNEL-POSTRTG');
-        if (!nat && d.dump.backend !== 'nf_tables' && dumps.length > 1) continue;
-        evidence.push({
-          source: nodeSource(name, d.key),
-          observed: !nat
-            ? `${d.label}: no nat table`
-            : flannelChain && !jumps
-              ? `${d.label}: FLANNEL-POSTRTG exists but POSTROUTING does not jump to it; POSTROUTING: ${post.map((r) => r.spec).join(' | ') || '(empty)'}`
-              : `${d.label}: no MASQUERADE for ${podCIDR} reachable from POSTROUTING${post.length ? ` (POSTROUTING: ${post.map((r) => r.spec).join(' | ')})` : ''}`,
-          expected: `-A POSTROUTING -j FLANNEL-POSTRTG and -A FLANNEL-POSTRTG -s ${cluster} ! -d 224.0.0.0/4 -j MASQUERADE --random-fully`,
-        });
-      }
-      let confidence = 0.8;
-      const mine = external.filter((r) => r.from.node === name);
-      const failedHere = mine.filter(failedProbe);
-      if (failedHere.length > 0) {
-        const elsewhereOk = external.some((r) => r.from.node !== name && passedProbe(r));
-        confidence = elsewhereOk ? 0.95 : 0.85;
-        for (const r of failedHere.slice(0, 3))
-          evidence.push({ source: probeSource(r), observed: describeProbe(r) });
-      }
-      out.push(
-        makeFinding(nodeMasqueradeMissing, nodeSubject(name), {
-          severity: 'error',
-          summary: `pod traffic leaving the cluster from ${name} is not masqueraded`,
-          evidence,
-          cause: { category: 'node.masquerade-missing', confidence, remediation: ['restore-masquerade'] },
-          nextCommands: ['iptables-save -t nat | grep -E "POSTROUTING|MASQUERADE"'],
-        }),
-      );
+    const podCIDR = fc.nodes.get(name)?.podCIDR;
+    const dumps = iptablesDumps(dp);
+    if (!podCIDR || dumps.length === 0) return out;
+    if (dp.flannelSubnetEnv?.ipmasq === false) return out;
+    let found: string | undefined;
+    for (const d of dumps) {
+      const nat = d.dump.tables['nat'];
+      if (nat) found ??= podMasquerade(nat, podCIDR);
     }
+    if (!found && dp.nftRuleset) {
+      const cluster = fc.network ?? dp.flannelSubnetEnv?.network;
+      const hit = dp.nftRuleset.rules.find(
+        (r) =>
+          /\bmasquerade\b/.test(r.text) &&
+          (r.text.includes(podCIDR) || (!!cluster && r.text.includes(cluster))),
+      );
+      if (hit) found = hit.text;
+    }
+    if (found) return out;
+
+    const evidence: Evidence[] = [];
+    const cluster = fc.network ?? dp.flannelSubnetEnv?.network ?? podCIDR;
+    for (const d of dumps) {
+      const nat = d.dump.tables['nat'];
+      const post = nat ? (chainRules(nat).get('POSTROUTING') ?? []) : [];
+      const flannelChain = nat?.chains['FLANNEL-POSTRTG'] !== undefined;
+      const jumps = post.some((r) => (r.target ?? parseSpec(r.spec).target) === 'FLANNEL-POSTRTG');
+      if (!nat && d.dump.backend !== 'nf_tables' && dumps.length > 1) continue;
+      evidence.push({
+        source: nodeSource(name, d.key),
+        observed: !nat
+          ? `${d.label}: no nat table`
+          : flannelChain && !jumps
+            ? `${d.label}: FLANNEL-POSTRTG exists but POSTROUTING does not jump to it; POSTROUTING: ${post.map((r) => r.spec).join(' | ') || '(empty)'}`
+            : `${d.label}: no MASQUERADE for ${podCIDR} reachable from POSTROUTING${post.length ? ` (POSTROUTING: ${post.map((r) => r.spec).join(' | ')})` : ''}`,
+        expected: `-A POSTROUTING -j FLANNEL-POSTRTG and -A FLANNEL-POSTRTG -s ${cluster} ! -d 224.0.0.0/4 -j MASQUERADE --random-fully`,
+      });
+    }
+    let confidence = 0.8;
+    const mine = external.filter((r) => r.from.node === name);
+    const failedHere = mine.filter(failedProbe);
+    if (failedHere.length > 0) {
+      const elsewhereOk = external.some((r) => r.from.node !== name && passedProbe(r));
+      confidence = elsewhereOk ? 0.95 : 0.85;
+      for (const r of failedHere.slice(0, 3))
+        evidence.push({ source: probeSource(r), observed: describeProbe(r) });
+    }
+    out.push(
+      makeFinding(nodeMasqueradeMissing, nodeSubject(name), {
+        severity: 'error',
+        summary: `pod traffic leaving the cluster from ${name} is not masqueraded`,
+        evidence,
+        cause: { category: 'node.masquerade-missing', confidence, remediation: ['restore-masquerade'] },
+        nextCommands: ['iptables-save -t nat | grep -E "POSTROUTING|MASQUERADE"'],
+      }),
+    );
+
     return out;
   },
 };

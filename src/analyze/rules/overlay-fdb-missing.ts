@@ -1,19 +1,20 @@
-import type { FdbEntry, Neighbor } from '../../core/datapath-types.ts';
+import type { FdbEntry, Neighbor, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
-import type { Rule } from '../rule.ts';
+import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
   expectedPeer,
   FLANNEL_VXLAN_DEV,
   flannelCluster,
+  lacksPart,
   linksByName,
   listSome,
   makeFinding,
   needsFlannel,
-  needsPart,
+  needsNodes,
   nodeSource,
   nodeSubject,
-  nodesInOrder,
+  notFlannelNode,
 } from './support/datapath.ts';
 
 /** FDB entries on flannel.1 by lower-case MAC, for peers whose VtepMAC is not annotated. */
@@ -46,126 +47,124 @@ export const overlayFdbMissing: Rule = {
       vxlan
         ? { applies: true }
         : { applies: false, reason: `flannel runs the ${fc.backendType} backend, not vxlan` },
-      needsPart(ctx, 'fdb'),
-      needsPart(ctx, 'neighbors'),
+      needsNodes(ctx),
     );
   },
-  run: (ctx): Finding[] => {
+  runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
+    const name = dp.name;
+    const skip = notFlannelNode(ctx, dp) ?? lacksPart(dp, 'fdb', 'neighbors');
+    if (skip) return skip;
     const fc = flannelCluster(ctx);
     const out: Finding[] = [];
-    for (const { name, dp } of nodesInOrder(ctx)) {
-      if (!dp.fdb || !dp.neighbors) continue;
-      const self = fc.nodes.get(name);
-      if (!self?.podCIDR) continue;
-      if (self.backendType !== undefined && self.backendType !== 'vxlan') continue;
-      if (dp.links && !linksByName(dp.links).has(FLANNEL_VXLAN_DEV)) continue;
-      const n = fc.withCidr.length;
-      const neighOk = new Uint8Array(n);
-      const neighSeen = new Map<number, Neighbor>();
-      for (const nb of dp.neighbors) {
-        if (nb.dev !== FLANNEL_VXLAN_DEV) continue;
-        const i = fc.byGateway.get(nb.dst);
-        if (i === undefined) continue;
-        const mac = fc.withCidr[i]!.vtepMac;
-        if (!mac || nb.lladdr === mac || nb.lladdr?.toLowerCase() === mac) neighOk[i] = 1;
-        else if (!neighSeen.has(i)) neighSeen.set(i, nb);
-        if (!mac && !neighSeen.has(i)) neighSeen.set(i, nb);
-      }
-      const fdbOk = new Uint8Array(n);
-      const fdbSeen = new Map<number, FdbEntry[]>();
-      let byLearnedMac: Map<string, FdbEntry[]> | undefined;
-      for (const e of dp.fdb) {
-        if (e.dev !== FLANNEL_VXLAN_DEV || !e.dst) continue;
-        const i = fc.byMac.get(e.mac) ?? fc.byMac.get(e.mac.toLowerCase());
-        if (i === undefined) continue;
-        if (e.dst === fc.withCidr[i]!.publicIp) fdbOk[i] = 1;
-        else {
-          const l = fdbSeen.get(i);
-          if (l) l.push(e);
-          else fdbSeen.set(i, [e]);
-        }
-      }
-      const neighEv: Evidence[] = [];
-      const fdbEv: Evidence[] = [];
-      const missingPeers: string[] = [];
-      const wrongPeers: string[] = [];
-      fc.withCidr.forEach((peer, i) => {
-        if (!expectedPeer(fc, name, peer) || !peer.vtepGateway) return;
-        const gw = peer.vtepGateway;
-        let bad: 'missing' | 'wrong' | undefined;
-        const seen = neighSeen.get(i);
-        if (!peer.vtepMac ? !seen : !neighOk[i]) {
-          bad = seen ? 'wrong' : 'missing';
-          neighEv.push(
-            seen
-              ? {
-                  source: nodeSource(name, 'neighbors'),
-                  observed: `${gw} dev ${FLANNEL_VXLAN_DEV} lladdr ${seen.lladdr ?? '<none>'} ${seen.state.join(',')}`,
-                  expected: `${gw} dev ${FLANNEL_VXLAN_DEV} lladdr ${peer.vtepMac} PERMANENT (${peer.name}'s VtepMAC)`,
-                }
-              : {
-                  source: nodeSource(name, 'neighbors'),
-                  observed: `no neighbour for ${gw} on ${FLANNEL_VXLAN_DEV} (${peer.name})`,
-                  expected: `${gw} dev ${FLANNEL_VXLAN_DEV} lladdr ${peer.vtepMac ?? '<VtepMAC>'} PERMANENT`,
-                },
-          );
-        }
-        let mac = peer.vtepMac;
-        let ok = fdbOk[i] === 1;
-        let others = fdbSeen.get(i) ?? [];
-        if (!mac && seen?.lladdr) {
-          mac = seen.lladdr.toLowerCase();
-          byLearnedMac ??= learnedFdb(dp.fdb ?? []);
-          const entries = byLearnedMac.get(mac) ?? [];
-          ok = entries.some((e) => e.dst === peer.publicIp);
-          others = entries.filter((e) => e.dst && e.dst !== peer.publicIp);
-        }
-        if (mac && !ok) {
-          if (others.length === 0) {
-            bad ??= 'missing';
-            fdbEv.push({
-              source: nodeSource(name, 'fdb'),
-              observed: `no FDB entry for ${mac} on ${FLANNEL_VXLAN_DEV} (${peer.name})`,
-              expected: `${mac} dev ${FLANNEL_VXLAN_DEV} dst ${peer.publicIp ?? '<peer IP>'} self permanent`,
-            });
-          } else {
-            bad = 'wrong';
-            fdbEv.push({
-              source: nodeSource(name, 'fdb'),
-              observed: `${mac} dev ${FLANNEL_VXLAN_DEV} dst ${others.map((e) => e.dst).join(',')}`,
-              expected: `${mac} dev ${FLANNEL_VXLAN_DEV} dst ${peer.publicIp} (${peer.name})`,
-            });
-          }
-        }
-        if (bad === 'missing') missingPeers.push(peer.name);
-        else if (bad === 'wrong') wrongPeers.push(peer.name);
-      });
-      if (missingPeers.length === 0 && wrongPeers.length === 0) continue;
-      const evidence = [...neighEv, ...fdbEv];
-      const shown = evidence.slice(0, 12);
-      if (evidence.length > shown.length) {
-        shown.push({
-          source: nodeSource(name, 'fdb'),
-          observed: `${evidence.length - shown.length} more entries wrong or missing`,
-        });
-      }
-      const parts: string[] = [];
-      if (missingPeers.length > 0) parts.push(`lacks VXLAN entries for ${listSome(missingPeers, 5)}`);
-      if (wrongPeers.length > 0)
-        parts.push(`has VXLAN entries pointing at the wrong node for ${listSome(wrongPeers, 5)}`);
-      out.push(
-        makeFinding(overlayFdbMissing, nodeSubject(name), {
-          severity: 'error',
-          summary: `${name} ${parts.join(' and ')}`,
-          evidence: shown,
-          cause: { category: 'overlay.fdb-missing', confidence: 0.85, remediation: ['restart-cni-agent'] },
-          nextCommands: [
-            `bridge fdb show dev ${FLANNEL_VXLAN_DEV}`,
-            `ip neigh show dev ${FLANNEL_VXLAN_DEV}`,
-          ],
-        }),
-      );
+    if (!dp.fdb || !dp.neighbors) return out;
+    const self = fc.nodes.get(name);
+    if (!self?.podCIDR) return out;
+    if (self.backendType !== undefined && self.backendType !== 'vxlan') return out;
+    if (dp.links && !linksByName(dp.links).has(FLANNEL_VXLAN_DEV)) return out;
+    const n = fc.withCidr.length;
+    const neighOk = new Uint8Array(n);
+    const neighSeen = new Map<number, Neighbor>();
+    for (const nb of dp.neighbors) {
+      if (nb.dev !== FLANNEL_VXLAN_DEV) continue;
+      const i = fc.byGateway.get(nb.dst);
+      if (i === undefined) continue;
+      const mac = fc.withCidr[i]!.vtepMac;
+      if (!mac || nb.lladdr === mac || nb.lladdr?.toLowerCase() === mac) neighOk[i] = 1;
+      else if (!neighSeen.has(i)) neighSeen.set(i, nb);
+      if (!mac && !neighSeen.has(i)) neighSeen.set(i, nb);
     }
+    const fdbOk = new Uint8Array(n);
+    const fdbSeen = new Map<number, FdbEntry[]>();
+    let byLearnedMac: Map<string, FdbEntry[]> | undefined;
+    for (const e of dp.fdb) {
+      if (e.dev !== FLANNEL_VXLAN_DEV || !e.dst) continue;
+      const i = fc.byMac.get(e.mac) ?? fc.byMac.get(e.mac.toLowerCase());
+      if (i === undefined) continue;
+      if (e.dst === fc.withCidr[i]!.publicIp) fdbOk[i] = 1;
+      else {
+        const l = fdbSeen.get(i);
+        if (l) l.push(e);
+        else fdbSeen.set(i, [e]);
+      }
+    }
+    const neighEv: Evidence[] = [];
+    const fdbEv: Evidence[] = [];
+    const missingPeers: string[] = [];
+    const wrongPeers: string[] = [];
+    fc.withCidr.forEach((peer, i) => {
+      if (!expectedPeer(fc, name, peer) || !peer.vtepGateway) return;
+      const gw = peer.vtepGateway;
+      let bad: 'missing' | 'wrong' | undefined;
+      const seen = neighSeen.get(i);
+      if (!peer.vtepMac ? !seen : !neighOk[i]) {
+        bad = seen ? 'wrong' : 'missing';
+        neighEv.push(
+          seen
+            ? {
+                source: nodeSource(name, 'neighbors'),
+                observed: `${gw} dev ${FLANNEL_VXLAN_DEV} lladdr ${seen.lladdr ?? '<none>'} ${seen.state.join(',')}`,
+                expected: `${gw} dev ${FLANNEL_VXLAN_DEV} lladdr ${peer.vtepMac} PERMANENT (${peer.name}'s VtepMAC)`,
+              }
+            : {
+                source: nodeSource(name, 'neighbors'),
+                observed: `no neighbour for ${gw} on ${FLANNEL_VXLAN_DEV} (${peer.name})`,
+                expected: `${gw} dev ${FLANNEL_VXLAN_DEV} lladdr ${peer.vtepMac ?? '<VtepMAC>'} PERMANENT`,
+              },
+        );
+      }
+      let mac = peer.vtepMac;
+      let ok = fdbOk[i] === 1;
+      let others = fdbSeen.get(i) ?? [];
+      if (!mac && seen?.lladdr) {
+        mac = seen.lladdr.toLowerCase();
+        byLearnedMac ??= learnedFdb(dp.fdb ?? []);
+        const entries = byLearnedMac.get(mac) ?? [];
+        ok = entries.some((e) => e.dst === peer.publicIp);
+        others = entries.filter((e) => e.dst && e.dst !== peer.publicIp);
+      }
+      if (mac && !ok) {
+        if (others.length === 0) {
+          bad ??= 'missing';
+          fdbEv.push({
+            source: nodeSource(name, 'fdb'),
+            observed: `no FDB entry for ${mac} on ${FLANNEL_VXLAN_DEV} (${peer.name})`,
+            expected: `${mac} dev ${FLANNEL_VXLAN_DEV} dst ${peer.publicIp ?? '<peer IP>'} self permanent`,
+          });
+        } else {
+          bad = 'wrong';
+          fdbEv.push({
+            source: nodeSource(name, 'fdb'),
+            observed: `${mac} dev ${FLANNEL_VXLAN_DEV} dst ${others.map((e) => e.dst).join(',')}`,
+            expected: `${mac} dev ${FLANNEL_VXLAN_DEV} dst ${peer.publicIp} (${peer.name})`,
+          });
+        }
+      }
+      if (bad === 'missing') missingPeers.push(peer.name);
+      else if (bad === 'wrong') wrongPeers.push(peer.name);
+    });
+    if (missingPeers.length === 0 && wrongPeers.length === 0) return out;
+    const evidence = [...neighEv, ...fdbEv];
+    const shown = evidence.slice(0, 12);
+    if (evidence.length > shown.length) {
+      shown.push({
+        source: nodeSource(name, 'fdb'),
+        observed: `${evidence.length - shown.length} more entries wrong or missing`,
+      });
+    }
+    const parts: string[] = [];
+    if (missingPeers.length > 0) parts.push(`lacks VXLAN entries for ${listSome(missingPeers, 5)}`);
+    if (wrongPeers.length > 0)
+      parts.push(`has VXLAN entries pointing at the wrong node for ${listSome(wrongPeers, 5)}`);
+    out.push(
+      makeFinding(overlayFdbMissing, nodeSubject(name), {
+        severity: 'error',
+        summary: `${name} ${parts.join(' and ')}`,
+        evidence: shown,
+        cause: { category: 'overlay.fdb-missing', confidence: 0.85, remediation: ['restart-cni-agent'] },
+        nextCommands: [`bridge fdb show dev ${FLANNEL_VXLAN_DEV}`, `ip neigh show dev ${FLANNEL_VXLAN_DEV}`],
+      }),
+    );
+
     return out;
   },
 };

@@ -1,18 +1,19 @@
 import type { Link, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
-import type { Rule, RuleContext } from '../rule.ts';
+import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
   CNI_BRIDGE,
   FLANNEL_VXLAN_DEV,
   isMainRoute,
+  lacksPart,
   linksByName,
   makeFinding,
   needsFlannel,
-  needsPart,
+  needsNodes,
   nodeSource,
   nodeSubject,
-  nodesInOrder,
+  notFlannelNode,
   VXLAN_OVERHEAD,
 } from './support/datapath.ts';
 import { describeProbe, failedProbe, passedProbe, probeSource, probeView } from './support/probes.ts';
@@ -37,83 +38,85 @@ export const overlayMtuMismatch: Rule = {
   layer: 'overlay',
   title: 'Overlay MTU fits the underlay',
   why: 'VXLAN adds 50 bytes to every packet; an overlay or pod MTU that ignores this makes small packets work and full-size ones (TLS handshakes, large DNS answers, file transfers) vanish.',
-  appliesTo: (ctx) => allOf(needsFlannel(ctx), needsPart(ctx, 'links')),
-  run: (ctx): Finding[] => {
+  appliesTo: (ctx) => allOf(needsFlannel(ctx), needsNodes(ctx)),
+  runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
+    const name = dp.name;
+    const skip = notFlannelNode(ctx, dp) ?? lacksPart(dp, 'links');
+    if (skip) return skip;
     const probes = probeView(ctx);
     const mtuProbes = probes.byScenario.get('mtu') ?? [];
     const out: Finding[] = [];
-    for (const { name, dp } of nodesInOrder(ctx)) {
-      if (!dp.links) continue;
-      const links = linksByName(dp.links);
-      const vx = links.get(FLANNEL_VXLAN_DEV);
-      if (!vx) continue;
-      const source = nodeSource(name, 'links');
-      const evidence: Evidence[] = [];
-      let confidence = 0;
-      const under = underlay(ctx, name, dp, vx);
-      const fit = under ? under.mtu - VXLAN_OVERHEAD : undefined;
-      if (under && fit !== undefined && vx.mtu > fit) {
-        confidence = 0.85;
-        evidence.push({
-          source,
-          observed: `${FLANNEL_VXLAN_DEV} mtu ${vx.mtu}, underlay ${under.ifname} mtu ${under.mtu}`,
-          expected: `${FLANNEL_VXLAN_DEV} mtu <= ${fit} (${under.ifname} ${under.mtu} - ${VXLAN_OVERHEAD} VXLAN overhead)`,
-        });
-      }
-      const envMtu = dp.flannelSubnetEnv?.mtu;
-      if (envMtu !== undefined && envMtu !== vx.mtu) {
-        confidence = Math.max(confidence, 0.6);
-        evidence.push({
-          source: nodeSource(name, 'flannelSubnetEnv'),
-          observed: `FLANNEL_MTU=${envMtu}, ${FLANNEL_VXLAN_DEV} mtu ${vx.mtu}`,
-          expected: `FLANNEL_MTU equal to ${FLANNEL_VXLAN_DEV} mtu`,
-        });
-      } else if (envMtu !== undefined && fit !== undefined && envMtu > fit && confidence === 0) {
-        confidence = 0.8;
-        evidence.push({
-          source: nodeSource(name, 'flannelSubnetEnv'),
-          observed: `FLANNEL_MTU=${envMtu}`,
-          expected: `FLANNEL_MTU <= ${fit}`,
-        });
-      }
-      const podSide = dp.links.filter(
-        (l) => (l.ifname === CNI_BRIDGE || l.master === CNI_BRIDGE) && l.mtu > vx.mtu,
-      );
-      if (podSide.length > 0) {
-        confidence = Math.max(confidence, 0.6);
-        const names = podSide.slice(0, 4).map((l) => `${l.ifname} mtu ${l.mtu}`);
-        evidence.push({
-          source,
-          observed: `${names.join(', ')}${podSide.length > 4 ? ` and ${podSide.length - 4} more` : ''}`,
-          expected: `pod-side MTU <= ${FLANNEL_VXLAN_DEV} mtu ${vx.mtu}`,
-        });
-      }
-      if (confidence === 0) continue;
-      const mine = mtuProbes.filter((r) => r.from.node === name || r.to.node === name);
-      const bigFail = mine.filter((r) => failedProbe(r) && r.size !== undefined);
-      const smallPass = mine.filter((r) => passedProbe(r) && r.size !== undefined);
-      const minFail = Math.min(...bigFail.map((r) => r.size!));
-      const corroborated = bigFail.length > 0 && smallPass.some((r) => r.size! < minFail);
-      if (corroborated) {
-        confidence = Math.min(0.95, confidence + 0.1);
-        const pass = smallPass.find((r) => r.size! < minFail)!;
-        evidence.push({ source: probeSource(pass), observed: describeProbe(pass) });
-        evidence.push({ source: probeSource(bigFail[0]!), observed: describeProbe(bigFail[0]!) });
-      }
-      out.push(
-        makeFinding(overlayMtuMismatch, nodeSubject(name), {
-          severity: confidence >= 0.8 ? 'error' : 'warning',
-          summary: `overlay MTU on ${name} does not fit: ${evidence[0]!.observed}`,
-          evidence,
-          cause: { category: 'overlay.mtu-mismatch', confidence, remediation: ['fix-overlay-mtu'] },
-          nextCommands: [
-            `ip -d link show ${FLANNEL_VXLAN_DEV}`,
-            `ip link show ${under?.ifname ?? 'eth0'}`,
-            'cat /run/flannel/subnet.env',
-          ],
-        }),
-      );
+    if (!dp.links) return out;
+    const links = linksByName(dp.links);
+    const vx = links.get(FLANNEL_VXLAN_DEV);
+    if (!vx) return out;
+    const source = nodeSource(name, 'links');
+    const evidence: Evidence[] = [];
+    let confidence = 0;
+    const under = underlay(ctx, name, dp, vx);
+    const fit = under ? under.mtu - VXLAN_OVERHEAD : undefined;
+    if (under && fit !== undefined && vx.mtu > fit) {
+      confidence = 0.85;
+      evidence.push({
+        source,
+        observed: `${FLANNEL_VXLAN_DEV} mtu ${vx.mtu}, underlay ${under.ifname} mtu ${under.mtu}`,
+        expected: `${FLANNEL_VXLAN_DEV} mtu <= ${fit} (${under.ifname} ${under.mtu} - ${VXLAN_OVERHEAD} VXLAN overhead)`,
+      });
     }
+    const envMtu = dp.flannelSubnetEnv?.mtu;
+    if (envMtu !== undefined && envMtu !== vx.mtu) {
+      confidence = Math.max(confidence, 0.6);
+      evidence.push({
+        source: nodeSource(name, 'flannelSubnetEnv'),
+        observed: `FLANNEL_MTU=${envMtu}, ${FLANNEL_VXLAN_DEV} mtu ${vx.mtu}`,
+        expected: `FLANNEL_MTU equal to ${FLANNEL_VXLAN_DEV} mtu`,
+      });
+    } else if (envMtu !== undefined && fit !== undefined && envMtu > fit && confidence === 0) {
+      confidence = 0.8;
+      evidence.push({
+        source: nodeSource(name, 'flannelSubnetEnv'),
+        observed: `FLANNEL_MTU=${envMtu}`,
+        expected: `FLANNEL_MTU <= ${fit}`,
+      });
+    }
+    const podSide = dp.links.filter(
+      (l) => (l.ifname === CNI_BRIDGE || l.master === CNI_BRIDGE) && l.mtu > vx.mtu,
+    );
+    if (podSide.length > 0) {
+      confidence = Math.max(confidence, 0.6);
+      const names = podSide.slice(0, 4).map((l) => `${l.ifname} mtu ${l.mtu}`);
+      evidence.push({
+        source,
+        observed: `${names.join(', ')}${podSide.length > 4 ? ` and ${podSide.length - 4} more` : ''}`,
+        expected: `pod-side MTU <= ${FLANNEL_VXLAN_DEV} mtu ${vx.mtu}`,
+      });
+    }
+    if (confidence === 0) return out;
+    const mine = mtuProbes.filter((r) => r.from.node === name || r.to.node === name);
+    const bigFail = mine.filter((r) => failedProbe(r) && r.size !== undefined);
+    const smallPass = mine.filter((r) => passedProbe(r) && r.size !== undefined);
+    const minFail = Math.min(...bigFail.map((r) => r.size!));
+    const corroborated = bigFail.length > 0 && smallPass.some((r) => r.size! < minFail);
+    if (corroborated) {
+      confidence = Math.min(0.95, confidence + 0.1);
+      const pass = smallPass.find((r) => r.size! < minFail)!;
+      evidence.push({ source: probeSource(pass), observed: describeProbe(pass) });
+      evidence.push({ source: probeSource(bigFail[0]!), observed: describeProbe(bigFail[0]!) });
+    }
+    out.push(
+      makeFinding(overlayMtuMismatch, nodeSubject(name), {
+        severity: confidence >= 0.8 ? 'error' : 'warning',
+        summary: `overlay MTU on ${name} does not fit: ${evidence[0]!.observed}`,
+        evidence,
+        cause: { category: 'overlay.mtu-mismatch', confidence, remediation: ['fix-overlay-mtu'] },
+        nextCommands: [
+          `ip -d link show ${FLANNEL_VXLAN_DEV}`,
+          `ip link show ${under?.ifname ?? 'eth0'}`,
+          'cat /run/flannel/subnet.env',
+        ],
+      }),
+    );
+
     return out;
   },
 };

@@ -1,18 +1,20 @@
+import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding, Snapshot } from '../../core/model.ts';
 import { parseIPv4 } from '../../core/net/ipv4.ts';
-import type { Applicability, Rule, RuleContext } from '../rule.ts';
+import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
   chainRules,
   iptablesDumps,
   kubeProxyMode,
+  lacksIptables,
   listSome,
   makeFinding,
-  needsIptables,
+  needsNodes,
   nodeSource,
   nodeSubject,
-  nodesInOrder,
   parseSpec,
+  perAnalysis,
   reachableChains,
 } from './support/datapath.ts';
 import { describeProbe, failedProbe, probeSource, probeView } from './support/probes.ts';
@@ -41,6 +43,14 @@ function expectedServices(ctx: RuleContext): ExpectedService[] {
   return list;
 }
 
+/** Nodes where a kube-proxy pod is Running. */
+const runningProxyNodes = perAnalysis((ctx) => {
+  const running = new Set<string>();
+  for (const p of ctx.index.kubeProxyPods)
+    if (p.status.phase === 'Running' && p.spec.nodeName) running.add(p.spec.nodeName);
+  return running;
+});
+
 function applies(ctx: RuleContext): Applicability {
   const { mode, source } = kubeProxyMode(ctx);
   return allOf(
@@ -53,7 +63,7 @@ function applies(ctx: RuleContext): Applicability {
           applies: false,
           reason: `kube-proxy runs in ${mode} mode (${source}); its rules are not KUBE-SVC chains`,
         },
-    needsIptables(ctx),
+    needsNodes(ctx),
   );
 }
 
@@ -64,100 +74,100 @@ export const proxyRulesMissing: Rule = {
   title: 'Service rules programmed by kube-proxy',
   why: 'A kube-proxy pod can be Running while its iptables rules are missing or stale; then every ClusterIP (DNS at 10.96.0.10 included) is unreachable from that node.',
   appliesTo: applies,
-  run: (ctx): Finding[] => {
+  runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
+    const name = dp.name;
+    const skip = lacksIptables(dp);
+    if (skip) return skip;
     const expected = expectedServices(ctx);
     const probes = probeView(ctx);
     const svcProbes = probes.byScenario.get('service-clusterip') ?? [];
-    const running = new Set<string>();
-    for (const p of ctx.index.kubeProxyPods)
-      if (p.status.phase === 'Running' && p.spec.nodeName) running.add(p.spec.nodeName);
+    const running = runningProxyNodes(ctx);
     const out: Finding[] = [];
-    for (const { name, dp } of nodesInOrder(ctx)) {
-      if (!running.has(name)) continue;
-      const dumps = iptablesDumps(dp);
-      if (dumps.length === 0) continue;
-      const evidence: Evidence[] = [];
-      let confidence = 0;
-      let summary = '';
-      const withServices = dumps.filter((d) => {
+    if (!running.has(name)) return out;
+    const dumps = iptablesDumps(dp);
+    if (dumps.length === 0) return out;
+    const evidence: Evidence[] = [];
+    let confidence = 0;
+    let summary = '';
+    const withServices = dumps.filter((d) => {
+      const nat = d.dump.tables['nat'];
+      return nat && (chainRules(nat).get('KUBE-SERVICES')?.length ?? 0) > 0;
+    });
+    if (withServices.length === 0) {
+      confidence = 0.9;
+      summary = `kube-proxy on ${name} is Running but the nat table has no KUBE-SERVICES rules`;
+      for (const d of dumps) {
         const nat = d.dump.tables['nat'];
-        return nat && (chainRules(nat).get('KUBE-SERVICES')?.length ?? 0) > 0;
-      });
-      if (withServices.length === 0) {
-        confidence = 0.9;
-        summary = `kube-proxy on ${name} is Running but the nat table has no KUBE-SERVICES rules`;
-        for (const d of dumps) {
-          const nat = d.dump.tables['nat'];
-          evidence.push({
-            source: nodeSource(name, d.key),
-            observed: !nat
-              ? `${d.label}: no nat table`
-              : nat.chains['KUBE-SERVICES'] === undefined
-                ? `${d.label}: no KUBE-SERVICES chain in nat`
-                : `${d.label}: KUBE-SERVICES is empty`,
-            expected: 'nat KUBE-SERVICES with a KUBE-SVC-* jump per Service',
-          });
-        }
-      } else {
-        const reached = withServices.some((d) => {
-          const nat = d.dump.tables['nat']!;
-          return (
-            reachableChains(nat, ['PREROUTING']).has('KUBE-SERVICES') &&
-            reachableChains(nat, ['OUTPUT']).has('KUBE-SERVICES')
-          );
+        evidence.push({
+          source: nodeSource(name, d.key),
+          observed: !nat
+            ? `${d.label}: no nat table`
+            : nat.chains['KUBE-SERVICES'] === undefined
+              ? `${d.label}: no KUBE-SERVICES chain in nat`
+              : `${d.label}: KUBE-SERVICES is empty`,
+          expected: 'nat KUBE-SERVICES with a KUBE-SVC-* jump per Service',
         });
-        const present = new Set<string>();
-        for (const d of withServices) {
-          for (const r of chainRules(d.dump.tables['nat']!).get('KUBE-SERVICES') ?? []) {
-            const target = r.target ?? parseSpec(r.spec).target;
-            if (!target?.startsWith('KUBE-SVC-') && !target?.startsWith('KUBE-EXT-')) continue;
-            const dst = r.destination ?? parseSpec(r.spec).destination;
-            if (dst) present.add(dst.endsWith('/32') ? dst.slice(0, -3) : dst);
-          }
-        }
-        const missing = expected.filter((s) => !present.has(s.clusterIP));
-        if (!reached) {
-          confidence = 0.85;
-          summary = `kube-proxy on ${name} is Running but PREROUTING/OUTPUT do not jump to KUBE-SERVICES`;
-          evidence.push({
-            source: nodeSource(name, withServices[0]!.key),
-            observed: 'KUBE-SERVICES is not reached from nat PREROUTING and OUTPUT',
-            expected: '-A PREROUTING -j KUBE-SERVICES and -A OUTPUT -j KUBE-SERVICES',
-          });
-        }
-        if (missing.length > 0) {
-          confidence = Math.max(confidence, missing.length * 2 > expected.length ? 0.85 : 0.7);
-          summary ||= `kube-proxy on ${name} has no rules for ${missing.length} of ${expected.length} Services with ready endpoints`;
-          evidence.push({
-            source: nodeSource(name, withServices[0]!.key),
-            observed: `no KUBE-SERVICES entry for ${listSome(
-              missing.map((s) => `${s.key} (${s.clusterIP})`),
-              6,
-            )}`,
-            expected: 'a KUBE-SVC-* jump for every ClusterIP Service with ready endpoints',
-          });
+      }
+    } else {
+      const reached = withServices.some((d) => {
+        const nat = d.dump.tables['nat']!;
+        return (
+          reachableChains(nat, ['PREROUTING']).has('KUBE-SERVICES') &&
+          reachableChains(nat, ['OUTPUT']).has('KUBE-SERVICES')
+        );
+      });
+      const present = new Set<string>();
+      for (const d of withServices) {
+        for (const r of chainRules(d.dump.tables['nat']!).get('KUBE-SERVICES') ?? []) {
+          const target = r.target ?? parseSpec(r.spec).target;
+          if (!target?.startsWith('KUBE-SVC-') && !target?.startsWith('KUBE-EXT-')) continue;
+          const dst = r.destination ?? parseSpec(r.spec).destination;
+          if (dst) present.add(dst.endsWith('/32') ? dst.slice(0, -3) : dst);
         }
       }
-      if (confidence === 0) continue;
-      const failed = svcProbes.filter((r) => r.from.node === name && failedProbe(r));
-      if (failed.length > 0) {
-        confidence = Math.min(0.95, confidence + 0.05);
-        for (const r of failed.slice(0, 3))
-          evidence.push({ source: probeSource(r), observed: describeProbe(r) });
+      const missing = expected.filter((s) => !present.has(s.clusterIP));
+      if (!reached) {
+        confidence = 0.85;
+        summary = `kube-proxy on ${name} is Running but PREROUTING/OUTPUT do not jump to KUBE-SERVICES`;
+        evidence.push({
+          source: nodeSource(name, withServices[0]!.key),
+          observed: 'KUBE-SERVICES is not reached from nat PREROUTING and OUTPUT',
+          expected: '-A PREROUTING -j KUBE-SERVICES and -A OUTPUT -j KUBE-SERVICES',
+        });
       }
-      out.push(
-        makeFinding(proxyRulesMissing, nodeSubject(name), {
-          severity: 'error',
-          summary,
-          evidence,
-          cause: { category: 'proxy.rules-missing', confidence, remediation: ['restart-kube-proxy'] },
-          nextCommands: [
-            'iptables-save -t nat | grep -c KUBE-SVC',
-            `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail=100`,
-          ],
-        }),
-      );
+      if (missing.length > 0) {
+        confidence = Math.max(confidence, missing.length * 2 > expected.length ? 0.85 : 0.7);
+        summary ||= `kube-proxy on ${name} has no rules for ${missing.length} of ${expected.length} Services with ready endpoints`;
+        evidence.push({
+          source: nodeSource(name, withServices[0]!.key),
+          observed: `no KUBE-SERVICES entry for ${listSome(
+            missing.map((s) => `${s.key} (${s.clusterIP})`),
+            6,
+          )}`,
+          expected: 'a KUBE-SVC-* jump for every ClusterIP Service with ready endpoints',
+        });
+      }
     }
+    if (confidence === 0) return out;
+    const failed = svcProbes.filter((r) => r.from.node === name && failedProbe(r));
+    if (failed.length > 0) {
+      confidence = Math.min(0.95, confidence + 0.05);
+      for (const r of failed.slice(0, 3))
+        evidence.push({ source: probeSource(r), observed: describeProbe(r) });
+    }
+    out.push(
+      makeFinding(proxyRulesMissing, nodeSubject(name), {
+        severity: 'error',
+        summary,
+        evidence,
+        cause: { category: 'proxy.rules-missing', confidence, remediation: ['restart-kube-proxy'] },
+        nextCommands: [
+          'iptables-save -t nat | grep -c KUBE-SVC',
+          `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail=100`,
+        ],
+      }),
+    );
+
     return out;
   },
 };

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { analyze } from '../../analyze/engine.ts';
-import { readBundle } from '../../collect/bundle/read.ts';
+import { analyzeBundle } from '../../analyze/analyze-bundle.ts';
 import { render, shouldUseColor } from '../../report/index.ts';
 import { type OutputFormat, outputOption } from '../options.ts';
 import { exitCodeFor, writeReportFiles } from '../report-output.ts';
@@ -17,8 +16,7 @@ export function registerAnalyze(program: Command): void {
       'also write DIAGNOSIS-REPORT.md, diagnosis-summary.txt, report.json and report.html here',
     )
     .action(async (bundle: string, opts: { output: OutputFormat; out?: string }) => {
-      const snapshot = await readBundle(bundle);
-      const report = analyze(snapshot);
+      const report = await analyzeBundle(bundle);
       if (opts.out) await writeReportFiles(opts.out, report);
       process.stdout.write(render(report, opts.output, { color: shouldUseColor(process.stdout) }));
       process.exitCode = exitCodeFor(report);

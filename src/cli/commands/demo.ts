@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { analyze } from '../../analyze/engine.ts';
-import { readBundle } from '../../collect/bundle/read.ts';
+import { analyzeBundle } from '../../analyze/analyze-bundle.ts';
 import { EXIT, NetdoctorError } from '../../core/errors.ts';
 import type { Report } from '../../core/model.ts';
 import { EXAMPLES_DIR, loadExampleCatalog, matchesExpectation } from '../../examples/catalog.ts';
@@ -39,7 +38,7 @@ export function registerDemo(program: Command): void {
       }
       let mismatches = 0;
       for (const ex of chosen) {
-        const report = analyze(await readBundle(join(EXAMPLES_DIR, ex.id)));
+        const report = await analyzeBundle(join(EXAMPLES_DIR, ex.id));
         const outDir = join(opts.out, ex.id);
         await writeReportFiles(outDir, report);
         const ok = matchesExpectation(ex.expected, report.rootCauses);

@@ -69,7 +69,7 @@ export function registerLab(program: Command): void {
       process.stdout.write(
         o.output === 'json'
           ? `${JSON.stringify(f, null, 2)}\n`
-          : f.map((x) => `${x.id.padEnd(26)}${x.summary}`).join('\n') + '\n',
+          : f.map((x) => `${x.id.padEnd(30)}${x.summary}`).join('\n') + '\n',
       );
     });
 

@@ -38,6 +38,153 @@ export async function readBundle(path: string): Promise<Snapshot> {
 /** {@link readBundle}, also returning the manifest and where the time went. */
 export async function readBundleDetailed(path: string): Promise<ReadBundleResult> {
   const start = performance.now();
+  const opened = await openBundle(path);
+  try {
+    const timer = { parseMs: 0 };
+    const plan = await readBase(opened, timer);
+    const { snapshot, readGaps } = plan;
+    await mapLimit(plan.nodeNames, NODE_CONCURRENCY, async (name) => {
+      snapshot.nodes[name] = await readNode(
+        opened.dir,
+        name,
+        plan.nodeEntries.get(name) ?? [],
+        readGaps,
+        timer,
+      );
+    });
+    // Keep the manifest's node order (readers and reports list nodes in it).
+    const ordered: Record<string, NodeDatapath> = {};
+    for (const name of plan.nodeNames) ordered[name] = snapshot.nodes[name] as NodeDatapath;
+    snapshot.nodes = ordered;
+    snapshot.gaps.push(...sortGaps(readGaps));
+    const total = performance.now() - start;
+    return {
+      snapshot,
+      manifest: plan.manifest,
+      timings: { readMs: total - timer.parseMs, parseMs: timer.parseMs },
+    };
+  } finally {
+    await opened.close();
+  }
+}
+
+/** How many nodes the in-memory reader reads at once (each reads its files in parallel). */
+const NODE_CONCURRENCY = 8;
+
+/** A bundle read one node at a time: see {@link readBundleStream}. */
+export interface BundleStream {
+  /** Cluster objects, probes, meta and gaps; `nodes` stays empty. */
+  snapshot: Snapshot;
+  manifest: ReadBundleResult['manifest'];
+  /** Every node `nodes` will yield, in that order (the manifest's, then any others found). */
+  nodeNames: string[];
+  /**
+   * Each node's parsed datapath, once (single use). Gaps found in a node's files are appended
+   * to `snapshot.gaps` before that node is yielded; when the iteration ends they are put in the
+   * same order as {@link readBundle} gives them.
+   */
+  nodes: AsyncIterable<NodeDatapath>;
+  /** Time spent so far: read (I/O, extraction) and parse (main-thread parsing). */
+  timings: ReadBundleResult['timings'];
+  /** Removes what opening the bundle unpacked; runs by itself once `nodes` is exhausted. */
+  close(): Promise<void>;
+}
+
+export interface StreamOptions {
+  /**
+   * How many nodes the reader holds at once, counting the one the consumer has in hand:
+   * 1 reads the next node only when asked; 3 (the default) parses two ahead.
+   */
+  readAhead?: number;
+  /** Called whenever the number of nodes the reader holds changes (for tests and the bench). */
+  onHeld?: (held: number) => void;
+}
+
+/**
+ * Opens a bundle for streaming analysis: reads the manifest, the cluster objects, logs and
+ * probes, and returns an iterator that reads and parses one node's files at a time with a small
+ * bounded read-ahead. Peak memory is a few nodes' raw text and datapath, whatever the cluster size.
+ */
+export async function readBundleStream(path: string, opts: StreamOptions = {}): Promise<BundleStream> {
+  const start = performance.now();
+  const readAhead = Math.max(1, opts.readAhead ?? 3);
+  const opened = await openBundle(path);
+  const timer = { parseMs: 0 };
+  let plan: BasePlan;
+  try {
+    plan = await readBase(opened, timer);
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  const { snapshot, readGaps, nodeNames, nodeEntries } = plan;
+  const gapsBefore = snapshot.gaps.length;
+  snapshot.gaps.push(...sortGaps(readGaps));
+  const timings = { readMs: 0, parseMs: 0 };
+  const tick = (): void => {
+    timings.parseMs = timer.parseMs;
+    timings.readMs = performance.now() - start - timer.parseMs;
+  };
+  tick();
+  let used = false;
+  async function* iterate(): AsyncGenerator<NodeDatapath> {
+    if (used) throw new Error('a bundle stream can be iterated once');
+    used = true;
+    let held = 0;
+    const hold = (d: number): void => {
+      held += d;
+      opts.onHeld?.(held);
+    };
+    const inFlight: Promise<{ dp: NodeDatapath; gaps: Gap[] }>[] = [];
+    let next = 0;
+    const fill = (): void => {
+      while (inFlight.length + (held - inFlight.length) < readAhead && next < nodeNames.length) {
+        const name = nodeNames[next++] as string;
+        const gaps: Gap[] = [];
+        hold(1);
+        inFlight.push(
+          readNode(opened.dir, name, nodeEntries.get(name) ?? [], gaps, timer).then((dp) => ({ dp, gaps })),
+        );
+      }
+    };
+    try {
+      for (;;) {
+        fill();
+        const head = inFlight.shift();
+        if (!head) break;
+        const { dp, gaps } = await head;
+        snapshot.gaps.push(...gaps);
+        tick();
+        yield dp;
+        hold(-1);
+      }
+      const tail = snapshot.gaps.splice(gapsBefore);
+      snapshot.gaps.push(...sortGaps(tail));
+    } finally {
+      // Reads already started must settle before their files go away.
+      await Promise.allSettled(inFlight);
+      tick();
+      await opened.close();
+    }
+  }
+  return {
+    snapshot,
+    manifest: plan.manifest,
+    nodeNames,
+    nodes: { [Symbol.asyncIterator]: iterate },
+    timings,
+    close: opened.close,
+  };
+}
+
+/** A bundle directory ready to read, and how to clean up what opening it unpacked. */
+interface OpenedBundle {
+  dir: string;
+  archive: string | undefined;
+  close(): Promise<void>;
+}
+
+async function openBundle(path: string): Promise<OpenedBundle> {
   const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
     throw new NetdoctorError(
       'bundle-not-found',
@@ -49,24 +196,23 @@ export async function readBundleDetailed(path: string): Promise<ReadBundleResult
       },
     );
   });
-  let temp: string | undefined;
+  if (info.isFile() && basename(path) === MANIFEST) {
+    // Pointing at the manifest itself means its bundle.
+    return { dir: dirname(path), archive: undefined, close: async () => {} };
+  }
+  if (info.isDirectory()) return { dir: path, archive: undefined, close: async () => {} };
+  const temp = await extractArchive(path);
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await rm(temp, { recursive: true, force: true });
+  };
   try {
-    let dir = path;
-    let archive: string | undefined;
-    if (info.isFile() && basename(path) === MANIFEST) {
-      // Pointing at the manifest itself means its bundle.
-      dir = dirname(path);
-    } else if (!info.isDirectory()) {
-      archive = path;
-      temp = await extractArchive(path);
-      dir = await archiveRoot(temp, path);
-    }
-    const timer = { parseMs: 0 };
-    const { snapshot, manifest } = await readDirectory(dir, archive, timer);
-    const total = performance.now() - start;
-    return { snapshot, manifest, timings: { readMs: total - timer.parseMs, parseMs: timer.parseMs } };
-  } finally {
-    if (temp !== undefined) await rm(temp, { recursive: true, force: true });
+    return { dir: await archiveRoot(temp, path), archive: path, close };
+  } catch (err) {
+    await close();
+    throw err;
   }
 }
 
@@ -116,11 +262,22 @@ function classify(path: string): Entry | undefined {
   return undefined;
 }
 
-async function readDirectory(
-  dir: string,
-  archive: string | undefined,
-  timer: { parseMs: number },
-): Promise<{ snapshot: Snapshot; manifest: ReadBundleResult['manifest'] }> {
+/** What reading the manifest and the cluster files gives: the base snapshot and the node plan. */
+interface BasePlan {
+  /** Cluster objects, logs, probes and the manifest's gaps; `nodes` empty. */
+  snapshot: Snapshot;
+  manifest: ReadBundleResult['manifest'];
+  /** Gaps found reading the cluster files (not yet in `snapshot.gaps`). */
+  readGaps: Gap[];
+  /** The manifest's nodes, then any other node the bundle has files for. */
+  nodeNames: string[];
+  nodeEntries: Map<string, NodeEntry[]>;
+}
+
+type NodeEntry = Extract<Entry, { kind: 'node' | 'cni' }>;
+
+async function readBase(opened: OpenedBundle, timer: { parseMs: number }): Promise<BasePlan> {
+  const { dir, archive } = opened;
   const manifestPath = join(dir, MANIFEST);
   const shownManifest = archive === undefined ? manifestPath : `${archive}:${MANIFEST}`;
   let manifestText: string;
@@ -141,7 +298,10 @@ async function readDirectory(
 
   const gaps: Gap[] = [];
   const listed = manifest.files?.map((f) => f.path) ?? (await walk(dir));
-  const entries: Entry[] = [];
+  const clusterEntries: Exclude<Entry, NodeEntry>[] = [];
+  const nodeEntries = new Map<string, NodeEntry[]>();
+  const nodeNames = [...manifest.nodes];
+  const known = new Set(nodeNames);
   for (const path of listed) {
     if (!isSafeRelativePath(path)) {
       gaps.push({
@@ -152,80 +312,110 @@ async function readDirectory(
       continue;
     }
     const e = classify(path);
-    if (e) entries.push(e);
+    if (!e) continue;
+    if (e.kind === 'node' || e.kind === 'cni') {
+      const list = nodeEntries.get(e.node);
+      if (list) list.push(e);
+      else nodeEntries.set(e.node, [e]);
+      if (!known.has(e.node)) {
+        known.add(e.node);
+        nodeNames.push(e.node);
+      }
+    } else clusterEntries.push(e);
   }
 
   const cluster = emptyClusterState();
-  const nodes: Record<string, NodeDatapath> = {};
-  const cni: Record<string, CniConfigFile[]> = {};
-  for (const name of manifest.nodes) nodes[name] = { name };
   let probes: ProbeResults | undefined;
-
-  await mapLimit(entries, IO_CONCURRENCY, async (entry) => {
-    let text: string;
-    try {
-      text = await readText(join(dir, entry.path));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      gaps.push({
-        collector: entry.path,
-        reason: code === 'ENOENT' ? 'not-found' : 'error',
-        detail:
-          code === 'ENOENT' ? `listed in ${MANIFEST} but absent from the bundle` : (err as Error).message,
-        ...('node' in entry ? { node: entry.node } : {}),
-      });
-      return;
-    }
-    try {
-      timed(timer, () => {
-        switch (entry.kind) {
-          case 'cluster':
-            readClusterFile(cluster, entry.key, text);
-            break;
-          case 'log':
-            cluster.logs[entry.key] = text;
-            break;
-          case 'probes':
-            probes = parseProbes(text);
-            break;
-          case 'node':
-            nodes[entry.node] ??= { name: entry.node };
-            parseNodeFile(nodes[entry.node] as NodeDatapath, entry.key, text);
-            break;
-          case 'cni': {
-            nodes[entry.node] ??= { name: entry.node };
-            const files = cni[entry.node] ?? [];
-            cni[entry.node] = files;
-            files.push(parseCniConfig(entry.file, text));
-            break;
-          }
-        }
-      });
-    } catch (err) {
-      gaps.push({
-        collector: entry.path,
-        reason: 'parse-error',
-        detail: err instanceof Error ? err.message : String(err),
-        ...('node' in entry ? { node: entry.node } : {}),
-      });
-    }
+  await mapLimit(clusterEntries, IO_CONCURRENCY, async (entry) => {
+    const text = await readEntry(dir, entry, gaps);
+    if (text === undefined) return;
+    parseEntry(entry, gaps, timer, () => {
+      switch (entry.kind) {
+        case 'cluster':
+          readClusterFile(cluster, entry.key, text);
+          break;
+        case 'log':
+          cluster.logs[entry.key] = text;
+          break;
+        case 'probes':
+          probes = parseProbes(text);
+          break;
+      }
+    });
   });
 
-  // CNI runtimes pick the lexically first config file, so keep that order.
-  for (const [node, files] of Object.entries(cni)) {
-    const dp = nodes[node];
-    if (dp) dp.cniConfigs = files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  }
-
-  gaps.sort((a, b) => (a.collector < b.collector ? -1 : a.collector > b.collector ? 1 : 0));
   const snapshot: Snapshot = {
     meta: snapshotMeta(manifest),
     cluster,
-    nodes,
+    nodes: {},
     ...(probes === undefined ? {} : { probes }),
-    gaps: [...manifest.gaps.map(toGap), ...gaps],
+    gaps: manifest.gaps.map(toGap),
   };
-  return { snapshot, manifest: { ...manifest, files: manifest.files ?? [] } };
+  return {
+    snapshot,
+    manifest: { ...manifest, files: manifest.files ?? [] },
+    readGaps: gaps,
+    nodeNames,
+    nodeEntries,
+  };
+}
+
+/**
+ * Reads and parses one node's files (in parallel), the same way for the in-memory and the
+ * streaming reader. A file that cannot be read or parsed becomes a gap in `gaps`, never an error.
+ */
+export async function readNode(
+  dir: string,
+  name: string,
+  entries: readonly NodeEntry[],
+  gaps: Gap[],
+  timer: { parseMs: number },
+): Promise<NodeDatapath> {
+  const dp: NodeDatapath = { name };
+  const cni: CniConfigFile[] = [];
+  await mapLimit(entries, IO_CONCURRENCY, async (entry) => {
+    const text = await readEntry(dir, entry, gaps);
+    if (text === undefined) return;
+    parseEntry(entry, gaps, timer, () => {
+      if (entry.kind === 'node') parseNodeFile(dp, entry.key, text);
+      else cni.push(parseCniConfig(entry.file, text));
+    });
+  });
+  // CNI runtimes pick the lexically first config file, so keep that order.
+  if (cni.length > 0) dp.cniConfigs = cni.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return dp;
+}
+
+async function readEntry(dir: string, entry: Entry, gaps: Gap[]): Promise<string | undefined> {
+  try {
+    return await readText(join(dir, entry.path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    gaps.push({
+      collector: entry.path,
+      reason: code === 'ENOENT' ? 'not-found' : 'error',
+      detail: code === 'ENOENT' ? `listed in ${MANIFEST} but absent from the bundle` : (err as Error).message,
+      ...('node' in entry ? { node: entry.node } : {}),
+    });
+    return undefined;
+  }
+}
+
+function parseEntry(entry: Entry, gaps: Gap[], timer: { parseMs: number }, parse: () => void): void {
+  try {
+    timed(timer, parse);
+  } catch (err) {
+    gaps.push({
+      collector: entry.path,
+      reason: 'parse-error',
+      detail: err instanceof Error ? err.message : String(err),
+      ...('node' in entry ? { node: entry.node } : {}),
+    });
+  }
+}
+
+function sortGaps(gaps: Gap[]): Gap[] {
+  return gaps.sort((a, b) => (a.collector < b.collector ? -1 : a.collector > b.collector ? 1 : 0));
 }
 
 /** Parse time is main-thread time, so summing it is exact even while reads overlap. */

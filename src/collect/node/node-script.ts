@@ -25,10 +25,10 @@ export const MARK = '=====netdoctor';
 
 /** The commands behind each raw file. `$ROOT` is where the node's filesystem is mounted. */
 export const NODE_COMMANDS: Record<Exclude<NodeFileKey, 'vxlanCapture' | 'cniStatus'>, string> = {
-  links: 'ip -d -j addr show',
-  routes: 'ip -j route show table all',
-  neighbors: 'ip -j neigh show',
-  fdb: 'bridge -j fdb show',
+  links: '"$IP" -d -j addr show',
+  routes: '"$IP" -j route show table all',
+  neighbors: '"$IP" -j neigh show',
+  fdb: '"$BRIDGE" -j fdb show',
   iptablesLegacy: 'iptables-legacy-save',
   iptablesNft: 'iptables-nft-save',
   nftRuleset: 'nft -j list ruleset',
@@ -37,6 +37,10 @@ export const NODE_COMMANDS: Record<Exclude<NodeFileKey, 'vxlanCapture' | 'cniSta
   flannelSubnetEnv: 'cat "$ROOT/run/flannel/subnet.env"',
   resolvConf: 'cat "$ROOT/etc/resolv.conf"',
 };
+
+/** The first `tool` binary that is not busybox, by absolute path; the bare name otherwise. */
+const IPROUTE_LOOKUP = (tool: string): string =>
+  `for p in /usr/sbin/${tool} /sbin/${tool} /usr/bin/${tool} /bin/${tool}; do [ -x "$p" ] && ! readlink -f "$p" | grep -q busybox && echo "$p" && exit; done; echo ${tool}`;
 
 /**
  * Builds the script. `root` is the host filesystem's mount point inside the agent ('' when
@@ -49,6 +53,8 @@ export function nodeScript(root = ''): string {
   );
   return [
     'ROOT=' + JSON.stringify(root),
+    // busybox sh runs its own applets before PATH, and busybox `ip` has no -j: use iproute2's.
+    ...(['ip', 'bridge'] as const).map((tool) => `${tool.toUpperCase()}=$(${IPROUTE_LOOKUP(tool)})`),
     'ERR=$(mktemp)',
     ...parts,
     `for f in "$ROOT"/etc/cni/net.d/*; do [ -f "$f" ] || continue; echo "${MARK} begin ${NODE_CNI_DIR}/$(basename "$f")"; cat "$f"; echo; echo "${MARK} end ${NODE_CNI_DIR}/$(basename "$f") 0"; done`,

@@ -7,8 +7,6 @@ export interface AddonContext {
   apiServer: string;
   /** The full reference of a locally built image. */
   image: (name: string, tag: string) => string;
-  /** The outside world's resolver, CoreDNS's upstream. */
-  upstreamDns: string;
 }
 
 /** One add-on: applied in list order, like kubeadm's addon phase. */

@@ -4,7 +4,7 @@
  * node annotations, kube-proxy's mode, and the finding shape every rule returns.
  */
 
-import { type NodeFileKey, nodeFile } from '../../../collect/bundle/layout.ts';
+import { NODE_FILES, type NodeFileKey, nodeFile } from '../../../collect/bundle/layout.ts';
 import type { IptablesDump, IptablesTable, Link, NodeDatapath, Route } from '../../../core/datapath-types.ts';
 import type {
   CauseClaim,
@@ -20,7 +20,7 @@ import { formatIPv4, parseCidr4 } from '../../../core/net/ipv4.ts';
 import { formatRoute } from '../../../datapath/format.ts';
 import { chainRules } from '../../../datapath/iptables-chains.ts';
 import { causeFinding, type FindingInput, infoFinding, symptomFinding } from '../../finding.ts';
-import type { Applicability, RuleContext } from '../../rule.ts';
+import type { Applicability, NodeSkip, RuleContext } from '../../rule.ts';
 
 /** The VXLAN device flannel creates (VNI 1). */
 export const FLANNEL_VXLAN_DEV = 'flannel.1';
@@ -242,9 +242,12 @@ const specCache = new Map<string, SpecFacts>();
 const TOKEN = /"(?:[^"\\]|\\.)*"|\S+/g;
 
 /** Parses an iptables-save rule body (`-s 10.244.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE`). */
-export function parseSpec(spec: string): SpecFacts {
-  const hit = specCache.get(spec);
+export function parseSpec(text: string): SpecFacts {
+  const hit = specCache.get(text);
   if (hit) return hit;
+  // The cache outlives the node: keep a copy of the spec, not a slice of the node's whole
+  // iptables-save text (V8 substrings pin their parent; across 5,000 nodes that is gigabytes).
+  const spec = Buffer.from(text, 'utf8').toString('utf8');
   const toks = spec.match(TOKEN) ?? [];
   const f: SpecFacts = {
     proto: undefined,
@@ -336,41 +339,75 @@ export function nodeSource(node: string, key: NodeFileKey): string {
   return nodeFile(node, key);
 }
 
-/** Node names whose datapath carries the given part. */
-export function nodesWith(ctx: RuleContext, part: keyof NodeDatapath): string[] {
-  const out: string[] = [];
-  for (const [name, dp] of Object.entries(ctx.snapshot.nodes)) if (dp[part] !== undefined) out.push(name);
-  return out;
-}
-
-/** Applicability: the datapath part was collected on at least one node. */
-export function needsPart(ctx: RuleContext, ...parts: (keyof NodeDatapath)[]): Applicability {
-  const nodes = Object.values(ctx.snapshot.nodes);
-  if (nodes.length === 0) return { applies: false, reason: 'no node datapath was collected' };
-  for (const part of parts) {
-    if (!nodes.some((dp) => dp[part] !== undefined)) {
-      return { applies: false, reason: `no node datapath includes ${part}` };
+/**
+ * Per-analysis state for a rule's phases (e.g. what `runNode` saw, for `finish`), keyed on the
+ * context so that concurrent or repeated analyses never share it.
+ */
+export function perAnalysis<T>(make: (ctx: RuleContext) => T): (ctx: RuleContext) => T {
+  const cache = new WeakMap<RuleContext, T>();
+  return (ctx) => {
+    let v = cache.get(ctx);
+    if (v === undefined) {
+      v = make(ctx);
+      cache.set(ctx, v);
     }
-  }
-  return { applies: true };
+    return v;
+  };
 }
 
-/** Applicability: some node's iptables rules (either backend) were collected. */
-export function needsIptables(ctx: RuleContext): Applicability {
-  const any = Object.values(ctx.snapshot.nodes).some((dp) => dp.iptablesNft || dp.iptablesLegacy);
-  return any ? { applies: true } : { applies: false, reason: 'no iptables dump was collected' };
+/**
+ * Compares node names in cluster order (then by name for nodes the cluster does not list), so
+ * findings that wait for `finish` come out the same however the nodes were streamed.
+ */
+export const nodeOrder = perAnalysis((ctx): ((a: string, b: string) => number) => {
+  const rank = new Map<string, number>();
+  for (const [i, n] of ctx.index.nodeNames.entries()) rank.set(n, i);
+  return (a, b) => {
+    const ra = rank.get(a) ?? Number.MAX_SAFE_INTEGER;
+    const rb = rank.get(b) ?? Number.MAX_SAFE_INTEGER;
+    return ra - rb || (a < b ? -1 : a > b ? 1 : 0);
+  };
+});
+
+/** Applicability: some node's datapath was collected (per-part checks happen per node). */
+export function needsNodes(ctx: RuleContext): Applicability {
+  return ctx.collectedNodes.length > 0
+    ? { applies: true }
+    : { applies: false, reason: 'no node datapath was collected' };
 }
 
-/** Applicability: the cluster runs flannel (unknown CNI is allowed when the node data looks like flannel). */
+function partName(part: keyof NodeDatapath): string {
+  return part in NODE_FILES ? NODE_FILES[part as NodeFileKey] : part;
+}
+
+/** Node applicability: the first of `parts` this node lacks, as a skip. */
+export function lacksPart(dp: NodeDatapath, ...parts: (keyof NodeDatapath)[]): NodeSkip | undefined {
+  for (const part of parts) if (dp[part] === undefined) return { skipped: `${partName(part)} not collected` };
+  return undefined;
+}
+
+/** Node applicability: the node's iptables rules (either backend) were collected. */
+export function lacksIptables(dp: NodeDatapath): NodeSkip | undefined {
+  return dp.iptablesNft || dp.iptablesLegacy ? undefined : { skipped: 'iptables not collected' };
+}
+
+/**
+ * Applicability: the cluster runs flannel. An unknown CNI is let through here, and then each
+ * node is checked for flannel's datapath by {@link notFlannelNode}.
+ */
 export function needsFlannel(ctx: RuleContext): Applicability {
-  if (ctx.index.cni === 'flannel') return { applies: true };
-  if (ctx.index.cni === 'unknown') {
-    const looksFlannel = Object.values(ctx.snapshot.nodes).some(
-      (dp) => dp.flannelSubnetEnv !== undefined || (dp.links && linksByName(dp.links).has(FLANNEL_VXLAN_DEV)),
-    );
-    if (looksFlannel) return { applies: true };
-  }
+  if (ctx.index.cni === 'flannel' || ctx.index.cni === 'unknown') return { applies: true };
   return { applies: false, reason: `this rule checks flannel's datapath; the cluster runs ${ctx.index.cni}` };
+}
+
+/** Node applicability when the cluster's CNI is unknown: the node must show flannel's datapath. */
+export function notFlannelNode(ctx: RuleContext, dp: NodeDatapath): NodeSkip | undefined {
+  if (ctx.index.cni !== 'unknown') return undefined;
+  const looksFlannel =
+    dp.flannelSubnetEnv !== undefined ||
+    (dp.links !== undefined && linksByName(dp.links).has(FLANNEL_VXLAN_DEV)) ||
+    dp.cniConfigs?.some((f) => f.plugins.includes('flannel')) === true;
+  return looksFlannel ? undefined : { skipped: 'the CNI is unknown and the node shows no flannel datapath' };
 }
 
 /** Combines applicability checks; the first skip wins. */
@@ -408,16 +445,4 @@ export function makeFinding(
 
 export function nodeSubject(name: string): Subject {
   return { kind: 'Node', name };
-}
-
-/** Nodes sorted by name, each with its datapath when collected. */
-export function nodesInOrder(ctx: RuleContext): { name: string; dp: NodeDatapath }[] {
-  const out: { name: string; dp: NodeDatapath }[] = [];
-  for (const name of ctx.index.nodeNames) {
-    const dp = ctx.snapshot.nodes[name];
-    if (dp) out.push({ name, dp });
-  }
-  for (const [name, dp] of Object.entries(ctx.snapshot.nodes))
-    if (!ctx.index.nodeByName.has(name)) out.push({ name, dp });
-  return out;
 }

@@ -1,0 +1,178 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { parseAllDocuments } from 'yaml';
+import { analyze } from '../../analyze/engine.ts';
+import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
+import { readBundle } from '../../collect/bundle/read.ts';
+import { bundleDirName } from '../../collect/bundle/write.ts';
+import { DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
+import { NetdoctorError } from '../../core/errors.ts';
+import { newRunId, runDiagnosis } from '../../diagnose/pipeline.ts';
+import { executePlan } from '../../remediate/executor.ts';
+import { DEFAULT_TOOLBOX_IMAGE, PodNodeRunner } from '../../remediate/node-exec.ts';
+import { planRepairs } from '../../remediate/planner.ts';
+import type { RepairOptions } from '../../remediate/step.ts';
+import { renderValidationText, runValidation } from '../../remediate/validate.ts';
+import { createProgress } from '../../report/index.ts';
+
+interface FixFlags {
+  bundle?: string;
+  out?: string;
+  dryRun?: boolean;
+  nonInteractive?: boolean;
+  force?: boolean;
+  only?: string[];
+  allowUpstreamChange?: boolean;
+  emergencyAllowDns?: boolean;
+  manifest?: string;
+  kubeconfig?: string;
+  context?: string;
+  toolboxImage: string;
+  agentNamespace: string;
+  externalTarget?: string;
+  externalName?: string;
+  verifyTimeout: string;
+}
+
+async function loadManifest(path: string): Promise<NonNullable<RepairOptions['manifest']>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new NetdoctorError('usage', `cannot read --manifest ${path}`, { cause: err, path });
+  }
+  const objects = parseAllDocuments(text)
+    .map((d) => d.toJS() as unknown)
+    .filter((o): o is object => typeof o === 'object' && o !== null);
+  return { source: path, objects };
+}
+
+/** `netdoctor fix`: plan and apply repairs for the diagnosed root causes. */
+export function registerFix(program: Command): void {
+  program
+    .command('fix')
+    .description('plan and apply ordered, verified repairs for the diagnosed root causes')
+    .option(
+      '--bundle <dir>',
+      'the diagnosis bundle to repair from (written by `netdoctor diagnose`); default: diagnose now',
+    )
+    .option('--out <dir>', 'bundle directory of the fresh diagnosis when no --bundle is given')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--non-interactive', 'do not ask before each step')
+    .option('--force', 'act on partial pattern matches (root causes below the confirmation threshold)')
+    .option('--only <step...>', 'only these step ids')
+    .option('--allow-upstream-change', "consent to change CoreDNS's upstream or Corefile")
+    .option('--emergency-allow-dns', 'consent to add an emergency DNS egress allow policy (seed 003)')
+    .option('--manifest <file>', 'the last known CNI manifest, for reinstalling a deleted DaemonSet')
+    .option('--kubeconfig <path>', 'kubeconfig file')
+    .option('--context <name>', 'kubeconfig context')
+    .option(
+      '--toolbox-image <image>',
+      'image of the node agent, probe and node command pods',
+      DEFAULT_TOOLBOX_IMAGE,
+    )
+    .option('--agent-namespace <ns>', 'namespace for agent and probe pods', DEFAULT_AGENT_NAMESPACE)
+    .option('--external-target <url>', 'external URL the probes and the validation fetch')
+    .option('--external-name <name>', 'external name the validation resolves through cluster DNS')
+    .option('--verify-timeout <seconds>', 'how long each step waits for its verification', '180')
+    .action(async (flags: FixFlags) => {
+      const port = new KubePort(
+        loadKubeConfig({
+          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+          ...(flags.context ? { context: flags.context } : {}),
+        }),
+      );
+      let bundleDir = flags.bundle;
+      if (bundleDir === undefined) {
+        // No diagnosis given: run one now (read-only), then plan from the bundle it wrote.
+        const progress = createProgress(process.stderr);
+        try {
+          const diagnosis = await runDiagnosis(port, {
+            outDir: resolve(flags.out ?? bundleDirName(new Date())),
+            nodeAccess: { kind: 'agent', image: flags.toolboxImage, namespace: flags.agentNamespace },
+            probes: true,
+            probeNamespace: flags.agentNamespace,
+            probeImage: flags.toolboxImage,
+            ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
+            ...(port.target.context ? { context: port.target.context } : {}),
+            progress,
+          });
+          bundleDir = diagnosis.bundleDir;
+        } finally {
+          progress.stop();
+        }
+        process.stderr.write(`diagnosis bundle: ${bundleDir}\n`);
+      }
+      const snapshot = await readBundle(bundleDir);
+      const report = analyze(snapshot);
+      const options: RepairOptions = {
+        force: flags.force === true,
+        only: flags.only ?? [],
+        allowUpstreamChange: flags.allowUpstreamChange === true,
+        emergencyAllowDns: flags.emergencyAllowDns === true,
+        ...(flags.manifest ? { manifest: await loadManifest(flags.manifest) } : {}),
+      };
+      const plan = planRepairs({ report, snapshot, options });
+      const out = (s: string) => process.stdout.write(s);
+      if (flags.dryRun) {
+        await executePlan(plan, undefined as never, {
+          dryRun: true,
+          nonInteractive: true,
+          bundleDir,
+          out,
+        });
+        return;
+      }
+      const nodes = new PodNodeRunner(port, {
+        image: flags.toolboxImage,
+        namespace: 'kube-system',
+        runId: newRunId(),
+        timeoutMs: 120_000,
+      });
+      const rl = flags.nonInteractive
+        ? undefined
+        : createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        const result = await executePlan(
+          plan,
+          {
+            port,
+            nodes,
+            verifyTimeoutMs: Number(flags.verifyTimeout) * 1000,
+            pollMs: 2000,
+            snapshot,
+            log: (l) => process.stderr.write(`${l}\n`),
+          },
+          {
+            dryRun: false,
+            nonInteractive: flags.nonInteractive === true,
+            bundleDir,
+            out,
+            validate: async () => {
+              out('\n== validation\n');
+              const v = await runValidation(port, {
+                image: flags.toolboxImage,
+                namespace: flags.agentNamespace,
+                runId: newRunId(),
+                ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
+                ...(flags.externalName ? { externalName: flags.externalName } : {}),
+              });
+              out(renderValidationText(v));
+              return v.passed;
+            },
+            ...(rl
+              ? { confirm: async (q: string) => /^y(es)?$/i.test((await rl.question(`${q} [y/N] `)).trim()) }
+              : {}),
+          },
+        );
+        if (result.status === 'done') {
+          out(`\naudit log and backups: ${result.fixDir}\n`);
+          if (plan.skipped.length > 0 || result.validation === 'failed') process.exitCode = 1;
+        }
+      } finally {
+        rl?.close();
+      }
+    });
+}

@@ -1,0 +1,81 @@
+import { type Command, Option } from 'commander';
+import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
+import { DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
+import { newRunId } from '../../diagnose/pipeline.ts';
+import { DEFAULT_TOOLBOX_IMAGE } from '../../remediate/node-exec.ts';
+import {
+  parseTarget,
+  renderValidationJson,
+  renderValidationJunit,
+  renderValidationText,
+  runValidation,
+} from '../../remediate/validate.ts';
+
+const FORMATS = ['text', 'json', 'junit'] as const;
+
+interface ValidateFlags {
+  output: (typeof FORMATS)[number];
+  target: string[];
+  kubeconfig?: string;
+  context?: string;
+  probeImage: string;
+  probeNamespace: string;
+  externalTarget?: string;
+  externalName?: string;
+  timeout: string;
+  details?: boolean;
+}
+
+/** `netdoctor validate`: seed 001's suite plus app checks; exit 0 when every check passes, 1 otherwise. */
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description(
+      'the validation suite: pod-to-pod ping and HTTP, DNS, component health, ClusterIP and NodePort, app checks',
+    )
+    .addOption(new Option('-o, --output <format>', 'output format').choices(FORMATS).default('text'))
+    .option(
+      '--target <ns/pod:port>',
+      'also check HTTP to this pod from every node (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option(
+      '--probe-image <image>',
+      'image of the probe pods (iputils ping, curl, dig)',
+      DEFAULT_TOOLBOX_IMAGE,
+    )
+    .option('--probe-namespace <ns>', 'namespace for the probe pods and Service', DEFAULT_AGENT_NAMESPACE)
+    .option('--external-target <url>', 'external URL fetched from every node (none: skipped)')
+    .option('--external-name <name>', 'external name resolved through cluster DNS (none: skipped)')
+    .option('--timeout <seconds>', 'budget for the probe run', '120')
+    .option('--details', 'show the detail of passing checks too')
+    .action(async (flags: ValidateFlags) => {
+      const targets = flags.target.map(parseTarget);
+      const port = new KubePort(
+        loadKubeConfig({
+          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+          ...(flags.context ? { context: flags.context } : {}),
+        }),
+      );
+      const result = await runValidation(port, {
+        image: flags.probeImage,
+        namespace: flags.probeNamespace,
+        runId: newRunId(),
+        targets,
+        timeoutMs: Number(flags.timeout) * 1000,
+        ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
+        ...(flags.externalName ? { externalName: flags.externalName } : {}),
+      });
+      const text =
+        flags.output === 'json'
+          ? renderValidationJson(result)
+          : flags.output === 'junit'
+            ? renderValidationJunit(result)
+            : renderValidationText(result, { verbose: flags.details === true });
+      process.stdout.write(text);
+      process.exitCode = result.passed ? 0 : 1;
+    });
+}

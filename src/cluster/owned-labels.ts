@@ -1,0 +1,26 @@
+/**
+ * Labels on every object netdoctor creates (node agents, probe pods, the probe Service), so that
+ * cleanup after an interrupted run — or `netdoctor cleanup` later — finds exactly those objects
+ * and nothing else.
+ */
+export const OWNED_LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  run: 'netdoctor.io/run',
+  role: 'netdoctor.io/role',
+} as const;
+
+export const MANAGED_BY = 'netdoctor';
+
+export type OwnedRole = 'agent' | 'probe-server' | 'probe-client' | 'probe-capture' | 'probe-service';
+
+/** Labels for an object of one run and role. */
+export function ownedLabels(runId: string, role: OwnedRole): Record<string, string> {
+  return { [OWNED_LABELS.managedBy]: MANAGED_BY, [OWNED_LABELS.run]: runId, [OWNED_LABELS.role]: role };
+}
+
+/** Selector for everything netdoctor made, or one run's objects. */
+export function ownedSelector(runId?: string): string {
+  return runId
+    ? `${OWNED_LABELS.managedBy}=${MANAGED_BY},${OWNED_LABELS.run}=${runId}`
+    : `${OWNED_LABELS.managedBy}=${MANAGED_BY}`;
+}

@@ -1,0 +1,15 @@
+/** The one way to build an add-on context, shared by `up` and the faults that re-apply add-ons. */
+import { apiServerUrl, type LabTopology } from '../topology.ts';
+import type { LabVersions } from '../versions.ts';
+import type { AddonContext } from './addon.ts';
+
+/** Registry part of every locally built image; lab/images.sh writes the same. */
+export const IMAGE_REGISTRY = 'netdoctor.lab';
+
+export function addonContext(versions: LabVersions, t: LabTopology): AddonContext {
+  return {
+    versions,
+    apiServer: apiServerUrl(t),
+    image: (name, tag) => `${IMAGE_REGISTRY}/${name}:${tag}`,
+  };
+}

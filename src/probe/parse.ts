@@ -1,0 +1,142 @@
+/**
+ * Turning the probe pods' logs into results: client lines into outcomes by plan index, capture
+ * lines into a VxlanCapture. Lines that do not parse are ignored (kubelet or shell noise), and
+ * the runner turns a planned probe with no line into an `error` outcome.
+ */
+import type { VxlanCapture } from '../core/datapath-types.ts';
+import type { ProbeOutcome } from '../core/probe-types.ts';
+
+type FailError = Extract<ProbeOutcome, { status: 'fail' }>['error'];
+const FAIL_ERRORS: readonly FailError[] = [
+  'timeout',
+  'unreachable',
+  'refused',
+  'nxdomain',
+  'servfail',
+  'reset',
+  'wrong-answer',
+  'other',
+];
+
+/** One client line: the outcome of plan entry `index`, and the payload size for MTU probes. */
+export interface ClientLine {
+  index: number;
+  outcome: ProbeOutcome;
+  size?: number;
+}
+
+/** What a client log says: its per-probe lines, what it learned about the pod, whether it finished. */
+export interface ClientLog {
+  lines: Map<number, ClientLine>;
+  dfPing?: boolean;
+  podMtu?: number;
+  done: boolean;
+}
+
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v.trim() : '';
+}
+
+/** Parses one client JSON line; undefined when it is not one. */
+export function parseClientLine(line: string): ClientLine | undefined {
+  let o: Record<string, unknown>;
+  try {
+    const v: unknown = JSON.parse(line);
+    if (typeof v !== 'object' || v === null) return undefined;
+    o = v as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const index = num(o.i);
+  if (index === undefined) return undefined;
+  const detail = str(o.d);
+  const ms = num(o.ms);
+  const size = num(o.z);
+  const s = str(o.s);
+  let outcome: ProbeOutcome;
+  if (s === 'pass') {
+    outcome = { status: 'pass', ...(ms !== undefined ? { rttMs: ms } : {}), ...(detail ? { detail } : {}) };
+  } else if (s === 'fail') {
+    const e = str(o.e) as FailError;
+    outcome = { status: 'fail', error: FAIL_ERRORS.includes(e) ? e : 'other', ...(detail ? { detail } : {}) };
+  } else if (s === 'skip') {
+    outcome = { status: 'skipped', reason: detail || 'skipped by the probe client' };
+  } else {
+    outcome = { status: 'error', error: detail || `unexpected status ${JSON.stringify(s)}` };
+  }
+  return { index, outcome, ...(size !== undefined ? { size } : {}) };
+}
+
+/** Parses a whole client log. */
+export function parseClientLog(text: string): ClientLog {
+  const out: ClientLog = { lines: new Map(), done: false };
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line.startsWith('{')) continue;
+    if (line === '{"done":1}') {
+      out.done = true;
+      continue;
+    }
+    if (line.startsWith('{"start":')) {
+      try {
+        const o = JSON.parse(line) as { df?: unknown; mtu?: unknown };
+        out.dfPing = o.df === 1;
+        const m = num(o.mtu);
+        if (m) out.podMtu = m;
+      } catch {}
+      continue;
+    }
+    const l = parseClientLine(line);
+    if (l) out.lines.set(l.index, l);
+  }
+  return out;
+}
+
+/** What a capture log says: started (and on which interface), the last count, or an error. */
+export interface CaptureLog {
+  started: boolean;
+  iface?: string;
+  error?: string;
+  capture?: VxlanCapture;
+}
+
+/** Parses a capture pod's log; the last count line wins (counts are cumulative). */
+export function parseCaptureLog(text: string, port = 8472): CaptureLog {
+  const out: CaptureLog = { started: false };
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line.startsWith('{')) continue;
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (o.capturing === 1) {
+      out.started = true;
+      if (typeof o.iface === 'string') out.iface = o.iface;
+    } else if (typeof o.error === 'string') {
+      out.error = o.error || 'tcpdump did not start';
+    } else if (num(o.t) !== undefined && typeof o.peers === 'object' && o.peers !== null) {
+      const packetsByPeer: Record<string, number> = {};
+      for (const [k, v] of Object.entries(o.peers as Record<string, unknown>)) {
+        const n = num(v);
+        if (n !== undefined && k) packetsByPeer[k] = n;
+      }
+      out.capture = {
+        iface: str(o.iface) || out.iface || 'any',
+        port,
+        seconds: num(o.t) ?? 0,
+        packetsByPeer,
+        total: num(o.total) ?? 0,
+      };
+    }
+  }
+  return out;
+}

@@ -1,0 +1,475 @@
+/**
+ * The probe runner: probe servers on every node and a Service over them, VXLAN capture pods,
+ * then probe clients that run the plan and print results to their logs. No exec: inputs go in
+ * through the environment, results come out through pod logs. Everything created is labelled,
+ * registered with the process cleanup (SIGINT/SIGTERM) and deleted in `finally`. A call that
+ * fails (forbidden, timeout) becomes a gap and skipped or errored probes, never a crash.
+ */
+import { classifyApiError } from '../cluster/api-error.ts';
+import { ownedSelector } from '../cluster/owned-labels.ts';
+import type { ClusterPort } from '../cluster/port.ts';
+import { registerCleanup } from '../core/cleanup.ts';
+import type { ClusterState, K8sPod, K8sService } from '../core/cluster-types.ts';
+import { mapLimit } from '../core/concurrency.ts';
+import type { VxlanCapture } from '../core/datapath-types.ts';
+import type { Gap } from '../core/model.ts';
+import type { ProbeEndpoint, ProbeOutcome, ProbeResult, ProbeResults } from '../core/probe-types.ts';
+import { withTimeout } from '../core/timeout.ts';
+import { parseCaptureLog, parseClientLog } from './parse.ts';
+import { planInput, planProbes, SERVER_PORT } from './plan.ts';
+import { capturePod, clientPod, objectNames, probeService, serverPod } from './pods.ts';
+import { buildResult, type Resolved, type ResolveEnv, resolveProbe, type ServerState } from './resolve.ts';
+import type { AppTarget, PlannedProbe, ProbePlan } from './types.ts';
+
+export interface ProbeOptions {
+  /** Image with busybox, curl, dig and tcpdump (the lab: netdoctor.lab/toolbox:2-ndlab). */
+  image: string;
+  /** Namespace the probe pods and Service are created in; it must exist. */
+  namespace: string;
+  /** Labels every object (netdoctor.io/run) and names them. */
+  runId: string;
+  /** URL fetched from every node; absent: the external scenario is skipped (air-gapped). */
+  externalTarget?: string;
+  /** A name outside the cluster resolved through cluster DNS. */
+  externalName?: string;
+  /** Application pods fetched over HTTP from every node (`validate --target`); none by default. */
+  appTargets?: AppTarget[];
+  /** Budget for the whole run (waiting for pods, the probes themselves); default 90 s. */
+  timeoutMs?: number;
+  /** Peers per node per round on clusters above 20 nodes; default 10. */
+  maxPeers?: number;
+  /** Which round of the bounded fan-out to run (see fan-out.ts); default 0. */
+  round?: number;
+  /** Called at each phase, for progress displays. */
+  onPhase?: (phase: ProbePhase) => void;
+}
+
+export type ProbePhase = 'servers' | 'captures' | 'clients' | 'collect' | 'cleanup';
+
+export interface ProbeRun {
+  results: ProbeResults;
+  /** Keyed by node name. */
+  captures: Record<string, VxlanCapture>;
+  gaps: Gap[];
+  /** The plan that ran: rounds, peers per node. */
+  plan?: Pick<ProbePlan, 'round' | 'rounds' | 'peers'>;
+}
+
+const POLL_MS = 500;
+const CALL_MS = 15_000;
+const PARALLEL = 8;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function podReady(p: K8sPod): boolean {
+  return p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+const STUCK = new Set([
+  'ErrImagePull',
+  'ErrImageNeverPull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
+
+/** A pod that will not get further on its own: ended, or stuck on its image or config. */
+function podDead(p: K8sPod): boolean {
+  if (p.status.phase === 'Failed' || p.status.phase === 'Succeeded') return true;
+  const w = p.status.containerStatuses?.[0]?.state?.waiting?.reason;
+  return w !== undefined && STUCK.has(w);
+}
+
+function podWhy(p: K8sPod | undefined): string {
+  if (!p) return 'pod not found';
+  const w = p.status.containerStatuses?.[0]?.state?.waiting;
+  const t = p.status.containerStatuses?.[0]?.state?.terminated;
+  return [
+    `phase ${p.status.phase ?? '?'}`,
+    w?.reason ? `waiting: ${w.reason}${w.message ? ` (${w.message.slice(0, 160)})` : ''}` : '',
+    t?.reason ? `terminated: ${t.reason}` : '',
+    p.status.reason ?? '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+function gapOf(collector: string, err: unknown, node?: string): Gap {
+  const { reason, detail } = classifyApiError(err);
+  return { collector, reason, detail, ...(node ? { node } : {}) };
+}
+
+export async function runProbes(
+  port: ClusterPort,
+  cluster: ClusterState,
+  opts: ProbeOptions,
+): Promise<ProbeRun> {
+  const t0 = Date.now();
+  const startedAt = new Date(t0).toISOString();
+  const budget = opts.timeoutMs ?? 90_000;
+  const deadline = t0 + budget;
+  const ns = opts.namespace;
+  const names = objectNames(opts.runId);
+  const selector = ownedSelector(opts.runId);
+  const phase = (p: ProbePhase) => opts.onPhase?.(p);
+  const { input, gaps } = planInput(cluster, {
+    probeService: { name: names.service, namespace: ns },
+    ...(opts.externalTarget ? { externalTarget: opts.externalTarget } : {}),
+    ...(opts.externalName ? { externalName: opts.externalName } : {}),
+    ...(opts.appTargets ? { appTargets: opts.appTargets } : {}),
+    ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
+    ...(opts.round !== undefined ? { round: opts.round } : {}),
+  });
+  const plan = planProbes(input);
+  const nodes = input.nodes;
+  const createdPods = new Set<string>();
+  let createdService = false;
+
+  const cleanup = async (): Promise<void> => {
+    const pods = new Set(createdPods);
+    try {
+      const listed = (await withTimeout(port.listPods(ns, selector), CALL_MS, 'list probe pods')) as K8sPod[];
+      for (const p of listed) pods.add(p.metadata.name);
+    } catch {}
+    await mapLimit([...pods], PARALLEL, async (name) => {
+      try {
+        await withTimeout(port.deletePod(ns, name), CALL_MS, `delete pod ${name}`);
+      } catch (err) {
+        gaps.push(gapOf('probe/cleanup', err));
+      }
+    });
+    const services = new Set(createdService ? [names.service] : []);
+    try {
+      const listed = (await withTimeout(
+        port.listServices(ns, selector),
+        CALL_MS,
+        'list probe services',
+      )) as K8sService[];
+      for (const s of listed) services.add(s.metadata.name);
+    } catch {}
+    for (const s of services) {
+      try {
+        await withTimeout(port.deleteService(ns, s), CALL_MS, `delete service ${s}`);
+      } catch (err) {
+        gaps.push(gapOf('probe/cleanup', err));
+      }
+    }
+  };
+  const unregister = registerCleanup(`probe run ${opts.runId} in ${ns}`, cleanup);
+
+  const results: ProbeResult[] = [];
+  const captures: Record<string, VxlanCapture> = {};
+  try {
+    // Servers, the Service and the captures do not depend on each other.
+    phase('servers');
+    const serverErr = new Map<string, ServerState>();
+    const captureNodes = new Map<string, string>();
+    let service: ResolveEnv['service'] = {
+      ok: false,
+      outcome: { status: 'error', error: 'the probe Service was not created' },
+    };
+    const captureSeconds = Math.ceil(budget / 1000) + 5;
+    const creations: (() => Promise<void>)[] = [];
+    nodes.forEach((n, i) => {
+      creations.push(async () => {
+        const name = names.server(i);
+        createdPods.add(name);
+        try {
+          await withTimeout(
+            port.createPod(
+              ns,
+              serverPod({ name, runId: opts.runId, node: n.name, image: opts.image, port: SERVER_PORT }),
+            ),
+            CALL_MS,
+            `create ${name}`,
+          );
+        } catch (err) {
+          const g = gapOf('probe/server', err, n.name);
+          gaps.push(g);
+          serverErr.set(n.name, {
+            ok: false,
+            outcome: {
+              status: 'skipped',
+              reason: `probe server on ${n.name} could not be created: ${g.reason}`,
+            },
+          });
+        }
+      });
+      if (n.internalIp) {
+        const ip = n.internalIp;
+        creations.push(async () => {
+          const name = names.capture(i);
+          createdPods.add(name);
+          try {
+            await withTimeout(
+              port.createPod(
+                ns,
+                capturePod({
+                  name,
+                  runId: opts.runId,
+                  node: n.name,
+                  nodeIp: ip,
+                  image: opts.image,
+                  seconds: captureSeconds,
+                }),
+              ),
+              CALL_MS,
+              `create ${name}`,
+            );
+            captureNodes.set(n.name, name);
+          } catch (err) {
+            gaps.push(gapOf('probe/vxlan-capture', err, n.name));
+          }
+        });
+      }
+    });
+    creations.push(async () => {
+      createdService = true;
+      try {
+        const s = (await withTimeout(
+          port.createService(ns, probeService({ name: names.service, runId: opts.runId, port: SERVER_PORT })),
+          CALL_MS,
+          `create service ${names.service}`,
+        )) as K8sService | undefined;
+        const clusterIP = s?.spec.clusterIP;
+        const nodePort = s?.spec.ports?.[0]?.nodePort;
+        service = clusterIP
+          ? { ok: true, name: names.service, namespace: ns, clusterIP, ...(nodePort ? { nodePort } : {}) }
+          : { ok: false, outcome: { status: 'error', error: 'the probe Service has no ClusterIP' } };
+      } catch (err) {
+        const g = gapOf('probe/service', err);
+        gaps.push(g);
+        service = {
+          ok: false,
+          outcome: { status: 'skipped', reason: `probe Service could not be created: ${g.reason}` },
+        };
+      }
+    });
+    await mapLimit(creations, PARALLEL, (f) => f());
+
+    // Wait for the servers to be Ready and the captures to be listening.
+    const serverNames = new Map(nodes.map((n, i) => [names.server(i), n.name]));
+    const servers = new Map<string, ServerState>(serverErr);
+    const captureStarted = new Set<string>();
+    const captureDead = new Map<string, string>();
+    const setupDeadline = Math.min(deadline - 20_000, Date.now() + 60_000);
+    let lastPods: K8sPod[] = [];
+    for (;;) {
+      try {
+        lastPods = (await withTimeout(port.listPods(ns, selector), CALL_MS, 'list probe pods')) as K8sPod[];
+      } catch {}
+      for (const p of lastPods) {
+        const node = serverNames.get(p.metadata.name);
+        if (node && !servers.has(node) && podReady(p) && p.status.podIP)
+          servers.set(node, { ok: true, pod: p.metadata.name, ip: p.status.podIP });
+      }
+      for (const p of lastPods) {
+        const node = serverNames.get(p.metadata.name);
+        if (node && !servers.has(node) && podDead(p)) {
+          const why = podWhy(p);
+          gaps.push({
+            collector: 'probe/server',
+            reason: 'error',
+            node,
+            detail: `probe server failed: ${why}`,
+          });
+          servers.set(node, {
+            ok: false,
+            outcome: { status: 'error', error: `probe server on ${node} failed (${why})` },
+          });
+        }
+      }
+      const pendingCaptures = [...captureNodes].filter(([node, pod]) => {
+        if (captureStarted.has(node) || captureDead.has(node)) return false;
+        const p = lastPods.find((x) => x.metadata.name === pod);
+        if (p && podDead(p) && p.status.phase !== 'Failed') {
+          captureDead.set(node, podWhy(p));
+          return false;
+        }
+        return p?.status.phase === 'Running' || p?.status.phase === 'Failed';
+      });
+      await mapLimit(pendingCaptures, PARALLEL, async ([node, pod]) => {
+        try {
+          const log = await withTimeout(
+            port.podLog({ namespace: ns, pod, container: 'capture', previous: false, tailLines: 20 }),
+            CALL_MS,
+            `log ${pod}`,
+          );
+          const c = parseCaptureLog(log);
+          if (c.started) captureStarted.add(node);
+          else if (c.error || lastPods.find((x) => x.metadata.name === pod)?.status.phase === 'Failed')
+            captureDead.set(node, c.error ?? 'capture pod failed');
+        } catch {}
+      });
+      const done =
+        nodes.every((n) => servers.has(n.name)) &&
+        [...captureNodes.keys()].every((n) => captureStarted.has(n) || captureDead.has(n));
+      if (done || Date.now() > setupDeadline) break;
+      await sleep(POLL_MS);
+    }
+    phase('captures');
+    for (const n of nodes) {
+      if (servers.has(n.name)) continue;
+      const why = podWhy(lastPods.find((p) => serverNames.get(p.metadata.name) === n.name));
+      gaps.push({
+        collector: 'probe/server',
+        reason: 'timeout',
+        node: n.name,
+        detail: `probe server not ready: ${why}`,
+      });
+      servers.set(n.name, {
+        ok: false,
+        outcome: { status: 'error', error: `probe server on ${n.name} not ready (${why})` },
+      });
+    }
+    for (const [node, pod] of captureNodes) {
+      if (captureStarted.has(node)) continue;
+      const dead = captureDead.get(node);
+      gaps.push({
+        collector: 'probe/vxlan-capture',
+        reason: dead ? 'error' : 'timeout',
+        node,
+        detail: `tcpdump did not start: ${dead ?? podWhy(lastPods.find((p) => p.metadata.name === pod))}`,
+      });
+    }
+
+    // Clients: one per node, running that node's probes.
+    phase('clients');
+    const env: ResolveEnv = { namespace: ns, serverPort: SERVER_PORT, servers, service };
+    const perNode = new Map<string, { probe: PlannedProbe; resolved: Resolved; index: number }[]>();
+    for (const p of plan.probes) {
+      const l = perNode.get(p.from) ?? [];
+      l.push({ probe: p, resolved: resolveProbe(p, env), index: l.length });
+      perNode.set(p.from, l);
+    }
+    const clientNames = new Map<string, string>();
+    const clientErr = new Map<string, ProbeOutcome>();
+    const remainingS = Math.max(10, Math.floor((deadline - Date.now()) / 1000));
+    await mapLimit(nodes, PARALLEL, async (n, i) => {
+      const entries = perNode.get(n.name) ?? [];
+      const lines = entries.filter((e) => e.resolved.command).map((e) => `${e.index} ${e.resolved.command}`);
+      if (lines.length === 0) return;
+      const name = names.client(i);
+      createdPods.add(name);
+      try {
+        await withTimeout(
+          port.createPod(
+            ns,
+            clientPod({
+              name,
+              runId: opts.runId,
+              node: n.name,
+              image: opts.image,
+              plan: lines.join('\n'),
+              deadlineSeconds: remainingS,
+            }),
+          ),
+          CALL_MS,
+          `create ${name}`,
+        );
+        clientNames.set(n.name, name);
+      } catch (err) {
+        const g = gapOf('probe/client', err, n.name);
+        gaps.push(g);
+        clientErr.set(n.name, {
+          status: 'skipped',
+          reason: `probe client on ${n.name} could not be created: ${g.reason}`,
+        });
+      }
+    });
+    const clientPods = new Set(clientNames.values());
+    for (;;) {
+      try {
+        lastPods = (await withTimeout(port.listPods(ns, selector), CALL_MS, 'list probe pods')) as K8sPod[];
+      } catch {}
+      const running = lastPods.filter(
+        (p) =>
+          clientPods.has(p.metadata.name) && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed',
+      );
+      if (running.length === 0 || Date.now() > deadline) break;
+      await sleep(POLL_MS);
+    }
+
+    // Results from the client logs, then the captures' last counts.
+    phase('collect');
+    await mapLimit(nodes, PARALLEL, async (n) => {
+      const entries = perNode.get(n.name) ?? [];
+      const pod = clientNames.get(n.name);
+      const podObj = pod ? lastPods.find((p) => p.metadata.name === pod) : undefined;
+      const from: ProbeEndpoint = {
+        node: n.name,
+        ...(pod ? { pod } : {}),
+        namespace: ns,
+        ...(podObj?.status.podIP ? { ip: podObj.status.podIP } : {}),
+      };
+      let log = '';
+      let logErr = '';
+      if (pod) {
+        try {
+          log = await withTimeout(
+            port.podLog({ namespace: ns, pod, container: 'client', previous: false, tailLines: 100_000 }),
+            CALL_MS,
+            `log ${pod}`,
+          );
+        } catch (err) {
+          const g = gapOf('probe/client-log', err, n.name);
+          gaps.push(g);
+          logErr = `log not readable: ${g.reason}`;
+        }
+      }
+      const parsed = parseClientLog(log);
+      for (const e of entries) {
+        if (e.resolved.outcome) {
+          results.push(buildResult(e.probe, from, e.resolved.to, e.resolved.outcome));
+          continue;
+        }
+        const line = parsed.lines.get(e.index);
+        const outcome: ProbeOutcome = line
+          ? line.outcome
+          : (clientErr.get(n.name) ?? {
+              status: 'error',
+              error: `no result from the probe client (${logErr || podWhy(podObj)}${parsed.done ? '' : ', did not finish'})`,
+            });
+        results.push(buildResult(e.probe, from, e.resolved.to, outcome, line?.size));
+      }
+    });
+    if (captureStarted.size > 0) await sleep(1200);
+    await mapLimit(
+      [...captureNodes].filter(([n]) => captureStarted.has(n)),
+      PARALLEL,
+      async ([node, pod]) => {
+        try {
+          const log = await withTimeout(
+            port.podLog({ namespace: ns, pod, container: 'capture', previous: false, tailLines: 5 }),
+            CALL_MS,
+            `log ${pod}`,
+          );
+          const c = parseCaptureLog(log);
+          if (c.capture) captures[node] = c.capture;
+          else
+            gaps.push({
+              collector: 'probe/vxlan-capture',
+              reason: 'parse-error',
+              node,
+              detail: c.error ?? 'no count line',
+            });
+        } catch (err) {
+          gaps.push(gapOf('probe/vxlan-capture', err, node));
+        }
+      },
+    );
+  } finally {
+    phase('cleanup');
+    unregister();
+    await cleanup();
+  }
+  results.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    results: { startedAt, durationMs: Date.now() - t0, results },
+    captures,
+    gaps,
+    plan: { round: plan.round, rounds: plan.rounds, peers: plan.peers },
+  };
+}

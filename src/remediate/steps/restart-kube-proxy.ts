@@ -1,0 +1,135 @@
+/**
+ * Seed 001 kube-proxy step: rollout restart of the kube-proxy DaemonSet, preceded by a config
+ * fix when its logs name a bad `mode` in its ConfigMap (the crash-loop of the catalog).
+ */
+import type { Snapshot } from '../../core/model.ts';
+import { applyRestart, type RolloutTarget, restartChange, verifyRollout } from '../rollout.ts';
+import type { AppliedAction, Check, RepairStep, UndoAction } from '../step.ts';
+import { basePlan, runUndo, toYaml } from '../step-kit.ts';
+
+const VALID_MODES = ['', 'iptables', 'ipvs', 'nftables', 'kernelspace'];
+const CONFIG_KEY = 'config.conf';
+
+/** The invalid `mode:` in the kube-proxy config, when its logs name it. */
+export function badProxyMode(snapshot: Snapshot, config: string): string | undefined {
+  const m = /^mode:\s*"?([^"\s]*)"?\s*$/m.exec(config);
+  const mode = m?.[1];
+  if (mode === undefined || VALID_MODES.includes(mode)) return undefined;
+  const logs = Object.entries(snapshot.cluster.logs).filter(([k]) => k.startsWith('kube-system/kube-proxy'));
+  return logs.some(([, text]) => text.includes(mode)) ? mode : undefined;
+}
+
+export function fixModeLine(config: string): string {
+  return config.replace(/^mode:.*$/m, 'mode: iptables');
+}
+
+export const restartKubeProxy: RepairStep = {
+  id: 'restart-kube-proxy',
+  title: 'Restart kube-proxy (and fix its config when its logs name the error)',
+  phase: 'kube-proxy',
+  order: 40,
+  handles: ['proxy.not-ready', 'proxy.rules-missing'],
+  plan(input) {
+    const ds = input.snapshot.cluster.daemonSets.find((d) => d.metadata.name === 'kube-proxy');
+    if (!ds)
+      return {
+        status: 'refused',
+        reason: 'no kube-proxy DaemonSet in the snapshot (kube-proxy replacement or a static pod)',
+      };
+    const t: RolloutTarget = {
+      kind: 'DaemonSet',
+      namespace: ds.metadata.namespace ?? 'kube-system',
+      name: ds.metadata.name,
+    };
+    const plan = basePlan(restartKubeProxy, input);
+    const cm = input.snapshot.cluster.configMaps.find(
+      (c) => c.metadata.name === 'kube-proxy' && c.metadata.namespace === t.namespace,
+    );
+    const config = cm?.data?.[CONFIG_KEY];
+    const bad = config !== undefined ? badProxyMode(input.snapshot, config) : undefined;
+    if (config !== undefined && bad !== undefined) {
+      const fixed = fixModeLine(config);
+      plan.objectChanges.push({
+        kind: 'ConfigMap',
+        namespace: t.namespace,
+        name: 'kube-proxy',
+        action: 'patch',
+        patch: { data: { [CONFIG_KEY]: fixed } },
+        patchType: 'merge',
+        before: toYaml({ data: { [CONFIG_KEY]: config } }),
+        after: toYaml({ data: { [CONFIG_KEY]: fixed } }),
+        why: `kube-proxy's logs name mode "${bad}", which kube-proxy rejects`,
+      });
+    }
+    plan.objectChanges.push(restartChange(t, ds, 'pods pick up their config and reprogram service rules'));
+    plan.params = { target: t, fixMode: bad !== undefined };
+    plan.verification = `DaemonSet ${t.namespace}/${t.name} rolls out: every pod updated, Ready and available`;
+    plan.rollback = `${bad !== undefined ? 'restore the ConfigMap config.conf as it was, then ' : ''}put the pod template's restartedAt annotation back`;
+    return { status: 'planned', plan };
+  },
+  preconditions(plan) {
+    const t = plan.params['target'] as RolloutTarget;
+    const checks: Check[] = [
+      {
+        what: `DaemonSet ${t.namespace}/${t.name} exists`,
+        async run(exec) {
+          return (await exec.port.readObject(t.kind, t.namespace, t.name))
+            ? ({ status: 'ok' } as const)
+            : { status: 'failed', reason: `${t.kind} ${t.namespace}/${t.name} not found` };
+        },
+      },
+    ];
+    if (plan.params['fixMode']) {
+      checks.push({
+        what: `ConfigMap ${t.namespace}/kube-proxy readable`,
+        async run(exec) {
+          return (await exec.port.readObject('ConfigMap', t.namespace, 'kube-proxy'))
+            ? ({ status: 'ok' } as const)
+            : { status: 'failed', reason: 'ConfigMap kube-proxy not found' };
+        },
+      });
+    }
+    return checks;
+  },
+  async apply(exec, plan) {
+    const t = plan.params['target'] as RolloutTarget;
+    const actions: AppliedAction[] = [];
+    const undo: UndoAction[] = [];
+    if (plan.params['fixMode']) {
+      const cm = (await exec.port.readObject('ConfigMap', t.namespace, 'kube-proxy')) as
+        | { data?: Record<string, string> }
+        | undefined;
+      const old = cm?.data?.[CONFIG_KEY];
+      if (old !== undefined && fixModeLine(old) !== old) {
+        await exec.port.patchObject(
+          'ConfigMap',
+          t.namespace,
+          'kube-proxy',
+          { data: { [CONFIG_KEY]: fixModeLine(old) } },
+          'merge',
+        );
+        undo.push({
+          type: 'patch',
+          kind: 'ConfigMap',
+          namespace: t.namespace,
+          name: 'kube-proxy',
+          patch: { data: { [CONFIG_KEY]: old } },
+          patchType: 'merge',
+        });
+        actions.push({
+          target: `ConfigMap ${t.namespace}/kube-proxy`,
+          command: 'patch config.conf mode',
+          before: old,
+          after: fixModeLine(old),
+          result: 'patched',
+        });
+      }
+    }
+    const r = await applyRestart(exec, t, new Date());
+    actions.push(r.action);
+    undo.push(r.undo);
+    return { status: 'applied', step: plan.step, actions, undo, facts: {} };
+  },
+  verify: (exec, _record, plan) => verifyRollout(exec, plan.params['target'] as RolloutTarget),
+  rollback: runUndo,
+};

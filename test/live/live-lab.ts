@@ -1,0 +1,83 @@
+/**
+ * Helpers for the live tests: is the lab up (so the tests skip with a reason when it is not),
+ * kubectl against it, and the owned objects a run may have left.
+ */
+import { spawnSync } from 'node:child_process';
+
+export const LAB_IMAGE = 'netdoctor.lab/toolbox:2-ndlab';
+
+export interface LabInfo {
+  kubeconfig: string;
+  kubectl: string;
+  nodes: { name: string; nodeIp: string; podCidr: string; holderPid: number }[];
+}
+
+/** The lab's status, or why the live tests cannot run. */
+export function labOrSkipReason(): { lab: LabInfo } | { skip: string } {
+  const r = spawnSync(process.execPath, ['src/cli/main.ts', 'lab', 'status', '-o', 'json'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.status !== 0 && !r.stdout)
+    return { skip: `lab status failed: ${(r.stderr ?? '').trim().split('\n')[0]}` };
+  try {
+    const s = JSON.parse(r.stdout) as LabInfo & { state?: string; apiServerReady?: boolean };
+    if (s.state !== 'up' || s.apiServerReady !== true)
+      return {
+        skip: `the lab is not running (state ${s.state ?? '?'}); start it with: node src/cli/main.ts lab up`,
+      };
+    return { lab: s };
+  } catch {
+    return { skip: 'lab status -o json printed no JSON' };
+  }
+}
+
+export function kubectl(
+  lab: LabInfo,
+  args: string[],
+  input?: string,
+): { ok: boolean; out: string; err: string } {
+  const r = spawnSync(lab.kubectl, ['--kubeconfig', lab.kubeconfig, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    ...(input === undefined ? {} : { input }),
+  });
+  return { ok: r.status === 0, out: r.stdout ?? '', err: r.stderr ?? '' };
+}
+
+/** `namespace/name` of every pod carrying netdoctor's managed-by label (optionally one run's). */
+export function ownedPods(lab: LabInfo, runId?: string): string[] {
+  const selector = `app.kubernetes.io/managed-by=netdoctor${runId ? `,netdoctor.io/run=${runId}` : ''}`;
+  const r = kubectl(lab, ['get', 'pods', '-A', '-l', selector, '-o', 'json']);
+  if (!r.ok) throw new Error(r.err);
+  return (JSON.parse(r.out) as { items: { metadata: { namespace: string; name: string } }[] }).items.map(
+    (p) => `${p.metadata.namespace}/${p.metadata.name}`,
+  );
+}
+
+export async function until(cond: () => boolean, timeoutMs: number, stepMs = 250): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return cond();
+}
+
+/** Runs the CLI (this checkout) and returns its exit code and output. */
+export function cli(
+  args: string[],
+  timeoutMs = 240_000,
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** `lab break` / `lab heal`, throwing with the CLI's stderr when it fails. */
+export function labFault(args: string[]): void {
+  const r = cli(['lab', ...args], 300_000);
+  if (r.code !== 0) throw new Error(`lab ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+}

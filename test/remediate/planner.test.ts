@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { analyze } from '../../src/analyze/engine.ts';
+import { STEP } from '../../src/analyze/remediation.ts';
+import { readBundle } from '../../src/collect/bundle/read.ts';
+import { EXAMPLES_DIR } from '../../src/examples/catalog.ts';
+import { type Plan, planRepairs } from '../../src/remediate/planner.ts';
+import { renderPlan } from '../../src/remediate/render-plan.ts';
+import { DEFAULT_OPTIONS, PHASES, type RepairOptions } from '../../src/remediate/step.ts';
+import { STEPS } from '../../src/remediate/steps/index.ts';
+
+async function planFor(id: string, options: Partial<RepairOptions> = {}): Promise<Plan> {
+  const snapshot = await readBundle(join(EXAMPLES_DIR, id));
+  return planRepairs({ report: analyze(snapshot), snapshot, options: { ...DEFAULT_OPTIONS, ...options } });
+}
+
+describe('repair planner over the recorded examples', () => {
+  it('healthy: plans nothing', async () => {
+    const plan = await planFor('healthy');
+    assert.deepEqual(plan.steps, []);
+    assert.deepEqual(plan.skipped, []);
+    assert.equal(plan.validate, false);
+  });
+
+  it('flannel-stalled: restarts the flannel pod on worker-2 only', async () => {
+    const plan = await planFor('flannel-stalled');
+    assert.deepEqual(
+      plan.steps.map((s) => s.step),
+      ['restart-cni-agent'],
+    );
+    const s = plan.steps[0];
+    assert.ok(s);
+    assert.deepEqual(
+      s.objectChanges.map((o) => `${o.action} ${o.kind} ${o.namespace}`),
+      ['delete Pod kube-flannel'],
+    );
+    assert.deepEqual((s.params['target'] as { nodes: string[] }).nodes, ['worker-2']);
+    assert.equal(s.addresses[0]?.category, 'cni.agent-stalled');
+  });
+
+  it('ip-forward-off: a sysctl on worker-1 only', async () => {
+    const plan = await planFor('ip-forward-off');
+    assert.deepEqual(
+      plan.steps.map((s) => s.step),
+      ['enable-ip-forward'],
+    );
+    assert.deepEqual(
+      plan.steps[0]?.nodeCommands.map((c) => c.node),
+      ['worker-1'],
+    );
+    assert.match(plan.steps[0]?.nodeCommands[0]?.argv.join(' ') ?? '', /ip_forward/);
+  });
+
+  it('cni0-wrong-address: the bridge reset on worker-1 to its pod-subnet gateway', async () => {
+    const plan = await planFor('cni0-wrong-address');
+    assert.deepEqual(
+      plan.steps.map((s) => s.step),
+      ['reset-cni-bridge'],
+    );
+    assert.deepEqual(plan.steps[0]?.params['targets'], { 'worker-1': '10.244.1.1/24' });
+  });
+
+  it('flannel-daemonset-deleted: refuses the reinstall without a manifest, plans it with one', async () => {
+    const without = await planFor('flannel-daemonset-deleted');
+    assert.ok(!without.steps.some((s) => s.step === 'reinstall-cni'));
+    const refusal = without.skipped.find((s) => s.category === 'cni.daemonset-missing');
+    assert.match(refusal?.reason ?? '', /--manifest/);
+    const manifest = {
+      source: 'kube-flannel.yml',
+      objects: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'DaemonSet',
+          metadata: { name: 'kube-flannel-ds', namespace: 'kube-flannel', uid: 'x' },
+          spec: {},
+          status: {},
+        },
+      ],
+    };
+    const withManifest = await planFor('flannel-daemonset-deleted', { manifest });
+    const steps = withManifest.steps.map((s) => s.step);
+    assert.equal(steps[0], 'reinstall-cni');
+    assert.ok(
+      steps.indexOf('reinstall-cni') < steps.indexOf('restart-kube-proxy'),
+      'CNI before kube-proxy (seed 001)',
+    );
+    const create = withManifest.steps[0]?.objectChanges[0];
+    assert.equal(create?.action, 'create');
+    assert.doesNotMatch(create?.after ?? '', /uid|status/);
+  });
+
+  it('dns-egress-blocked: nothing without --emergency-allow-dns; an emergency allow with revert command with it', async () => {
+    const without = await planFor('dns-egress-blocked');
+    assert.deepEqual(without.steps, []);
+    assert.match(without.skipped[0]?.reason ?? '', /--emergency-allow-dns/);
+    const withFlag = await planFor('dns-egress-blocked', { emergencyAllowDns: true });
+    assert.deepEqual(
+      withFlag.steps.map((s) => s.step),
+      ['allow-dns-egress'],
+    );
+    const s = withFlag.steps[0];
+    assert.equal(s?.objectChanges[0]?.action, 'create');
+    assert.equal(s?.objectChanges[0]?.namespace, 'shop');
+    assert.ok(
+      s?.notes.some(
+        (n) => n === 'revert: kubectl -n shop delete networkpolicy netdoctor-emergency-allow-dns',
+      ),
+    );
+    assert.ok(!s?.objectChanges.some((o) => o.action === 'delete'), 'never deletes a policy');
+  });
+
+  it('service-selector-typo: skipped with the near-miss label, no step', async () => {
+    const plan = await planFor('service-selector-typo');
+    assert.deepEqual(plan.steps, []);
+    assert.match(plan.skipped[0]?.reason ?? '', /does not edit application objects.*storefrnt/);
+  });
+
+  it('--only narrows the plan and says why the rest is skipped', async () => {
+    const plan = await planFor('flannel-daemonset-deleted', { only: ['restart-kube-proxy'] });
+    assert.deepEqual(
+      plan.steps.map((s) => s.step),
+      ['restart-kube-proxy'],
+    );
+    assert.ok(plan.skipped.some((s) => /--only/.test(s.reason)));
+  });
+
+  it('a partial match is refused unless --force', async () => {
+    const snapshot = await readBundle(join(EXAMPLES_DIR, 'ip-forward-off'));
+    const report = analyze(snapshot);
+    const weak = { ...report, rootCauses: report.rootCauses.map((rc) => ({ ...rc, confidence: 0.5 })) };
+    const refused = planRepairs({ report: weak, snapshot, options: DEFAULT_OPTIONS });
+    assert.deepEqual(refused.steps, []);
+    assert.match(refused.skipped[0]?.reason ?? '', /partial match.*--force/);
+    const forced = planRepairs({ report: weak, snapshot, options: { ...DEFAULT_OPTIONS, force: true } });
+    assert.deepEqual(
+      forced.steps.map((s) => s.step),
+      ['enable-ip-forward'],
+    );
+  });
+
+  it('steps are ordered as seed 001 and every id the rules name has a step', () => {
+    const sorted = [...STEPS].sort((a, b) => a.order - b.order);
+    const phases = sorted.map((s) => PHASES.indexOf(s.phase));
+    assert.deepEqual(
+      phases,
+      [...phases].sort((a, b) => a - b),
+    );
+    const ids = new Set(STEPS.map((s) => s.id));
+    assert.equal(ids.size, STEPS.length);
+    const named = [
+      ...Object.values(STEP),
+      'fix-overlay-mtu',
+      'fix-policy-selector',
+      'allow-overlay-port',
+      'enable-ip-forward',
+      'restore-masquerade',
+      'align-iptables-backend',
+      'reset-cni-bridge',
+      'add-policy-allow',
+      'allow-dns-egress',
+      'enable-bridge-nf',
+    ];
+    for (const id of named) assert.ok(ids.has(id), `no step ${id}`);
+  });
+
+  it('the dry-run view shows diffs, commands, verification and rollback', async () => {
+    const text = renderPlan(await planFor('cni0-wrong-address'));
+    assert.match(text, /reset-cni-bridge/);
+    assert.match(
+      text,
+      /node worker-1: sh -c ip addr flush dev cni0 && ip addr add 10\.244\.1\.1\/24 dev cni0/,
+    );
+    assert.match(text, /verify: /);
+    assert.match(text, /rollback: /);
+  });
+});
