@@ -25,9 +25,10 @@ typecheck: setup
 lint: setup
 	npm run --silent lint
 
-## Every test: type-check, lint, build, then the whole suite (unit, real-namespace, golden).
+## Every test: type-check, lint, build, then the whole suite: unit, real-namespace, golden and
+## example tests, then the live suites against the real lab cluster (scripts/test.sh).
 test: typecheck lint build
-	npm run --silent test
+	scripts/test.sh
 
 ## netdoctor's main job on its embedded default: analyze the bundled example clusters.
 demo: build

@@ -379,7 +379,10 @@ export async function runValidation(port: ClusterPort, opts: ValidateOptions): P
     checks.push({ group: 'pod-to-pod-ping', name: 'probe run', status: 'error', detail });
   }
   gaps.push(...run.gaps);
-  const fromProbes = probeChecks(run.results.results, opts.externalName);
+  // A named target that does not exist (or has no IP) is a failure of the check, not a skip.
+  const fromProbes = probeChecks(run.results.results, opts.externalName).map((c) =>
+    c.group === 'app' && c.status === 'skipped' ? { ...c, status: 'error' as const } : c,
+  );
   checks.push(...fromProbes);
   if (run.results.results.length > 0) checks.push(...emptyGroupChecks(checks, opts));
   for (const t of targets.filter((x) => x.missing !== undefined && !checks.some((c) => c.group === 'app'))) {

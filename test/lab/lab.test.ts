@@ -1,14 +1,20 @@
 /**
- * The lab against itself: a real cluster comes up healthy, a NetworkPolicy is enforced, and
- * every fault of the catalog shows its symptom with plain kubectl/exec after `break` and is
- * gone after `heal`. Expensive (minutes): runs only with NETDOCTOR_LAB=1, as root. Teardown
+ * The lab against itself, and netdoctor against the lab: a real cluster comes up healthy, a
+ * NetworkPolicy is enforced, and every fault of the catalog shows its symptom with plain
+ * kubectl/exec after `break` (so the fault is real, independent of netdoctor), `diagnose` then
+ * ranks the catalog's root cause first, and the symptom is gone after `heal`. Expensive (minutes): runs only with NETDOCTOR_LAB=1, as root. Teardown
  * always runs, also on SIGINT/SIGTERM; NETDOCTOR_LAB_KEEP=1 leaves the lab up for a look.
  */
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { KubePort, loadKubeConfig } from '../../src/cluster/kube-port.ts';
+import { runDiagnosis } from '../../src/diagnose/pipeline.ts';
 import { DEMO_NAMESPACE } from '../../src/lab/addons/demo.ts';
 import { labDown } from '../../src/lab/down.ts';
-import { breakFault, healFaults } from '../../src/lab/fault-runner.ts';
+import { breakFault, healFaults, listFaults } from '../../src/lab/fault-runner.ts';
 import { labStatus } from '../../src/lab/status.ts';
 import { NET } from '../../src/lab/topology.ts';
 import { labUp } from '../../src/lab/up.ts';
@@ -116,6 +122,41 @@ const SYMPTOMS: Record<string, { node?: string; symptom: () => boolean; settleMs
   },
 };
 
+/** The toolbox image netdoctor's agents and probes use in the lab. */
+const LAB_TOOLBOX = `netdoctor.lab/toolbox:${loadVersions().TOOLBOX_VERSION}`;
+
+/**
+ * Runs netdoctor's whole live pipeline (cluster, node agents, probes, analysis) against the
+ * broken lab and checks the catalog's root cause is ranked first, on the faulty node for
+ * node-scoped faults. NETDOCTOR_RECORD_DIR=<dir> keeps each bundle as <dir>/<fault>.
+ */
+async function diagnoseFault(fault: string, node: string | undefined): Promise<void> {
+  const expected = listFaults().find((f) => f.id === fault)?.expectedRootCause;
+  assert.ok(expected, `the catalog names ${fault}'s root cause`);
+  const out = mkdtempSync(join(tmpdir(), 'ndt-lab-diagnose-'));
+  try {
+    const port = new KubePort(loadKubeConfig({ kubeconfig: paths.kubeconfig }));
+    const { report, bundleDir } = await runDiagnosis(port, {
+      outDir: join(out, fault),
+      nodeAccess: { kind: 'agent', image: LAB_TOOLBOX, namespace: 'kube-system' },
+      probes: true,
+      probeNamespace: 'default',
+      probeImage: LAB_TOOLBOX,
+      externalTarget: `http://${NET.outsideWeb}/`,
+    });
+    const record = process.env['NETDOCTOR_RECORD_DIR'];
+    if (record) cpSync(bundleDir, join(record, fault), { recursive: true });
+    const named = report.rootCauses.map((rc) => `${rc.category} ${rc.subject.kind}/${rc.subject.name}`);
+    const first = report.rootCauses[0];
+    assert.equal(first?.category, expected, `root causes: ${named.join('; ') || 'none'}`);
+    if (node) assert.deepEqual([first?.subject.kind, first?.subject.name], ['Node', node]);
+    assert.notEqual(report.verdict, 'healthy');
+    assert.ok(first && first.evidence.length > 0, 'the root cause carries evidence');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 describe('lab (real cluster)', {
   skip: enabled ? false : 'set NETDOCTOR_LAB=1 (as root) to run against the real lab',
 }, () => {
@@ -186,6 +227,7 @@ spec:
       await breakFault(paths, fault, spec.node);
       try {
         await eventually(`${fault}'s symptom`, spec.symptom, spec.settleMs ?? 60_000);
+        await diagnoseFault(fault, spec.node);
       } finally {
         await healFaults(paths);
       }
