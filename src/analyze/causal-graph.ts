@@ -157,6 +157,15 @@ export const CAUSAL_GRAPH: readonly CausalEdge[] = [
   { cause: 'dns.service-no-endpoints', scope: 'cluster', symptoms: DNS },
   { cause: 'dns.service-no-endpoints', scope: 'cluster', symptoms: ENDPOINTS, symptomSubject: DNS_SERVICE },
   { cause: 'dns.upstream-unreachable', scope: 'cluster', symptoms: DNS, symptomRules: EXTERNAL_DNS_RULES },
+  // Seed 001: CoreDNS whose upstream does not answer fails its health checks and restarts, so
+  // its pods' readiness (and the DNS Service's endpoints) follow from the upstream.
+  {
+    cause: 'dns.upstream-unreachable',
+    scope: 'cluster',
+    symptoms: POD_HEALTH,
+    symptomRules: COREDNS_POD_RULES,
+    causes: ['dns.coredns-not-ready', 'dns.service-no-endpoints'],
+  },
   {
     cause: 'dns.config-invalid',
     scope: 'cluster',

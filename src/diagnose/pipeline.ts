@@ -35,6 +35,8 @@ export interface DiagnoseOptions {
   probeNamespace: string;
   probeImage: string;
   externalTarget?: string;
+  /** An external name the DNS probes resolve through cluster DNS (none: external DNS is skipped). */
+  externalName?: string;
   /** `--check`: recorded in the bundle; diagnose never changes anything either way. */
   check?: boolean;
   /** Budget per node for node collection, and for the probe phase. */
@@ -60,6 +62,27 @@ export interface DiagnoseResult {
   totalMs: number;
   /** API requests by method, and their total. */
   apiCalls: { total: number; byMethod: Record<string, number> };
+}
+
+/**
+ * Nodes a probe pod would change: with ip_forward off, the CNI bridge plugin turns it back on
+ * as soon as a pod is added, so probing there would repair (and hide) the very fault being
+ * diagnosed. diagnose is read-only, so those nodes get no probe pod.
+ */
+export function nodesProbesWouldChange(
+  nodes: Record<string, BundleNodeInput>,
+): { node: string; reason: string }[] {
+  const out: { node: string; reason: string }[] = [];
+  for (const [node, input] of Object.entries(nodes)) {
+    if (/^net\.ipv4\.ip_forward\s*=\s*0\s*$/m.test(input.files.sysctls ?? '')) {
+      out.push({
+        node,
+        reason:
+          'net.ipv4.ip_forward is 0: a probe pod would make the CNI bridge plugin switch it back on, so no probe pod is placed here',
+      });
+    }
+  }
+  return out;
 }
 
 export function newRunId(): string {
@@ -141,7 +164,9 @@ export async function runDiagnosis(basePort: ClusterPort, opts: DiagnoseOptions)
             namespace: opts.probeNamespace,
             image: opts.probeImage,
             timeoutMs: opts.probeTimeoutMs ?? 120_000,
+            avoidNodes: nodesProbesWouldChange(nodes),
             ...(opts.externalTarget ? { externalTarget: opts.externalTarget } : {}),
+            ...(opts.externalName ? { externalName: opts.externalName } : {}),
           });
         } catch (err) {
           // The probe runner is meant to return failures as gaps; anything it throws is one too.

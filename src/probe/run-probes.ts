@@ -40,6 +40,8 @@ export interface ProbeOptions {
   maxPeers?: number;
   /** Which round of the bounded fan-out to run (see fan-out.ts); default 0. */
   round?: number;
+  /** Nodes to place no probe pod on, each with the reason (see PlanOptions.avoidNodes). */
+  avoidNodes?: readonly { node: string; reason: string }[];
   /** Called at each phase, for progress displays. */
   onPhase?: (phase: ProbePhase) => void;
 }
@@ -121,6 +123,7 @@ export async function runProbes(
     ...(opts.appTargets ? { appTargets: opts.appTargets } : {}),
     ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
     ...(opts.round !== undefined ? { round: opts.round } : {}),
+    ...(opts.avoidNodes ? { avoidNodes: opts.avoidNodes } : {}),
   });
   const plan = planProbes(input);
   const nodes = input.nodes;

@@ -55,7 +55,7 @@ describe('streaming analysis', () => {
   }
 
   it('gives the same report whatever order the nodes arrive in', async () => {
-    const s = await readBundle(join(EXAMPLES_DIR, 'flannel-stalled'));
+    const s = await readBundle(join(EXAMPLES_DIR, 'flannel-agent-stalled'));
     const reversed = Object.values(s.nodes).reverse();
     const base = { ...s, nodes: {} };
     const r = await analyzeStream(base, reversed, Object.keys(s.nodes), { now: NOW });
@@ -68,9 +68,9 @@ describe('streaming analysis', () => {
     const files: { path: string; bytes: number }[] = [];
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as BundleManifest;
     for (const name of extra) {
-      await cp(join(dir, 'nodes/worker-1'), join(dir, 'nodes', name), { recursive: true });
-      for (const f of manifest.files.filter((f) => f.path.startsWith('nodes/worker-1/')))
-        files.push({ ...f, path: f.path.replace('nodes/worker-1/', `nodes/${name}/`) });
+      await cp(join(dir, 'nodes/ndlab-node2'), join(dir, 'nodes', name), { recursive: true });
+      for (const f of manifest.files.filter((f) => f.path.startsWith('nodes/ndlab-node2/')))
+        files.push({ ...f, path: f.path.replace('nodes/ndlab-node2/', `nodes/${name}/`) });
     }
     await editManifest(dir, (m) => {
       m.nodes.push(...extra);
@@ -92,26 +92,26 @@ describe('streaming analysis', () => {
 
   it('a node whose file is malformed becomes a gap in streaming mode too', async () => {
     const dir = await copyExample('healthy');
-    await writeFile(join(dir, 'nodes/worker-2/ip-route.json'), '[{"dst": "10.244.1.0/24", ');
-    await writeFile(join(dir, 'nodes/worker-1/sysctl.txt'), 'not a sysctl line at all\n');
+    await writeFile(join(dir, 'nodes/ndlab-node3/ip-route.json'), '[{"dst": "10.244.1.0/24", ');
+    await writeFile(join(dir, 'nodes/ndlab-node2/sysctl.txt'), 'not a sysctl line at all\n');
     const inMemory = analyze(await readBundle(dir), { now: NOW });
     const report = await streamed(dir);
     assert.deepEqual(report, inMemory);
-    const gap = report.gaps.find((g) => g.collector === 'nodes/worker-2/ip-route.json');
+    const gap = report.gaps.find((g) => g.collector === 'nodes/ndlab-node3/ip-route.json');
     assert.equal(gap?.reason, 'parse-error');
-    assert.equal(gap?.node, 'worker-2');
-    // worker-2's other files were still read: its sysctls are analyzed, its route row is unknown.
-    assert.ok(report.routeMatrix?.cells.some((c) => c.from === 'worker-2' && c.state === 'unknown'));
+    assert.equal(gap?.node, 'ndlab-node3');
+    // ndlab-node3's other files were still read: its sysctls are analyzed, its route row is unknown.
+    assert.ok(report.routeMatrix?.cells.some((c) => c.from === 'ndlab-node3' && c.state === 'unknown'));
   });
 
   it('a rule whose node phase throws is an error outcome, and the other rules still run', async () => {
     const boom: Rule = {
       id: 'test.boom',
       layer: 'node',
-      title: 'throws on worker-1',
+      title: 'throws on ndlab-node2',
       why: 'test',
       runNode: (_ctx, dp: NodeDatapath) => {
-        if (dp.name === 'worker-1') throw new Error('kaput');
+        if (dp.name === 'ndlab-node2') throw new Error('kaput');
         return [];
       },
     };
@@ -119,14 +119,14 @@ describe('streaming analysis', () => {
     const s = await readBundleStream(join(EXAMPLES_DIR, 'healthy'));
     const r = await analyzeStream(s.snapshot, s.nodes, s.nodeNames, { rules: [boom, ok], now: NOW });
     assert.deepEqual(r.rules, [
-      { rule: 'test.boom', status: 'error', error: 'on node worker-1: Error: kaput' },
+      { rule: 'test.boom', status: 'error', error: 'on node ndlab-node2: Error: kaput' },
       { rule: 'test.ok', status: 'pass' },
     ]);
   });
 
   it('aggregates per-node skips into the outcome', async () => {
     const s = await readBundle(join(EXAMPLES_DIR, 'healthy'));
-    delete s.nodes['worker-1']?.sysctls;
+    delete s.nodes['ndlab-node2']?.sysctls;
     const { RULES } = await import('../../src/analyze/rules/index.ts');
     const ipf = RULES.find((r) => r.id === 'node-ip-forward-disabled') as Rule;
     const partial = analyze(s, { rules: [ipf], now: NOW }).rules[0];

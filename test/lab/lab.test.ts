@@ -143,6 +143,7 @@ async function diagnoseFault(fault: string, node: string | undefined): Promise<v
       probeNamespace: 'default',
       probeImage: LAB_TOOLBOX,
       externalTarget: `http://${NET.outsideWeb}/`,
+      externalName: NET.outsideWebName,
     });
     const record = process.env['NETDOCTOR_RECORD_DIR'];
     if (record) cpSync(bundleDir, join(record, fault), { recursive: true });

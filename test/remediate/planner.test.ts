@@ -23,8 +23,8 @@ describe('repair planner over the recorded examples', () => {
     assert.equal(plan.validate, false);
   });
 
-  it('flannel-stalled: restarts the flannel pod on worker-2 only', async () => {
-    const plan = await planFor('flannel-stalled');
+  it('flannel-agent-stalled: restarts the flannel pod on ndlab-node2 only', async () => {
+    const plan = await planFor('flannel-agent-stalled');
     assert.deepEqual(
       plan.steps.map((s) => s.step),
       ['restart-cni-agent'],
@@ -35,30 +35,30 @@ describe('repair planner over the recorded examples', () => {
       s.objectChanges.map((o) => `${o.action} ${o.kind} ${o.namespace}`),
       ['delete Pod kube-flannel'],
     );
-    assert.deepEqual((s.params['target'] as { nodes: string[] }).nodes, ['worker-2']);
+    assert.deepEqual((s.params['target'] as { nodes: string[] }).nodes, ['ndlab-node2']);
     assert.equal(s.addresses[0]?.category, 'cni.agent-stalled');
   });
 
-  it('ip-forward-off: a sysctl on worker-1 only', async () => {
-    const plan = await planFor('ip-forward-off');
+  it('ip-forward-disabled: a sysctl on ndlab-node2 only', async () => {
+    const plan = await planFor('ip-forward-disabled');
     assert.deepEqual(
       plan.steps.map((s) => s.step),
       ['enable-ip-forward'],
     );
     assert.deepEqual(
       plan.steps[0]?.nodeCommands.map((c) => c.node),
-      ['worker-1'],
+      ['ndlab-node2'],
     );
     assert.match(plan.steps[0]?.nodeCommands[0]?.argv.join(' ') ?? '', /ip_forward/);
   });
 
-  it('cni0-wrong-address: the bridge reset on worker-1 to its pod-subnet gateway', async () => {
-    const plan = await planFor('cni0-wrong-address');
+  it('cni-bridge-wrong-address: the bridge reset on ndlab-node2 to its pod-subnet gateway', async () => {
+    const plan = await planFor('cni-bridge-wrong-address');
     assert.deepEqual(
       plan.steps.map((s) => s.step),
       ['reset-cni-bridge'],
     );
-    assert.deepEqual(plan.steps[0]?.params['targets'], { 'worker-1': '10.244.1.1/24' });
+    assert.deepEqual(plan.steps[0]?.params['targets'], { 'ndlab-node2': '10.244.1.1/24' });
   });
 
   it('flannel-daemonset-deleted: refuses the reinstall without a manifest, plans it with one', async () => {
@@ -81,30 +81,28 @@ describe('repair planner over the recorded examples', () => {
     const withManifest = await planFor('flannel-daemonset-deleted', { manifest });
     const steps = withManifest.steps.map((s) => s.step);
     assert.equal(steps[0], 'reinstall-cni');
-    assert.ok(
-      steps.indexOf('reinstall-cni') < steps.indexOf('restart-kube-proxy'),
-      'CNI before kube-proxy (seed 001)',
-    );
+    const order = (id: string) => STEPS.find((x) => x.id === id)?.order ?? Number.NaN;
+    assert.ok(order('reinstall-cni') < order('restart-kube-proxy'), 'CNI before kube-proxy (seed 001)');
     const create = withManifest.steps[0]?.objectChanges[0];
     assert.equal(create?.action, 'create');
     assert.doesNotMatch(create?.after ?? '', /uid|status/);
   });
 
   it('dns-egress-blocked: nothing without --emergency-allow-dns; an emergency allow with revert command with it', async () => {
-    const without = await planFor('dns-egress-blocked');
+    const without = await planFor('dns-egress-blocked-by-policy');
     assert.deepEqual(without.steps, []);
     assert.match(without.skipped[0]?.reason ?? '', /--emergency-allow-dns/);
-    const withFlag = await planFor('dns-egress-blocked', { emergencyAllowDns: true });
+    const withFlag = await planFor('dns-egress-blocked-by-policy', { emergencyAllowDns: true });
     assert.deepEqual(
       withFlag.steps.map((s) => s.step),
       ['allow-dns-egress'],
     );
     const s = withFlag.steps[0];
     assert.equal(s?.objectChanges[0]?.action, 'create');
-    assert.equal(s?.objectChanges[0]?.namespace, 'shop');
+    assert.equal(s?.objectChanges[0]?.namespace, 'demo');
     assert.ok(
       s?.notes.some(
-        (n) => n === 'revert: kubectl -n shop delete networkpolicy netdoctor-emergency-allow-dns',
+        (n) => n === 'revert: kubectl -n demo delete networkpolicy netdoctor-emergency-allow-dns',
       ),
     );
     assert.ok(!s?.objectChanges.some((o) => o.action === 'delete'), 'never deletes a policy');
@@ -113,20 +111,22 @@ describe('repair planner over the recorded examples', () => {
   it('service-selector-typo: skipped with the near-miss label, no step', async () => {
     const plan = await planFor('service-selector-typo');
     assert.deepEqual(plan.steps, []);
-    assert.match(plan.skipped[0]?.reason ?? '', /does not edit application objects.*storefrnt/);
+    assert.match(plan.skipped[0]?.reason ?? '', /does not edit application objects.*app: wbe/);
   });
 
   it('--only narrows the plan and says why the rest is skipped', async () => {
-    const plan = await planFor('flannel-daemonset-deleted', { only: ['restart-kube-proxy'] });
+    const plan = await planFor('kube-proxy-crashloop', { only: ['restart-kube-proxy'] });
     assert.deepEqual(
       plan.steps.map((s) => s.step),
       ['restart-kube-proxy'],
     );
-    assert.ok(plan.skipped.some((s) => /--only/.test(s.reason)));
+    const other = await planFor('kube-proxy-crashloop', { only: ['enable-ip-forward'] });
+    assert.deepEqual(other.steps, []);
+    assert.ok(other.skipped.some((s) => /--only/.test(s.reason)));
   });
 
   it('a partial match is refused unless --force', async () => {
-    const snapshot = await readBundle(join(EXAMPLES_DIR, 'ip-forward-off'));
+    const snapshot = await readBundle(join(EXAMPLES_DIR, 'ip-forward-disabled'));
     const report = analyze(snapshot);
     const weak = { ...report, rootCauses: report.rootCauses.map((rc) => ({ ...rc, confidence: 0.5 })) };
     const refused = planRepairs({ report: weak, snapshot, options: DEFAULT_OPTIONS });
@@ -165,11 +165,11 @@ describe('repair planner over the recorded examples', () => {
   });
 
   it('the dry-run view shows diffs, commands, verification and rollback', async () => {
-    const text = renderPlan(await planFor('cni0-wrong-address'));
+    const text = renderPlan(await planFor('cni-bridge-wrong-address'));
     assert.match(text, /reset-cni-bridge/);
     assert.match(
       text,
-      /node worker-1: sh -c ip addr flush dev cni0 && ip addr add 10\.244\.1\.1\/24 dev cni0/,
+      /node ndlab-node2: sh -c ip addr flush dev cni0 && ip addr add 10\.244\.1\.1\/24 dev cni0/,
     );
     assert.match(text, /verify: /);
     assert.match(text, /rollback: /);

@@ -1,6 +1,8 @@
 import type { IptablesTable, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { prefixesOverlap } from '../../core/net/cidr.ts';
+import { formatIPv4, parseCidr4 } from '../../core/net/ipv4.ts';
+import { evaluateChain, matchRule, type PacketView } from '../../datapath/iptables-eval.ts';
 import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
@@ -21,7 +23,45 @@ import { describeProbe, failedProbe, passedProbe, probeSource, probeView } from 
 
 const NAT_TARGETS = new Set(['MASQUERADE', 'SNAT']);
 
-/** A reachable MASQUERADE/SNAT in nat POSTROUTING that applies to unmarked traffic from the pod subnet. */
+/**
+ * An address outside any cluster network, as the destination of the simulated egress packet
+ * (TEST-NET-3, RFC 5737). Nothing is sent: the nat table is evaluated in memory.
+ */
+const OUTSIDE = '203.0.113.10';
+
+type EgressNat =
+  | { masqueraded: true; rule: string }
+  | { masqueraded: false; decidedBy: string | undefined }
+  | { masqueraded: 'unknown' };
+
+/**
+ * Where a pod's packet to an address outside the cluster ends in nat POSTROUTING, walking the
+ * chains in order as the kernel does: a MASQUERADE that exists but sits behind a RETURN (or a
+ * jump that is never taken) does not count.
+ */
+function egressNat(nat: IptablesTable, podCIDR: string): EgressNat {
+  const net = parseCidr4(podCIDR);
+  if (!net) return { masqueraded: 'unknown' };
+  const pkt: PacketView = {
+    src: formatIPv4((net.base + 2) >>> 0),
+    dst: OUTSIDE,
+    proto: 'tcp',
+    dport: 80,
+    ctstates: new Set(['NEW']),
+    mark: 0,
+    localAddrs: new Set(),
+  };
+  const v = evaluateChain(nat, 'POSTROUTING', pkt);
+  const target = v.rule?.target;
+  if (target && NAT_TARGETS.has(target))
+    return { masqueraded: true, rule: `-A ${v.rule?.chain} ${v.rule?.spec}` };
+  // A NAT rule the snapshot cannot judge (an interface or module match) might still apply.
+  if (v.uncertain.some((r) => r.target && NAT_TARGETS.has(r.target))) return { masqueraded: 'unknown' };
+  const first = (chainRules(nat).get('POSTROUTING') ?? []).find((r) => matchRule(r, pkt) === true);
+  return { masqueraded: false, decidedBy: first ? `-A POSTROUTING ${first.spec}` : undefined };
+}
+
+/** The old presence check, kept for the cases the evaluator cannot decide. */
 function podMasquerade(nat: IptablesTable, podCIDR: string): string | undefined {
   const byChain = chainRules(nat);
   for (const chain of reachableChains(nat, ['POSTROUTING'])) {
@@ -63,10 +103,16 @@ export const nodeMasqueradeMissing: Rule = {
     const dumps = iptablesDumps(dp);
     if (!podCIDR || dumps.length === 0) return out;
     if (dp.flannelSubnetEnv?.ipmasq === false) return out;
+    // Both backends' nat hooks see the packet: one masquerading it is enough.
     let found: string | undefined;
+    const bypass: string[] = [];
     for (const d of dumps) {
       const nat = d.dump.tables['nat'];
-      if (nat) found ??= podMasquerade(nat, podCIDR);
+      if (!nat) continue;
+      const r = egressNat(nat, podCIDR);
+      if (r.masqueraded === true) found ??= r.rule;
+      else if (r.masqueraded === 'unknown') found ??= podMasquerade(nat, podCIDR);
+      else if (r.decidedBy) bypass.push(`${d.label}: ${r.decidedBy}`);
     }
     if (!found && dp.nftRuleset) {
       const cluster = fc.network ?? dp.flannelSubnetEnv?.network;
@@ -95,6 +141,13 @@ export const nodeMasqueradeMissing: Rule = {
             ? `${d.label}: FLANNEL-POSTRTG exists but POSTROUTING does not jump to it; POSTROUTING: ${post.map((r) => r.spec).join(' | ') || '(empty)'}`
             : `${d.label}: no MASQUERADE for ${podCIDR} reachable from POSTROUTING${post.length ? ` (POSTROUTING: ${post.map((r) => r.spec).join(' | ')})` : ''}`,
         expected: `-A POSTROUTING -j FLANNEL-POSTRTG and -A FLANNEL-POSTRTG -s ${cluster} ! -d 224.0.0.0/4 -j MASQUERADE --random-fully`,
+      });
+    }
+    if (bypass.length > 0) {
+      evidence.unshift({
+        source: nodeSource(name, dumps[0]!.key),
+        observed: `a packet from ${podCIDR} to ${OUTSIDE} leaves nat POSTROUTING unmasqueraded; it first matches ${bypass.join('; ')}`,
+        expected: 'pod traffic leaving the cluster network reaches a MASQUERADE rule',
       });
     }
     let confidence = 0.8;

@@ -14,6 +14,7 @@ import {
   nodeSource,
   nodeSubject,
   notFlannelNode,
+  perAnalysis,
   VXLAN_OVERHEAD,
 } from './support/datapath.ts';
 import { describeProbe, failedProbe, passedProbe, probeSource, probeView } from './support/probes.ts';
@@ -30,6 +31,64 @@ function underlay(ctx: RuleContext, name: string, dp: NodeDatapath, vx: Link): L
   }
   const dflt = dp.routes?.find((r) => r.dst === 'default' && isMainRoute(r))?.dev;
   return dflt ? links.get(dflt) : undefined;
+}
+
+/** Nodes whose configuration already earned a finding, so the probe check does not repeat them. */
+const configured = perAnalysis(() => new Set<string>());
+
+/**
+ * The path between nodes can carry less than the nodes' own interfaces say (a switch, a VPN or a
+ * cloud underlay with a smaller MTU): every node is configured right, yet full-size overlay
+ * packets vanish. Don't-fragment probes at the overlay's size show it; the node that every
+ * failing pair shares is where the path is short.
+ */
+function fromProbes(ctx: RuleContext): Finding[] {
+  const v = probeView(ctx);
+  const icmpOk = new Set(
+    (v.byScenario.get('pod-to-pod-icmp') ?? []).filter(passedProbe).map((r) => `${r.from.node}>${r.to.node}`),
+  );
+  // Full-size probes that should pass but failed, between nodes whose small packets get through.
+  const lost = (v.byScenario.get('mtu') ?? []).filter(
+    (r) =>
+      r.expect === 'pass' &&
+      r.size !== undefined &&
+      r.from.node !== undefined &&
+      r.to.node !== undefined &&
+      r.from.node !== r.to.node &&
+      failedProbe(r) &&
+      icmpOk.has(`${r.from.node}>${r.to.node}`),
+  );
+  if (lost.length === 0) return [];
+  const involved = new Map<string, number>();
+  for (const r of lost)
+    for (const n of new Set([r.from.node!, r.to.node!])) involved.set(n, (involved.get(n) ?? 0) + 1);
+  const common = [...involved].filter(([, c]) => c === lost.length).map(([n]) => n);
+  if (common.length !== 1) return [];
+  const node = common[0]!;
+  if (configured(ctx).has(node)) return [];
+  const size = Math.min(...lost.map((r) => r.size!));
+  const small = (v.byScenario.get('pod-to-pod-icmp') ?? []).find(
+    (r) => passedProbe(r) && (r.from.node === node || r.to.node === node) && r.from.node !== r.to.node,
+  );
+  const evidence: Evidence[] = lost.slice(0, 3).map((r) => ({
+    source: probeSource(r),
+    observed: describeProbe(r),
+    expected: `${size}-byte don't-fragment packets pass, as flannel.1's MTU allows`,
+  }));
+  if (small) evidence.push({ source: probeSource(small), observed: describeProbe(small) });
+  return [
+    makeFinding(overlayMtuMismatch, nodeSubject(node), {
+      severity: 'error',
+      summary: `full-size overlay packets (${size} bytes, don't fragment) to and from ${node} are lost while small ones pass: the path to ${node} carries less than flannel.1's MTU plus ${VXLAN_OVERHEAD} bytes of VXLAN`,
+      evidence,
+      cause: { category: 'overlay.mtu-mismatch', confidence: 0.8, remediation: ['fix-overlay-mtu'] },
+      nextCommands: [
+        `ping -M do -s ${size} <pod IP on ${node}>   # from a pod on another node`,
+        `ping -M do -s ${size + VXLAN_OVERHEAD} <${node}'s InternalIP>   # from another node: the underlay's path MTU`,
+        `ip -d link show ${FLANNEL_VXLAN_DEV}`,
+      ],
+    }),
+  ];
 }
 
 /** flannel.1 must fit in the underlay MTU minus VXLAN's 50 bytes, and pods must not exceed flannel.1. */
@@ -92,6 +151,7 @@ export const overlayMtuMismatch: Rule = {
       });
     }
     if (confidence === 0) return out;
+    configured(ctx).add(name);
     const mine = mtuProbes.filter((r) => r.from.node === name || r.to.node === name);
     const bigFail = mine.filter((r) => failedProbe(r) && r.size !== undefined);
     const smallPass = mine.filter((r) => passedProbe(r) && r.size !== undefined);
@@ -119,4 +179,5 @@ export const overlayMtuMismatch: Rule = {
 
     return out;
   },
+  finish: fromProbes,
 };

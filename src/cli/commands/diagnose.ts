@@ -23,6 +23,7 @@ interface DiagnoseFlags {
   nodeAccess: NodeAccessKind;
   inventory?: string;
   externalTarget?: string;
+  externalName?: string;
   output: OutputFormat;
 }
 
@@ -88,6 +89,10 @@ export function registerDiagnose(program: Command): void {
     )
     .option('--inventory <file>', 'Ansible INI inventory for --node-access ssh')
     .option('--external-target <url>', 'external URL the egress probe fetches (none: skipped)')
+    .option(
+      '--external-name <name>',
+      'external name the DNS probes resolve through cluster DNS (none: skipped)',
+    )
     .addOption(outputOption())
     .action(async (flags: DiagnoseFlags) => {
       const access = nodeAccessFrom(flags);
@@ -107,6 +112,7 @@ export function registerDiagnose(program: Command): void {
           probeImage: flags.agentImage,
           check: flags.check === true,
           ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
+          ...(flags.externalName ? { externalName: flags.externalName } : {}),
           ...(port.target.context ? { context: port.target.context } : {}),
           progress,
         });

@@ -96,6 +96,7 @@ export function registerFix(program: Command): void {
             probeNamespace: flags.agentNamespace,
             probeImage: flags.toolboxImage,
             ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
+            ...(flags.externalName ? { externalName: flags.externalName } : {}),
             ...(port.target.context ? { context: port.target.context } : {}),
             progress,
           });
