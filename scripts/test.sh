@@ -38,6 +38,8 @@ echo "== phase 2: the lab cluster, then ${#live[@]} live test files"
 lab() { node src/cli/main.ts lab "$@"; }
 trap 'echo "== lab down"; lab down || true' EXIT
 start=$(date +%s)
+# A fresh lab every run: whatever an earlier run or a crash left behind is removed first.
+lab down >/dev/null 2>&1 || true
 lab up
 echo "lab up took $(($(date +%s) - start)) s"
 NETDOCTOR_LAB=1 NETDOCTOR_LAB_KEEP=1 node --test --test-concurrency=1 "${live[@]}"
