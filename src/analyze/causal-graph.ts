@@ -141,7 +141,8 @@ export const CAUSAL_GRAPH: readonly CausalEdge[] = [
     cause: 'node.iptables-backend-mixed',
     scope: 'node',
     symptoms: ['service-failed', 'nodeport-failed', 'external-failed', ...DNS],
-    causes: ['proxy.rules-missing', 'proxy.not-ready', 'node.masquerade-missing'],
+    // A DROP in the unused backend also stops the node's CoreDNS reaching its upstream.
+    causes: ['proxy.rules-missing', 'proxy.not-ready', 'node.masquerade-missing', 'dns.upstream-unreachable'],
   },
   {
     cause: 'proxy.not-ready',

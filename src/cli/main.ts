@@ -43,4 +43,7 @@ const code = await main(process.argv);
 await runCleanups((name, err) =>
   process.stderr.write(`netdoctor: cleanup of ${name} failed: ${String(err)}\n`),
 );
+// Writes to a pipe are asynchronous: exiting at once would cut a large report short (e.g.
+// `netdoctor analyze -o json | jq`). Exit once both streams have flushed what was written.
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
 process.exit(code);
