@@ -16,6 +16,7 @@ import { NODE_FILES } from '../../src/collect/bundle/layout.ts';
 import { pendingCleanups } from '../../src/core/cleanup.ts';
 import type { Report } from '../../src/core/model.ts';
 import { runDiagnosis } from '../../src/diagnose/pipeline.ts';
+import { NET } from '../../src/lab/topology.ts';
 import { kubectl, LAB_IMAGE, type LabInfo, labOrSkipReason, ownedPods, until } from './live-lab.ts';
 
 const status = labOrSkipReason();
@@ -65,6 +66,11 @@ describe('diagnose against the live lab', { skip, concurrency: false }, () => {
       probes: true,
       probeNamespace: NS,
       probeImage: LAB_IMAGE,
+      // Diagnose the lab as it is meant to be diagnosed: with its outside world as the egress
+      // and external-DNS targets. A passing external lookup is fresh evidence that outweighs
+      // CoreDNS log lines left over from an earlier fault (they carry no timestamps).
+      externalTarget: `http://${NET.outsideWeb}/`,
+      externalName: NET.outsideWebName,
     });
     assertHealthy(result.report);
     for (const node of lab.nodes) {
@@ -107,6 +113,10 @@ describe('diagnose against the live lab', { skip, concurrency: false }, () => {
       LAB_IMAGE,
       '--agent-namespace',
       NS,
+      '--external-target',
+      `http://${NET.outsideWeb}/`,
+      '--external-name',
+      NET.outsideWebName,
       '--out',
       out,
       '-o',
