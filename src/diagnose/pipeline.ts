@@ -4,6 +4,7 @@
  * the reports into it and pack it. Every phase reports through `progress`; a phase's partial
  * failure is a gap, and only an API server that cannot be reached at all is an error (exit 3).
  */
+
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { collectNodes, type NodeAccess } from '../collect/node/collect-nodes.ts'
 import type { Gap, Report } from '../core/model.ts';
 import type { ProbeResults } from '../core/probe-types.ts';
 import { NETDOCTOR_VERSION } from '../core/version.ts';
+import { NODE_FILE_PARSERS } from '../datapath/parsers/index.ts';
 import { type Progress, renderBundleReports } from '../report/index.ts';
 import { type RunProbes, runProbes } from './probe-phase.ts';
 
@@ -69,12 +71,22 @@ export interface DiagnoseResult {
  * as soon as a pod is added, so probing there would repair (and hide) the very fault being
  * diagnosed. diagnose is read-only, so those nodes get no probe pod.
  */
+function forwardingOff(sysctlText: string | undefined): boolean {
+  if (sysctlText === undefined) return false;
+  try {
+    return NODE_FILE_PARSERS.sysctls(sysctlText)['net.ipv4.ip_forward'] === '0';
+  } catch {
+    // An unreadable sysctl file is a gap of its own; it is no reason to skip probing the node.
+    return false;
+  }
+}
+
 export function nodesProbesWouldChange(
   nodes: Record<string, BundleNodeInput>,
 ): { node: string; reason: string }[] {
   const out: { node: string; reason: string }[] = [];
   for (const [node, input] of Object.entries(nodes)) {
-    if (/^net\.ipv4\.ip_forward\s*=\s*0\s*$/m.test(input.files.sysctls ?? '')) {
+    if (forwardingOff(input.files.sysctls)) {
       out.push({
         node,
         reason:
