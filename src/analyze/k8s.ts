@@ -86,18 +86,45 @@ export function snapshotTime(s: Snapshot): number {
   return Number.isNaN(t) ? Date.now() : t;
 }
 
-/** The pod's current logs, all containers (or the one named), from `<ns>/<pod>/<container>`. */
+/** `2026-11-22T10:00:00.123456789Z ` (kubelet's prefix with timestamps=true). */
+const LOG_TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d) /;
+
+/** One log line split into the kubelet's receive time (when collected with timestamps) and its text. */
+export function splitLogLine(line: string): { time?: number; text: string } {
+  const m = LOG_TIMESTAMP.exec(line);
+  if (!m) return { text: line };
+  // Date.parse reads at most milliseconds; the kubelet writes nanoseconds.
+  const time = Date.parse(`${m[1]}${(m[2] ?? '').slice(0, 4)}${m[3]}`);
+  return Number.isNaN(time) ? { text: line } : { time, text: line.slice(m[0].length) };
+}
+
+/**
+ * The pod's current logs, all containers (or the one named), from `<ns>/<pod>/<container>`,
+ * with the timestamp prefixes removed so rules match the program's own text. `withinMs` keeps
+ * only lines received that long before the snapshot was taken: an error logged during an outage
+ * that is over must not raise it again. Lines without a timestamp (bundles collected without
+ * them) are all kept.
+ */
 export function podLogs(
   s: Snapshot,
   pod: K8sPod,
-  opts: { previous?: boolean; container?: string } = {},
+  opts: { previous?: boolean; container?: string; withinMs?: number } = {},
 ): string[] {
   const out: string[] = [];
   const key = podKey(pod);
+  const since = opts.withinMs === undefined ? undefined : snapshotTime(s) - opts.withinMs;
   for (const c of pod.spec.containers) {
     if (opts.container && c.name !== opts.container) continue;
     const text = s.cluster.logs[`${key}/${c.name}${opts.previous ? '/previous' : ''}`];
-    if (text) out.push(text);
+    if (!text) continue;
+    const lines: string[] = [];
+    for (const line of text.split('\n')) {
+      const { time, text: rest } = splitLogLine(line);
+      if (since !== undefined && time !== undefined && time < since) continue;
+      lines.push(rest);
+    }
+    const kept = lines.join('\n');
+    if (kept.trim() !== '') out.push(kept);
   }
   return out;
 }

@@ -115,6 +115,7 @@ export class KubePort implements RepairPort {
       container: req.container,
       previous: req.previous,
       tailLines: req.tailLines,
+      ...(req.timestamps ? { timestamps: true } : {}),
     });
   }
 

@@ -25,6 +25,11 @@ export interface LogRequest {
   container: string;
   previous: boolean;
   tailLines: number;
+  /**
+   * Prefix every line with the kubelet's RFC 3339 receive time (as `kubectl logs --timestamps`),
+   * so analysis can weigh recent lines over ones left from an outage already over.
+   */
+  timestamps?: boolean;
 }
 
 export interface ClusterPort {

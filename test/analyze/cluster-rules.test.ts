@@ -259,6 +259,27 @@ describe('no false alarms', () => {
       .build();
     assert.deepEqual(run(dnsUpstreamUnreachable, s).findings, []);
   });
+
+  it('upstream errors count only when logged in the five minutes before the snapshot', () => {
+    /** The CoreDNS logs as collected with timestamps, every line received `agoMs` before the snapshot; no external probe. */
+    const logged = (agoMs: number) =>
+      cluster()
+        .corednsUpstreamUnreachable()
+        .edit((snap) => {
+          const at = new Date(Date.parse(snap.meta.createdAt) - agoMs).toISOString().replace('Z', '123456Z');
+          for (const key of Object.keys(snap.cluster.logs)) {
+            if (!key.includes('coredns')) continue;
+            snap.cluster.logs[key] = snap.cluster.logs[key]!.split('\n')
+              .map((l) => `${at} ${l}`)
+              .join('\n');
+          }
+          if (snap.probes)
+            snap.probes.results = snap.probes.results.filter((p) => p.to.name !== 'example.org');
+        })
+        .build();
+    assert.equal(run(dnsUpstreamUnreachable, logged(60_000)).findings.length, 1, 'recent errors');
+    assert.deepEqual(run(dnsUpstreamUnreachable, logged(10 * 60_000)).findings, [], 'an outage that is over');
+  });
 });
 
 describe('rule details', () => {

@@ -12,6 +12,12 @@ const FORWARD_ERROR =
 /** Below this many failed forwards, and with no failed external probe, errors are noise. */
 const MIN_LOG_ERRORS = 3;
 
+/**
+ * Only forwards that failed this recently count: CoreDNS logs each failure once and never an
+ * end to it, so older lines may belong to an outage that is already over.
+ */
+const RECENT_MS = 5 * 60_000;
+
 /** CoreDNS cannot reach its upstream resolvers: names outside the cluster stop resolving. */
 export const dnsUpstreamUnreachable: Rule = {
   id: 'dns-upstream-unreachable',
@@ -27,7 +33,7 @@ export const dnsUpstreamUnreachable: Rule = {
     >();
     for (const pod of index.corednsPods) {
       for (const previous of [false, true]) {
-        const text = podLogs(snapshot, pod, { previous }).join('\n');
+        const text = podLogs(snapshot, pod, { previous, withinMs: RECENT_MS }).join('\n');
         if (!text.includes('plugin/errors')) continue;
         for (const line of text.split('\n')) {
           const m = FORWARD_ERROR.exec(line);

@@ -21,6 +21,10 @@ export interface CollectClusterOptions {
   logTailLines: number;
   /** Cap on unhealthy application pods whose logs are read (system pods are always read). */
   maxUnhealthyPodLogs: number;
+  /** The kinds to list; a command that needs only a few (policy evaluation) reads only those. */
+  kinds: readonly ListKind[];
+  /** Whether to read pod logs at all. */
+  logs: boolean;
 }
 
 export const DEFAULT_COLLECT_OPTIONS: CollectClusterOptions = {
@@ -28,6 +32,8 @@ export const DEFAULT_COLLECT_OPTIONS: CollectClusterOptions = {
   concurrency: 6,
   logTailLines: 400,
   maxUnhealthyPodLogs: 20,
+  kinds: LIST_KINDS,
+  logs: true,
 };
 
 export interface ClusterCollection {
@@ -91,7 +97,7 @@ export async function collectCluster(
     gaps.push(g);
   }
 
-  await mapLimit(LIST_KINDS, opts.concurrency, async (kind) => {
+  await mapLimit(opts.kinds, opts.concurrency, async (kind) => {
     const namespaces = kind === 'configMaps' ? NETWORKING_NAMESPACES : undefined;
     apiCalls += namespaces?.length ?? 1;
     try {
@@ -109,13 +115,13 @@ export async function collectCluster(
     }
   });
 
-  const targets = logsWorthCollecting(cluster.pods as K8sPod[], opts.maxUnhealthyPodLogs);
+  const targets = opts.logs ? logsWorthCollecting(cluster.pods as K8sPod[], opts.maxUnhealthyPodLogs) : [];
   apiCalls += targets.length;
   await mapLimit(targets, opts.concurrency, async (t) => {
     const key = `${t.namespace}/${t.pod}/${t.container}${t.previous ? '/previous' : ''}`;
     try {
       cluster.logs[key] = await withTimeout(
-        port.podLog({ ...t, tailLines: opts.logTailLines }),
+        port.podLog({ ...t, tailLines: opts.logTailLines, timestamps: true }),
         opts.timeoutMs,
         `logs of ${key}`,
       );
