@@ -4,6 +4,7 @@ import { LAYERS } from '../core/model.ts';
 import { correlate } from './correlate.ts';
 import { severityRank } from './finding.ts';
 import { patternScore } from './pattern.ts';
+import { policyMatrixFor } from './policy-matrix.ts';
 import { RouteMatrixBuilder } from './route-matrix.ts';
 import { isNodeSkip, type Rule, type RuleContext } from './rule.ts';
 import { RULES } from './rules/index.ts';
@@ -187,6 +188,8 @@ class Analysis {
       meta: base.meta,
     };
     if (this.#matrix) report.routeMatrix = this.#matrix.finish();
+    const policies = policyMatrixFor(this.#ctx.snapshot);
+    if (policies) report.policyMatrix = policies;
     return report;
   }
 }

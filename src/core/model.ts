@@ -5,6 +5,7 @@
  */
 import type { ClusterState } from './cluster-types.ts';
 import type { NodeDatapath } from './datapath-types.ts';
+import type { ReachabilityMatrix } from './policy-matrix.ts';
 import type { ProbeResults } from './probe-types.ts';
 
 /** The root-cause vocabulary of PRODUCT.md. Extend it, never rename an entry. */
@@ -226,6 +227,11 @@ export interface Report {
   meta: SnapshotMeta;
   /** Node-by-node route matrix (seed 004's table): for each node, each peer subnet's state. */
   routeMatrix?: RouteMatrix;
+  /**
+   * NetworkPolicy reachability between the workloads of the namespaces that have policies, as
+   * `netdoctor policy matrix` computes it; absent when the cluster has no NetworkPolicy.
+   */
+  policyMatrix?: ReachabilityMatrix;
 }
 
 /** For each node (row), how it reaches each peer node's pod subnet (column). */

@@ -1,12 +1,18 @@
+import type { MatrixCell, MatrixWorkload, ReachabilityMatrix } from '../core/policy-matrix.ts';
 import { explainDirect } from './explain-flow.ts';
-import type { PolicyRef, Protocol } from './flow-types.ts';
+import type { Protocol } from './flow-types.ts';
 import { podParty } from './party.ts';
 import type { PolicyIndex } from './policy-index.ts';
 import { groupWorkloads } from './workloads.ts';
 
+export type { CellState, MatrixCell, MatrixWorkload, ReachabilityMatrix } from '../core/policy-matrix.ts';
+export { CELL_STATES } from '../core/policy-matrix.ts';
+
 export interface MatrixOptions {
   /** Only workloads of this namespace (as sources and destinations). */
   namespace?: string;
+  /** Only workloads of these namespaces (the report's matrix: the namespaces that have policies). */
+  namespaces?: string[];
   /** One port for every cell; without it each destination's first declared container port is used. */
   port?: number;
   protocol?: Protocol;
@@ -14,43 +20,13 @@ export interface MatrixOptions {
   limit?: number;
 }
 
-export interface MatrixWorkload {
-  id: string;
-  namespace: string;
-  name: string;
-  pods: number;
-  /** The pod evaluated for the workload (pods of one workload normally share labels and ports). */
-  representative: string;
-}
-
-/** `egress-denied`: the source's egress stops it; `ingress-denied`: the destination's ingress does. */
-export const CELL_STATES = ['allowed', 'egress-denied', 'ingress-denied', 'both-denied', 'no-port'] as const;
-export type CellState = (typeof CELL_STATES)[number];
-
-export interface MatrixCell {
-  from: string;
-  to: string;
-  state: CellState;
-  port?: number;
-  protocol?: Protocol;
-  /** The policies that isolate the denying side(s). */
-  deniedBy?: PolicyRef[];
-}
-
-/** The data form of the matrix: what the CLI renders as text and the HTML report as a table. */
-export interface ReachabilityMatrix {
-  workloads: MatrixWorkload[];
-  cells: MatrixCell[];
-  port?: number;
-  protocol?: Protocol;
-  omitted: number;
-}
-
 /** Reachability between workloads, one representative pod each. Pure. */
 export function reachabilityMatrix(index: PolicyIndex, opts: MatrixOptions = {}): ReachabilityMatrix {
   const pods = opts.namespace
     ? (index.podsByNamespace.get(opts.namespace) ?? [])
-    : index.snapshot.cluster.pods;
+    : opts.namespaces
+      ? opts.namespaces.flatMap((ns) => index.podsByNamespace.get(ns) ?? [])
+      : index.snapshot.cluster.pods;
   const all = groupWorkloads(pods);
   const limit = opts.limit ?? 200;
   const groups = all.slice(0, limit);

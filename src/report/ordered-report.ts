@@ -19,6 +19,7 @@ const REPORT_KEYS = [
   'rules',
   'meta',
   'routeMatrix',
+  'policyMatrix',
 ] as const;
 const PATTERN_KEYS = ['score', 'signals', 'match'] as const;
 const ROOT_CAUSE_KEYS = [
@@ -58,6 +59,9 @@ const CLUSTER_KEYS = ['name', 'context', 'kubernetesVersion'] as const;
 const ROUTE_MATRIX_KEYS = ['nodes', 'cells', 'onlyProblems'] as const;
 const ROUTE_NODE_KEYS = ['name', 'podCIDR'] as const;
 const ROUTE_CELL_KEYS = ['from', 'to', 'state', 'route'] as const;
+const POLICY_MATRIX_KEYS = ['workloads', 'cells', 'port', 'protocol', 'omitted'] as const;
+const POLICY_WORKLOAD_KEYS = ['id', 'namespace', 'name', 'pods', 'representative'] as const;
+const POLICY_CELL_KEYS = ['from', 'to', 'state', 'port', 'protocol', 'deniedBy'] as const;
 
 /**
  * Copies `obj` with `keys` first, in that order, and any other key after them sorted, so a field
@@ -132,6 +136,13 @@ export function orderedReport(report: Report): Report {
           ns.map((n) => ordered(n, ROUTE_NODE_KEYS)),
         cells: (cs: NonNullable<Report['routeMatrix']>['cells']) =>
           cs.map((c) => ordered(c, ROUTE_CELL_KEYS)),
+      }),
+    policyMatrix: (m: NonNullable<Report['policyMatrix']>) =>
+      ordered(m, POLICY_MATRIX_KEYS, {
+        workloads: (ws: NonNullable<Report['policyMatrix']>['workloads']) =>
+          ws.map((w) => ordered(w, POLICY_WORKLOAD_KEYS)),
+        cells: (cs: NonNullable<Report['policyMatrix']>['cells']) =>
+          cs.map((c) => ordered(c, POLICY_CELL_KEYS)),
       }),
   });
 }

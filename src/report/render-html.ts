@@ -7,6 +7,7 @@
 import type { Evidence, Finding, Report, RootCause, RouteMatrix, RuleOutcome } from '../core/model.ts';
 import { escapeHtml as h } from './escape.ts';
 import { HTML_SCRIPT, HTML_STYLE } from './html-assets.ts';
+import { policySection } from './html-policy-matrix.ts';
 import type { RenderOptions } from './render-options.ts';
 import {
   clusterLine,
@@ -68,6 +69,7 @@ export function renderHtml(report: Report, _opts: RenderOptions = {}): string {
     pattern(report),
     probes(report),
     routes(report),
+    policySection(report.policyMatrix),
     findings(report),
     rules(report),
     gaps(report),
@@ -109,6 +111,7 @@ function navigation(): string {
     ['pattern', 'Pattern'],
     ['probes', 'Probe matrix'],
     ['routes', 'Route matrix'],
+    ['policies', 'Policy matrix'],
     ['findings', 'Findings'],
     ['rules', 'Rules'],
     ['gaps', 'Gaps'],

@@ -5,8 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { analyze } from '../../src/analyze/engine.ts';
+import { readBundle } from '../../src/collect/bundle/read.ts';
 import type { Report } from '../../src/core/model.ts';
 import { render } from '../../src/report/index.ts';
+import { validateReport } from '../../src/report/validate-schema.ts';
 import { REPORT_FIXTURES } from '../fixtures/report/index.ts';
 import { seed004StalledFlannel } from '../fixtures/report/seed-004-stalled-flannel.ts';
 import { unbalancedTags } from './markup-check.ts';
@@ -74,6 +77,31 @@ describe('html renderer', () => {
     );
     assert.match(html, /<section id="gaps">/);
     assert.match(html, /netdoctor fix --dry-run/);
+  });
+
+  it('shows the NetworkPolicy matrix of a cluster with policies, naming the denying policy', async () => {
+    // Recorded from the lab with a default-deny egress policy in namespace demo.
+    const report = analyze(await readBundle('examples/dns-egress-blocked-by-policy'));
+    const m = report.policyMatrix;
+    assert.ok(m, 'the report carries the policy matrix');
+    assert.ok(
+      m.workloads.length > 0 && m.workloads.every((w) => w.namespace === 'demo'),
+      'only namespaces with policies',
+    );
+    const denied = m.cells.filter((c) => c.state === 'egress-denied');
+    assert.ok(denied.length > 0, 'the deny-all egress shows');
+    assert.ok(
+      denied.every((c) => (c.deniedBy ?? []).length > 0),
+      'each denied cell names its policy',
+    );
+    const valid = validateReport(JSON.parse(render(report, 'json')));
+    assert.deepEqual(valid.valid ? [] : valid.errors, []);
+    const html = render(report, 'html');
+    assert.match(html, /<section id="policies">/);
+    assert.match(html, /<td class="cell fail" title="[^"]*egress-denied \(isolated by demo\//);
+    assert.deepEqual(unbalancedTags(html), []);
+    const none = render(analyze(await readBundle('examples/healthy')), 'html');
+    assert.match(none, /No NetworkPolicy in the cluster/);
   });
 
   it('escapes every string that comes from the report', () => {

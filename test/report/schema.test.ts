@@ -13,6 +13,7 @@ import {
   SEVERITIES,
   SYMPTOM_KINDS,
 } from '../../src/core/model.ts';
+import { CELL_STATES } from '../../src/core/policy-matrix.ts';
 import { PROBE_SCENARIOS } from '../../src/core/probe-types.ts';
 import { render, validateReport } from '../../src/report/index.ts';
 import { REPORT_SCHEMA_URL } from '../../src/report/validate-schema.ts';
@@ -55,6 +56,10 @@ describe('report schema', () => {
       | { properties: { kind: { enum: unknown[] } } }
       | undefined;
     assert.deepEqual(symptom?.properties.kind.enum, [...SYMPTOM_KINDS]);
+    const cell = schema.$defs['policyMatrix']?.properties?.['cells'] as
+      | { items: { properties: { state: { enum: unknown[] } } } }
+      | undefined;
+    assert.deepEqual(cell?.items.properties.state.enum, [...CELL_STATES]);
   });
 
   for (const { name, report } of REPORT_FIXTURES) {
