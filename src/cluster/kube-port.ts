@@ -9,6 +9,7 @@ import {
   setHeaderOptions,
   VersionApi,
 } from '@kubernetes/client-node';
+import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { NetdoctorError } from '../core/errors.ts';
 import type { ListKind, LogRequest, PatchType, RepairKind, RepairPort } from './port.ts';
 
@@ -69,9 +70,35 @@ function isNotFound(err: unknown): boolean {
   return (err as { code?: unknown }).code === 404;
 }
 
-/** Turns client-node's deserialised objects (Date fields) back into wire JSON. */
-function wire(items: unknown[]): unknown[] {
-  return JSON.parse(JSON.stringify(items)) as unknown[];
+/** client-node's model class of each kind, which knows the kind's wire field names. */
+const MODEL: Record<ListKind, string> = {
+  nodes: 'V1Node',
+  namespaces: 'V1Namespace',
+  pods: 'V1Pod',
+  services: 'V1Service',
+  endpointSlices: 'V1EndpointSlice',
+  daemonSets: 'V1DaemonSet',
+  deployments: 'V1Deployment',
+  configMaps: 'V1ConfigMap',
+  networkPolicies: 'V1NetworkPolicy',
+  events: 'CoreV1Event',
+};
+
+const MODEL_OF_REPAIR_KIND: Record<RepairKind, string> = {
+  DaemonSet: MODEL.daemonSets,
+  Deployment: MODEL.deployments,
+  ConfigMap: MODEL.configMaps,
+  NetworkPolicy: MODEL.networkPolicies,
+};
+
+/**
+ * Turns client-node's deserialised objects back into wire JSON. Plain JSON.stringify is not
+ * enough: besides Date fields, the models rename fields that are reserved words in TypeScript
+ * (a NetworkPolicy ingress rule's `from` is `_from`), and a rule read back without its `from`
+ * would allow every peer. The client's own serializer maps each field to its wire name.
+ */
+export function wire(items: unknown[], model: string): unknown[] {
+  return JSON.parse(JSON.stringify(items.map((i) => ObjectSerializer.serialize(i, model, '')))) as unknown[];
 }
 
 /** The real ClusterPort over @kubernetes/client-node. */
@@ -103,9 +130,9 @@ export class KubePort implements RepairPort {
       const per = await Promise.all(
         opts.namespaces.map((ns) => this.#pages((p) => this.#listIn(kind, ns, p))),
       );
-      return wire(per.flat());
+      return wire(per.flat(), MODEL[kind]);
     }
-    return wire(await this.#pages((p) => this.#listAll(kind, p)));
+    return wire(await this.#pages((p) => this.#listAll(kind, p)), MODEL[kind]);
   }
 
   async podLog(req: LogRequest): Promise<string> {
@@ -125,7 +152,7 @@ export class KubePort implements RepairPort {
 
   async readPod(namespace: string, name: string): Promise<unknown | undefined> {
     try {
-      return wire([await this.#core.readNamespacedPod({ namespace, name })])[0];
+      return wire([await this.#core.readNamespacedPod({ namespace, name })], MODEL.pods)[0];
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -136,7 +163,7 @@ export class KubePort implements RepairPort {
     const list = namespace
       ? await this.#core.listNamespacedPod({ namespace, labelSelector })
       : await this.#core.listPodForAllNamespaces({ labelSelector });
-    return wire(list.items);
+    return wire(list.items, MODEL.pods);
   }
 
   async deletePod(namespace: string, name: string): Promise<void> {
@@ -148,14 +175,17 @@ export class KubePort implements RepairPort {
   }
 
   async createService(namespace: string, service: object): Promise<unknown> {
-    return wire([await this.#core.createNamespacedService({ namespace, body: service as V1Service })])[0];
+    return wire(
+      [await this.#core.createNamespacedService({ namespace, body: service as V1Service })],
+      MODEL.services,
+    )[0];
   }
 
   async listServices(namespace: string | undefined, labelSelector: string): Promise<unknown[]> {
     const list = namespace
       ? await this.#core.listNamespacedService({ namespace, labelSelector })
       : await this.#core.listServiceForAllNamespaces({ labelSelector });
-    return wire(list.items);
+    return wire(list.items, MODEL.services);
   }
 
   async deleteService(namespace: string, name: string): Promise<void> {
@@ -171,13 +201,13 @@ export class KubePort implements RepairPort {
     try {
       switch (kind) {
         case 'DaemonSet':
-          return wire([await this.#apps.readNamespacedDaemonSet(q)])[0];
+          return wire([await this.#apps.readNamespacedDaemonSet(q)], MODEL_OF_REPAIR_KIND[kind])[0];
         case 'Deployment':
-          return wire([await this.#apps.readNamespacedDeployment(q)])[0];
+          return wire([await this.#apps.readNamespacedDeployment(q)], MODEL_OF_REPAIR_KIND[kind])[0];
         case 'ConfigMap':
-          return wire([await this.#core.readNamespacedConfigMap(q)])[0];
+          return wire([await this.#core.readNamespacedConfigMap(q)], MODEL_OF_REPAIR_KIND[kind])[0];
         case 'NetworkPolicy':
-          return wire([await this.#net.readNamespacedNetworkPolicy(q)])[0];
+          return wire([await this.#net.readNamespacedNetworkPolicy(q)], MODEL_OF_REPAIR_KIND[kind])[0];
       }
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -199,20 +229,27 @@ export class KubePort implements RepairPort {
     );
     switch (kind) {
       case 'DaemonSet':
-        return wire([await this.#apps.patchNamespacedDaemonSet(q, opts)])[0];
+        return wire([await this.#apps.patchNamespacedDaemonSet(q, opts)], MODEL_OF_REPAIR_KIND[kind])[0];
       case 'Deployment':
-        return wire([await this.#apps.patchNamespacedDeployment(q, opts)])[0];
+        return wire([await this.#apps.patchNamespacedDeployment(q, opts)], MODEL_OF_REPAIR_KIND[kind])[0];
       case 'ConfigMap':
-        return wire([await this.#core.patchNamespacedConfigMap(q, opts)])[0];
+        return wire([await this.#core.patchNamespacedConfigMap(q, opts)], MODEL_OF_REPAIR_KIND[kind])[0];
     }
   }
 
   async createObject(kind: 'DaemonSet' | 'NetworkPolicy', namespace: string, body: object): Promise<unknown> {
+    // The body is wire JSON; the client serialises from its models, so it goes through them first.
+    const model = MODEL_OF_REPAIR_KIND[kind];
+    const typed: unknown = ObjectSerializer.deserialize(body, model, '');
     return kind === 'DaemonSet'
-      ? wire([await this.#apps.createNamespacedDaemonSet({ namespace, body: body as V1DaemonSet })])[0]
-      : wire([
-          await this.#net.createNamespacedNetworkPolicy({ namespace, body: body as V1NetworkPolicy }),
-        ])[0];
+      ? wire(
+          [await this.#apps.createNamespacedDaemonSet({ namespace, body: typed as V1DaemonSet })],
+          model,
+        )[0]
+      : wire(
+          [await this.#net.createNamespacedNetworkPolicy({ namespace, body: typed as V1NetworkPolicy })],
+          model,
+        )[0];
   }
 
   async deleteObject(kind: 'DaemonSet' | 'NetworkPolicy', namespace: string, name: string): Promise<void> {
