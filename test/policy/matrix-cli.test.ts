@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
-import { registerPolicy } from '../../src/cli/commands/policy.ts';
-import { NetdoctorError } from '../../src/core/errors.ts';
+import { registerPolicy, type SnapshotSource } from '../../src/cli/commands/policy.ts';
+import { EXIT, NetdoctorError } from '../../src/core/errors.ts';
+import type { Snapshot } from '../../src/core/model.ts';
 import { parseDestination, parsePortSpec } from '../../src/policy/parse-flow-args.ts';
 import { reachabilityMatrix } from '../../src/policy/reachability-matrix.ts';
 import { renderMatrix } from '../../src/policy/render-matrix.ts';
@@ -62,7 +67,8 @@ describe('argument parsing', () => {
 describe('netdoctor policy (command)', () => {
   async function runCli(
     args: string[],
-    provider = async () => world([policy('prod', 'deny', { podSelector: {}, policyTypes: ['Ingress'] })]),
+    provider: (source: SnapshotSource) => Promise<Snapshot> = async () =>
+      world([policy('prod', 'deny', { podSelector: {}, policyTypes: ['Ingress'] })]),
   ) {
     const program = new Command('netdoctor').exitOverride();
     registerPolicy(program, provider);
@@ -122,12 +128,72 @@ describe('netdoctor policy (command)', () => {
     assert.match(lint.out, /namespace-unreachable/);
     assert.equal(lint.code, 1);
   });
-  it('without --bundle: a usage error pointing at diagnose', async () => {
+  it('passes --bundle, --kubeconfig and --context to the snapshot provider', async () => {
+    const seen: SnapshotSource[] = [];
+    await runCli(['lint', '--kubeconfig', '/k', '--context', 'c'], async (source) => {
+      seen.push(source);
+      return world([]);
+    });
+    await runCli(['matrix', '--bundle', 'b'], async (source) => {
+      seen.push(source);
+      return world([]);
+    });
+    assert.deepEqual(seen, [{ kubeconfig: '/k', context: 'c' }, { bundle: 'b' }]);
+  });
+  it('without --bundle: reads the live cluster, and a kubeconfig that cannot be read is a cluster error', async () => {
     const program = new Command('netdoctor').exitOverride();
     registerPolicy(program);
     await assert.rejects(
-      program.parseAsync(['node', 'netdoctor', 'policy', 'lint']),
-      (err: unknown) => err instanceof NetdoctorError && err.code === 'usage' && /--bundle/.test(err.message),
+      program.parseAsync(['node', 'netdoctor', 'policy', 'lint', '--kubeconfig', '/nonexistent/kubeconfig']),
+      (err: unknown) =>
+        err instanceof NetdoctorError && err.code === 'kubeconfig-invalid' && err.exitCode === EXIT.cluster,
     );
+  });
+  it('without --bundle: an API server that does not answer is cluster-unreachable (exit 3)', async () => {
+    // A port nothing listens on: bind one, note it, close it.
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    const dir = mkdtempSync(join(tmpdir(), 'ndt-policy-live-'));
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(
+        kubeconfig,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'gone', cluster: { server: `https://127.0.0.1:${port}` } }],
+          users: [{ name: 'u', user: { token: 'x' } }],
+          contexts: [{ name: 'gone-ctx', context: { cluster: 'gone', user: 'u' } }],
+          'current-context': 'gone-ctx',
+        }),
+      );
+      const program = new Command('netdoctor').exitOverride();
+      registerPolicy(program);
+      await assert.rejects(
+        program.parseAsync([
+          'node',
+          'netdoctor',
+          'policy',
+          'explain',
+          '--from',
+          'a/b',
+          '--to',
+          'c/d',
+          '--port',
+          '80',
+          '--kubeconfig',
+          kubeconfig,
+        ]),
+        (err: unknown) =>
+          err instanceof NetdoctorError &&
+          err.code === 'cluster-unreachable' &&
+          err.exitCode === EXIT.cluster &&
+          err.message.includes(`127.0.0.1:${port}`),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

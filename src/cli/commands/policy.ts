@@ -1,5 +1,7 @@
 import { type Command, Option } from 'commander';
+import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
 import { readBundle } from '../../collect/bundle/read.ts';
+import { collectPolicySnapshot } from '../../collect/cluster/policy-snapshot.ts';
 import { EXIT, NetdoctorError } from '../../core/errors.ts';
 import type { Snapshot } from '../../core/model.ts';
 import { explainFlow } from '../../policy/explain-flow.ts';
@@ -11,19 +13,33 @@ import { renderExplanation } from '../../policy/render-explanation.ts';
 import { renderLints } from '../../policy/render-lints.ts';
 import { renderMatrix } from '../../policy/render-matrix.ts';
 
-/** Where the policy commands get their snapshot; live collection plugs in here later. */
-export type SnapshotProvider = (opts: { bundle?: string }) => Promise<Snapshot>;
+/** Where a policy command reads the cluster: a saved bundle, or the live cluster it names. */
+export interface SnapshotSource {
+  bundle?: string;
+  kubeconfig?: string;
+  context?: string;
+}
 
-/** Today: a bundle, or a usage error that says how to get one. */
-export const bundleSnapshotProvider: SnapshotProvider = async ({ bundle }) => {
+/** Where the policy commands get their snapshot; tests substitute their own. */
+export type SnapshotProvider = (source: SnapshotSource) => Promise<Snapshot>;
+
+/**
+ * A bundle when `--bundle` is given; otherwise the live cluster, read-only, through the same
+ * collector as `diagnose` (only the kinds policy evaluation needs). What could not be read is
+ * said on stderr, since it limits what can be explained.
+ */
+export const defaultSnapshotProvider: SnapshotProvider = async ({ bundle, kubeconfig, context }) => {
   if (bundle) return readBundle(bundle);
-  throw new NetdoctorError(
-    'usage',
-    'live mode is not available for `netdoctor policy` yet: pass --bundle PATH',
-    {
-      suggestions: ['run `netdoctor diagnose` to write a bundle, then `netdoctor policy ... --bundle <dir>`'],
-    },
+  const port = new KubePort(
+    loadKubeConfig({ ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) }),
   );
+  const snapshot = await collectPolicySnapshot(port);
+  for (const g of snapshot.gaps) {
+    process.stderr.write(
+      `note: could not read ${g.collector} (${g.reason}); flows that need it stay unresolved\n`,
+    );
+  }
+  return snapshot;
 };
 
 type TextOrJson = 'text' | 'json';
@@ -32,27 +48,47 @@ function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 }
 
+/** `--bundle`, or `--kubeconfig`/`--context` for the live cluster (PRODUCT.md common flags). */
+function withSourceOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--bundle <path>',
+      'bundle directory or .tar.gz written by `netdoctor diagnose` (default: the live cluster)',
+    )
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context');
+}
+
+function sourceOf(o: SnapshotSource): SnapshotSource {
+  return {
+    ...(o.bundle === undefined ? {} : { bundle: o.bundle }),
+    ...(o.kubeconfig === undefined ? {} : { kubeconfig: o.kubeconfig }),
+    ...(o.context === undefined ? {} : { context: o.context }),
+  };
+}
+
 function write(format: TextOrJson, data: unknown, text: () => string): void {
   process.stdout.write(format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : text());
 }
 
 /** `netdoctor policy explain|matrix|lint`: which NetworkPolicies allow or deny a flow, and why. */
-export function registerPolicy(program: Command, provider: SnapshotProvider = bundleSnapshotProvider): void {
+export function registerPolicy(program: Command, provider: SnapshotProvider = defaultSnapshotProvider): void {
   const policy = program
     .command('policy')
     .description('explain NetworkPolicy decisions, show reachability, lint policies');
 
-  policy
-    .command('explain')
-    .description('which NetworkPolicies allow or deny a flow, per direction, and why')
-    .requiredOption('--from <NS/POD|IP>', 'source pod (namespace/name) or address')
-    .requiredOption('--to <NS/POD|IP|svc/NS/NAME>', 'destination pod, address, or Service')
-    .requiredOption('--port <PORT[/PROTO]>', 'destination port and protocol, e.g. 53/udp (TCP by default)')
-    .option('--bundle <path>', 'bundle directory or .tar.gz written by `netdoctor diagnose`')
+  withSourceOptions(
+    policy
+      .command('explain')
+      .description('which NetworkPolicies allow or deny a flow, per direction, and why')
+      .requiredOption('--from <NS/POD|IP>', 'source pod (namespace/name) or address')
+      .requiredOption('--to <NS/POD|IP|svc/NS/NAME>', 'destination pod, address, or Service')
+      .requiredOption('--port <PORT[/PROTO]>', 'destination port and protocol, e.g. 53/udp (TCP by default)'),
+  )
     .addOption(outputOption())
-    .action(async (o: { from: string; to: string; port: string; bundle?: string; output: TextOrJson }) => {
+    .action(async (o: { from: string; to: string; port: string; output: TextOrJson } & SnapshotSource) => {
       const flow = { from: parseSource(o.from), to: parseDestination(o.to), ...parsePortSpec(o.port) };
-      const snapshot = await provider(o.bundle === undefined ? {} : { bundle: o.bundle });
+      const snapshot = await provider(sourceOf(o));
       const e = explainFlow(buildPolicyIndex(snapshot), flow);
       if (e.kind === 'unresolved') {
         throw new NetdoctorError('usage', e.reason, {
@@ -65,19 +101,20 @@ export function registerPolicy(program: Command, provider: SnapshotProvider = bu
       process.exitCode = e.verdict === 'allowed' ? EXIT.healthy : EXIT.problems;
     });
 
-  policy
-    .command('matrix')
-    .description('reachability between workloads under the current NetworkPolicies')
-    .option('-n, --namespace <ns>', 'only workloads of this namespace')
-    .option(
-      '--port <PORT[/PROTO]>',
-      "one port for every cell (default: each destination's first declared port)",
-    )
-    .option('--bundle <path>', 'bundle directory or .tar.gz written by `netdoctor diagnose`')
+  withSourceOptions(
+    policy
+      .command('matrix')
+      .description('reachability between workloads under the current NetworkPolicies')
+      .option('-n, --namespace <ns>', 'only workloads of this namespace')
+      .option(
+        '--port <PORT[/PROTO]>',
+        "one port for every cell (default: each destination's first declared port)",
+      ),
+  )
     .addOption(outputOption())
-    .action(async (o: { namespace?: string; port?: string; bundle?: string; output: TextOrJson }) => {
+    .action(async (o: { namespace?: string; port?: string; output: TextOrJson } & SnapshotSource) => {
       const port = o.port === undefined ? undefined : parsePortSpec(o.port);
-      const snapshot = await provider(o.bundle === undefined ? {} : { bundle: o.bundle });
+      const snapshot = await provider(sourceOf(o));
       const m = reachabilityMatrix(buildPolicyIndex(snapshot), {
         ...(o.namespace === undefined ? {} : { namespace: o.namespace }),
         ...(port === undefined ? {} : port),
@@ -85,13 +122,14 @@ export function registerPolicy(program: Command, provider: SnapshotProvider = bu
       write(o.output, m, () => renderMatrix(m));
     });
 
-  policy
-    .command('lint')
-    .description('policies that select nothing, blocked DNS egress, unreachable namespaces, label typos')
-    .option('--bundle <path>', 'bundle directory or .tar.gz written by `netdoctor diagnose`')
+  withSourceOptions(
+    policy
+      .command('lint')
+      .description('policies that select nothing, blocked DNS egress, unreachable namespaces, label typos'),
+  )
     .addOption(outputOption())
-    .action(async (o: { bundle?: string; output: TextOrJson }) => {
-      const snapshot = await provider(o.bundle === undefined ? {} : { bundle: o.bundle });
+    .action(async (o: { output: TextOrJson } & SnapshotSource) => {
+      const snapshot = await provider(sourceOf(o));
       const lints = lintPolicies(buildPolicyIndex(snapshot));
       write(o.output, lints, () => renderLints(lints));
       process.exitCode = lints.some((l) => l.severity !== 'info') ? EXIT.problems : EXIT.healthy;
