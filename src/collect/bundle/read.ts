@@ -26,6 +26,7 @@ import {
   type NodeFileKey,
   PROBES_FILE,
 } from './layout.ts';
+import { withApiFieldNames } from './legacy-fields.ts';
 import { isSafeRelativePath, logKeyForPath } from './log-paths.ts';
 import { type ParsedManifest, parseManifest, toGap } from './manifest.ts';
 import type { ReadBundleResult } from './types.ts';
@@ -438,7 +439,7 @@ function readClusterFile(cluster: ClusterState, key: ClusterFileKey, text: strin
   }
   const items = Array.isArray(value) ? value : (value as { items?: unknown } | null)?.items;
   if (!Array.isArray(items)) throw new Error('expected a List object with an "items" array');
-  (cluster[key] as unknown[]) = items;
+  (cluster[key] as unknown[]) = key === 'networkPolicies' ? items.map(withApiFieldNames) : items;
 }
 
 function parseProbes(text: string): ProbeResults {
