@@ -7,8 +7,11 @@ const OWNED = /^(KUBE|FLANNEL)-/;
 /** kube-proxy's per-Service chains, listed once each kind. */
 const PER_SERVICE = /^(KUBE-(?:SVC|SEP|EXT|FW|XLB|SVL))-\w+$/;
 
-/** KUBE-* / FLANNEL-* rules in a dump: their count and the chains they sit in (`table/chain`). */
-function owned(dump: IptablesDump): { rules: number; chains: string[] } {
+/**
+ * KUBE-* / FLANNEL-* rules in a dump: their count and the chains they sit in (`table/chain`).
+ * The backend holding them is the one kube-proxy and the CNI write to.
+ */
+export function owned(dump: IptablesDump): { rules: number; chains: string[] } {
   let rules = 0;
   const chains = new Set<string>();
   for (const t of Object.values(dump.tables)) {

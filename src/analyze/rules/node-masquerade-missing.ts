@@ -29,20 +29,16 @@ const NAT_TARGETS = new Set(['MASQUERADE', 'SNAT']);
  */
 const OUTSIDE = '203.0.113.10';
 
-type EgressNat =
+export type EgressNat =
   | { masqueraded: true; rule: string }
   | { masqueraded: false; decidedBy: string | undefined }
   | { masqueraded: 'unknown' };
 
-/**
- * Where a pod's packet to an address outside the cluster ends in nat POSTROUTING, walking the
- * chains in order as the kernel does: a MASQUERADE that exists but sits behind a RETURN (or a
- * jump that is never taken) does not count.
- */
-function egressNat(nat: IptablesTable, podCIDR: string): EgressNat {
+/** A new TCP connection from a pod of `podCIDR` to an address outside every cluster network. */
+export function egressPacket(podCIDR: string): PacketView | undefined {
   const net = parseCidr4(podCIDR);
-  if (!net) return { masqueraded: 'unknown' };
-  const pkt: PacketView = {
+  if (!net) return undefined;
+  return {
     src: formatIPv4((net.base + 2) >>> 0),
     dst: OUTSIDE,
     proto: 'tcp',
@@ -51,6 +47,16 @@ function egressNat(nat: IptablesTable, podCIDR: string): EgressNat {
     mark: 0,
     localAddrs: new Set(),
   };
+}
+
+/**
+ * Where a pod's packet to an address outside the cluster ends in nat POSTROUTING, walking the
+ * chains in order as the kernel does: a MASQUERADE that exists but sits behind a RETURN (or a
+ * jump that is never taken) does not count. The restore-masquerade repair verifies with this.
+ */
+export function egressNat(nat: IptablesTable, podCIDR: string): EgressNat {
+  const pkt = egressPacket(podCIDR);
+  if (!pkt) return { masqueraded: 'unknown' };
   const v = evaluateChain(nat, 'POSTROUTING', pkt);
   const target = v.rule?.target;
   if (target && NAT_TARGETS.has(target))
@@ -62,7 +68,7 @@ function egressNat(nat: IptablesTable, podCIDR: string): EgressNat {
 }
 
 /** The old presence check, kept for the cases the evaluator cannot decide. */
-function podMasquerade(nat: IptablesTable, podCIDR: string): string | undefined {
+export function podMasquerade(nat: IptablesTable, podCIDR: string): string | undefined {
   const byChain = chainRules(nat);
   for (const chain of reachableChains(nat, ['POSTROUTING'])) {
     for (const r of byChain.get(chain) ?? []) {

@@ -47,7 +47,13 @@ function udpCovered(r: IptablesRule, ports: number[]): number | undefined {
   return ports.find((p) => portsCover(f.dports!, p));
 }
 
-function tableBlocks(
+/**
+ * The rules of one iptables table that DROP or REJECT one of the overlay `ports` in a chain the
+ * overlay's packets traverse, unless an earlier unconditional ACCEPT of that port wins, and only
+ * when their source and destination can be a node address. The allow-overlay-port repair
+ * deletes exactly these.
+ */
+export function tableBlocks(
   t: IptablesTable,
   ports: number[],
   nodeIps: string[],
@@ -92,7 +98,8 @@ function nftAddrMatches(text: string, dir: 'saddr' | 'daddr', ips: string[]): bo
   return ips.some((ip) => cidrs.some((c) => cidrContains(c, ip)) !== neg);
 }
 
-function nftBlocks(
+/** nft rules (outside the iptables-nft tables) that drop or reject an overlay port. */
+export function nftBlocks(
   dp: NodeDatapath,
   ports: number[],
   nodeIps: string[],
