@@ -1,0 +1,206 @@
+/**
+ * The iptables repair steps run for real: each recorded fault's node rules (examples/<fault>)
+ * are loaded into network namespaces standing for the nodes, the plan is made from the same
+ * bundle's diagnosis, and the steps' own commands apply, verify and roll back against the kernel
+ * (test/support/netns-node-runner.ts), under this machine's sh and, when present, busybox sh
+ * (the toolbox image's shell). Rollbacks must give back the rules exactly. For
+ * vxlan-port-blocked the two nodes also get flannel's VXLAN overlay, so verify's ping crosses a
+ * real VXLAN tunnel. Only the Kubernetes side of restarting flannel is in memory: no API server
+ * runs here. Needs root; skipped otherwise.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { analyze } from '../../src/analyze/engine.ts';
+import { readBundle } from '../../src/collect/bundle/read.ts';
+import type { Snapshot } from '../../src/core/model.ts';
+import { EXAMPLES_DIR } from '../../src/examples/catalog.ts';
+import { executePlan } from '../../src/remediate/executor.ts';
+import { type Plan, planRepairs } from '../../src/remediate/planner.ts';
+import { DEFAULT_OPTIONS, type RepairStep, type StepPlan } from '../../src/remediate/step.ts';
+import { allowOverlayPort } from '../../src/remediate/steps/allow-overlay-port.ts';
+import { canUseNetns, createNetns, destroyNetns, nsExec, run, uniqueNetnsName } from '../support/netns.ts';
+import {
+  loadNodeRules,
+  NetnsNodeRunner,
+  netnsExec,
+  noApiPort,
+  rulesOf,
+  SHELLS,
+} from '../support/netns-node-runner.ts';
+
+const skip = canUseNetns() ? false : 'needs root and iproute2 to create network namespaces';
+
+async function planned(fault: string, step: RepairStep): Promise<{ plan: Plan; snapshot: Snapshot }> {
+  const snapshot = await readBundle(join(EXAMPLES_DIR, fault));
+  const plan = planRepairs({
+    report: analyze(snapshot),
+    snapshot,
+    options: { ...DEFAULT_OPTIONS, only: [step.id] },
+  });
+  assert.deepEqual(
+    plan.steps.map((s) => s.step),
+    [step.id],
+  );
+  return { plan, snapshot };
+}
+
+function only(plan: Plan): StepPlan {
+  const s = plan.steps[0];
+  assert.ok(s);
+  return s;
+}
+
+async function auditOf(fixDir: string): Promise<Record<string, unknown>[]> {
+  return (await readFile(join(fixDir, 'audit.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Two namespaces joined by a veth "underlay", each with flannel's flannel.1 VXLAN device. */
+function flannelPair(a: string, b: string): void {
+  const ends = [
+    { ns: a, ip: '10.213.0.12', vtep: '10.244.1.0', mac: '02:00:00:00:01:00' },
+    { ns: b, ip: '10.213.0.13', vtep: '10.244.2.0', mac: '02:00:00:00:02:00' },
+  ] as const;
+  run(['ip', '-n', a, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', b]);
+  for (const e of ends) {
+    const ip = (...args: string[]) => run(['ip', '-n', e.ns, ...args]);
+    ip('addr', 'add', `${e.ip}/24`, 'dev', 'eth0');
+    ip('link', 'set', 'eth0', 'up');
+    // flannel's own settings for flannel.1 (VNI 1, port 8472, no learning).
+    ip(
+      'link',
+      'add',
+      'flannel.1',
+      'address',
+      e.mac,
+      'type',
+      'vxlan',
+      'id',
+      '1',
+      'local',
+      e.ip,
+      'dev',
+      'eth0',
+      'dstport',
+      '8472',
+      'nolearning',
+    );
+  }
+  for (const [self, peer] of [
+    [ends[0], ends[1]],
+    [ends[1], ends[0]],
+  ] as const) {
+    const ip = (...args: string[]) => run(['ip', '-n', self.ns, ...args]);
+    ip('addr', 'add', `${self.vtep}/32`, 'dev', 'flannel.1');
+    ip('link', 'set', 'flannel.1', 'up');
+    ip('route', 'add', `${peer.vtep}/24`, 'via', peer.vtep, 'dev', 'flannel.1', 'onlink');
+    ip('neigh', 'replace', peer.vtep, 'lladdr', peer.mac, 'dev', 'flannel.1', 'nud', 'permanent');
+    run(['bridge', '-n', self.ns, 'fdb', 'append', peer.mac, 'dev', 'flannel.1', 'dst', peer.ip]);
+  }
+}
+
+function pings(ns: string, ip: string): boolean {
+  try {
+    nsExec(ns, ['ping', '-c', '1', '-W', '1', ip]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+for (const shell of SHELLS) {
+  describe(`allow-overlay-port on vxlan-port-blocked, in namespaces (${shell.name})`, { skip }, () => {
+    const bundle = join(EXAMPLES_DIR, 'vxlan-port-blocked');
+    let n2 = '';
+    let n3 = '';
+    before(() => {
+      n2 = createNetns(uniqueNetnsName('ovl2'));
+      n3 = createNetns(uniqueNetnsName('ovl3'));
+      flannelPair(n2, n3);
+      loadNodeRules(n2, bundle, 'ndlab-node2');
+      loadNodeRules(n3, bundle, 'ndlab-node3');
+    });
+    after(() => {
+      destroyNetns(n2);
+      destroyNetns(n3);
+    });
+    const runner = () => new NetnsNodeRunner({ 'ndlab-node2': n2, 'ndlab-node3': n3 }, shell.prefix);
+
+    it('the recorded rules cut the overlay: node2 cannot reach node3 over VXLAN', () => {
+      assert.equal(pings(n2, '10.244.2.0'), false);
+    });
+
+    it('apply deletes the dropping rules (also one added since), verify pings through; rollback puts each back in place', async () => {
+      const { plan } = await planned('vxlan-port-blocked', allowOverlayPort);
+      // A rule the diagnosis never saw, with a quoted comment, in the middle of INPUT.
+      nsExec(n2, [
+        'iptables-nft',
+        '-I',
+        'INPUT',
+        '4',
+        '-p',
+        'udp',
+        '--dport',
+        '8472',
+        '-m',
+        'comment',
+        '--comment',
+        `it's "the firewall"`,
+        '-j',
+        'REJECT',
+      ]);
+      const before = rulesOf(n2, 'nft');
+      const exec = netnsExec(runner(), noApiPort());
+      const p = only(plan);
+      const record = await allowOverlayPort.apply(exec, p);
+      assert.equal(record.status, 'applied');
+      if (record.status !== 'applied') return;
+      assert.equal(record.actions.length, 3);
+      assert.deepEqual(record.facts['alreadyGone'], []);
+      assert.equal((record.facts['unplanned'] as string[]).length, 1);
+      assert.doesNotMatch(rulesOf(n2, 'nft', 'filter'), /--dport 8472/);
+      const v = await allowOverlayPort.verify(exec, record, p);
+      assert.equal(v.status, 'verified', JSON.stringify(v));
+      assert.match(v.status === 'verified' ? v.detail : '', /overlay answers ndlab-node2 -> ndlab-node3/);
+
+      const rb = await allowOverlayPort.rollback(exec, record);
+      assert.equal(rb.status, 'rolled-back', JSON.stringify(rb));
+      assert.equal(rulesOf(n2, 'nft'), before);
+      assert.equal(pings(n2, '10.244.2.0'), false);
+      nsExec(n2, ['iptables-nft', '-D', 'INPUT', '4']);
+    });
+
+    it('the executor repairs it end to end, with the deletions in the audit log', async () => {
+      const { plan } = await planned('vxlan-port-blocked', allowOverlayPort);
+      const dir = await mkdtemp(join(tmpdir(), 'nd-fix-'));
+      const r = await executePlan(plan, netnsExec(runner(), noApiPort()), {
+        dryRun: false,
+        nonInteractive: true,
+        bundleDir: dir,
+        out: () => undefined,
+      });
+      assert.equal(r.status, 'done');
+      if (r.status !== 'done') return;
+      assert.equal(r.steps[0]?.status, 'verified');
+      const audit = await auditOf(r.fixDir);
+      assert.deepEqual(
+        audit.map((a) => a['event']),
+        ['applied', 'applied', 'verify'],
+      );
+      assert.ok(audit.some((a) => /-D INPUT -s 10\.213\.0\.13\/32 -p udp/.test(String(a['command']))));
+      assert.equal(pings(n2, '10.244.2.0'), true);
+      // Nothing left to do: a second run is a no-op.
+      const again = await executePlan(plan, netnsExec(runner(), noApiPort()), {
+        dryRun: false,
+        nonInteractive: true,
+        bundleDir: dir,
+        out: () => undefined,
+      });
+      assert.equal(again.status === 'done' ? again.steps[0]?.status : again.status, 'no-op');
+    });
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * Planning the iptables repair steps over the bundles recorded from the lab with each fault
+ * injected: which node, which backend, which exact rules, and the refusals when the snapshot
+ * cannot tell.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { analyze } from '../../src/analyze/engine.ts';
+import { readBundle } from '../../src/collect/bundle/read.ts';
+import type { Report, Snapshot } from '../../src/core/model.ts';
+import { EXAMPLES_DIR } from '../../src/examples/catalog.ts';
+import type { RuleRef } from '../../src/remediate/iptables-node.ts';
+import { type Plan, planRepairs } from '../../src/remediate/planner.ts';
+import { renderPlan } from '../../src/remediate/render-plan.ts';
+import { DEFAULT_OPTIONS, type StepPlan } from '../../src/remediate/step.ts';
+
+async function load(id: string): Promise<{ snapshot: Snapshot; report: Report }> {
+  const snapshot = await readBundle(join(EXAMPLES_DIR, id));
+  return { snapshot, report: analyze(snapshot) };
+}
+
+function plan(snapshot: Snapshot, report: Report): Plan {
+  return planRepairs({ report, snapshot, options: DEFAULT_OPTIONS });
+}
+
+function step(p: Plan, id: string): StepPlan {
+  const s = p.steps.find((x) => x.step === id);
+  assert.ok(s, `no ${id} in the plan`);
+  return s;
+}
+
+const shown = (s: StepPlan) => s.nodeCommands.map((c) => `${c.node}: ${c.argv.join(' ')}`);
+
+describe('allow-overlay-port plans from the diagnosis', () => {
+  it('vxlan-port-blocked: deletes the two DROP rules on ndlab-node2 (iptables-nft) and pings ndlab-node3', async () => {
+    const { snapshot, report } = await load('vxlan-port-blocked');
+    const s = step(plan(snapshot, report), 'allow-overlay-port');
+    const [t] = s.params['targets'] as {
+      node: string;
+      backends: string[];
+      ports: number[];
+      expected: RuleRef[];
+      peers: { node: string; vtep: string }[];
+    }[];
+    assert.equal(t?.node, 'ndlab-node2');
+    assert.deepEqual(t?.backends, ['nft']);
+    assert.deepEqual(t?.ports, [8472]);
+    assert.deepEqual(t?.expected.map((r) => `${r.table} ${r.chain} ${r.position}: ${r.spec}`).sort(), [
+      'filter INPUT 2: -s 10.213.0.13/32 -p udp -m udp --dport 8472 -j DROP',
+      'filter OUTPUT 2: -d 10.213.0.13/32 -p udp -m udp --dport 8472 -j DROP',
+    ]);
+    assert.deepEqual(t?.peers, [{ node: 'ndlab-node3', vtep: '10.244.2.0' }]);
+    const cmds = shown(s);
+    assert.match(cmds[0] ?? '', /^ndlab-node2: sh -c r=\$\(iptables-nft-save\)/);
+    assert.ok(
+      cmds.includes(
+        'ndlab-node2: sh -c iptables-nft -w 5 -t filter -D INPUT -s 10.213.0.13/32 -p udp -m udp --dport 8472 -j DROP',
+      ),
+    );
+    assert.match(
+      s.verification,
+      /ping through the overlay: ndlab-node2 -> ndlab-node3's flannel\.1 10\.244\.2\.0/,
+    );
+    assert.match(
+      renderPlan(plan(snapshot, report)),
+      /rollback: put each deleted rule back at the position it had/,
+    );
+  });
+
+  it('without the node rules in the snapshot: lists both backends at apply time, names no rule; refuses on nft-only evidence', async () => {
+    const { snapshot, report } = await load('vxlan-port-blocked');
+    const bare = structuredClone(snapshot);
+    const dp = bare.nodes['ndlab-node2'];
+    assert.ok(dp);
+    delete dp.iptablesNft;
+    delete dp.iptablesLegacy;
+    // Seen through nft alone, the iptables-nft rules look like nft rules: not edited blindly.
+    const nftOnly = plan(bare, report);
+    assert.ok(!nftOnly.steps.some((x) => x.step === 'allow-overlay-port'));
+    assert.match(
+      nftOnly.skipped.find((x) => x.category === 'overlay.port-blocked')?.reason ?? '',
+      /shows only in the nft ruleset .*no iptables dump/,
+    );
+    delete dp.nftRuleset;
+    const s = step(plan(bare, report), 'allow-overlay-port');
+    const [t] = s.params['targets'] as { backends: string[]; expected: unknown[]; peers: unknown[] }[];
+    assert.deepEqual(t?.backends, ['nft', 'legacy']);
+    assert.deepEqual(t?.expected, []);
+    assert.equal(s.nodeCommands.length, 2);
+    assert.ok(s.nodeCommands.every((c) => /-save\)/.test(c.argv.join(' '))));
+  });
+});
