@@ -91,3 +91,34 @@ describe('allow-overlay-port plans from the diagnosis', () => {
     assert.ok(s.nodeCommands.every((c) => /-save\)/.test(c.argv.join(' '))));
   });
 });
+
+describe('align-iptables-backend plans from the diagnosis', () => {
+  it('iptables-backend-mixed: keeps nft, saves and empties legacy on ndlab-node2', async () => {
+    const { snapshot, report } = await load('iptables-backend-mixed');
+    const s = step(plan(snapshot, report), 'align-iptables-backend');
+    assert.deepEqual(s.params['targets'], [{ node: 'ndlab-node2', keep: 'nft', stray: 'legacy' }]);
+    assert.deepEqual(shown(s), [
+      'ndlab-node2: sh -c iptables-legacy-save',
+      'ndlab-node2: sh -c iptables-legacy -w 5 -t nat -F && iptables-legacy -w 5 -t nat -X && ' +
+        'iptables-legacy -w 5 -t filter -F && iptables-legacy -w 5 -t filter -X && ' +
+        'iptables-legacy -w 5 -t filter -P FORWARD ACCEPT',
+    ]);
+    const removes = s.notes.find((n) => n.startsWith('ndlab-node2: removes from iptables-legacy'));
+    assert.match(removes ?? '', /filter FORWARD policy DROP/);
+    assert.match(removes ?? '', /-A FORWARD -j DOCKER-USER/);
+    assert.match(s.rollback, /iptables-<backend>-restore/);
+  });
+
+  it("refuses when both backends hold the cluster's rules: the owner decides", async () => {
+    const { snapshot, report } = await load('iptables-backend-mixed');
+    const both = structuredClone(snapshot);
+    const dp = both.nodes['ndlab-node2'];
+    assert.ok(dp?.iptablesNft);
+    dp.iptablesLegacy = structuredClone(dp.iptablesNft);
+    const p = plan(both, report);
+    assert.ok(!p.steps.some((s) => s.step === 'align-iptables-backend'));
+    const skip = p.skipped.find((s) => s.category === 'node.iptables-backend-mixed');
+    assert.match(skip?.reason ?? '', /both backends.*owner's call/);
+    assert.ok((skip?.manualCommands ?? []).length > 0);
+  });
+});
