@@ -1,7 +1,7 @@
 /**
- * Planning the iptables repair steps over the bundles recorded from the lab with each fault
- * injected: which node, which backend, which exact rules, and the refusals when the snapshot
- * cannot tell.
+ * Planning the iptables repair steps (allow-overlay-port, align-iptables-backend,
+ * restore-masquerade) over the bundles recorded from the lab with each fault injected: which
+ * node, which backend, which exact rules, and the refusals when the snapshot cannot tell.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -9,11 +9,15 @@ import { describe, it } from 'node:test';
 import { analyze } from '../../src/analyze/engine.ts';
 import { readBundle } from '../../src/collect/bundle/read.ts';
 import type { Report, Snapshot } from '../../src/core/model.ts';
-import { EXAMPLES_DIR } from '../../src/examples/catalog.ts';
+import { parseIptablesSave } from '../../src/datapath/parsers/iptables-save.ts';
+import { EXAMPLES_DIR, loadExampleCatalog } from '../../src/examples/catalog.ts';
 import type { RuleRef } from '../../src/remediate/iptables-node.ts';
 import { type Plan, planRepairs } from '../../src/remediate/planner.ts';
 import { renderPlan } from '../../src/remediate/render-plan.ts';
 import { DEFAULT_OPTIONS, type StepPlan } from '../../src/remediate/step.ts';
+import { shadowingRules } from '../../src/remediate/steps/restore-masquerade.ts';
+
+const IPTABLES_STEPS = ['allow-overlay-port', 'align-iptables-backend', 'restore-masquerade'];
 
 async function load(id: string): Promise<{ snapshot: Snapshot; report: Report }> {
   const snapshot = await readBundle(join(EXAMPLES_DIR, id));
@@ -120,5 +124,72 @@ describe('align-iptables-backend plans from the diagnosis', () => {
     const skip = p.skipped.find((s) => s.category === 'node.iptables-backend-mixed');
     assert.match(skip?.reason ?? '', /both backends.*owner's call/);
     assert.ok((skip?.manualCommands ?? []).length > 0);
+  });
+});
+
+describe('restore-masquerade plans from the diagnosis', () => {
+  it('masquerade-removed: deletes the RETURN the diagnosis names, then restarts flannel on ndlab-node2', async () => {
+    const { snapshot, report } = await load('masquerade-removed');
+    const s = step(plan(snapshot, report), 'restore-masquerade');
+    const [t] = s.params['targets'] as { node: string; cluster: string; expected: RuleRef[] }[];
+    assert.equal(t?.node, 'ndlab-node2');
+    assert.equal(t?.cluster, '10.244.0.0/16');
+    assert.deepEqual(
+      t?.expected.map((r) => `${r.backend} ${r.table} ${r.chain} ${r.position}: ${r.spec}`),
+      ['nft nat POSTROUTING 1: -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j RETURN'],
+    );
+    const del = s.nodeCommands.find((c) => c.argv.join(' ').includes(' -D POSTROUTING '));
+    assert.equal(
+      del?.argv.join(' '),
+      'sh -c iptables-nft -w 5 -t nat -D POSTROUTING -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j RETURN',
+    );
+    assert.match(del?.why ?? '', /^the rule the diagnosis found deciding pod egress/);
+    assert.deepEqual(
+      s.objectChanges.map((o) => `${o.action} ${o.kind} ${o.namespace}`),
+      ['delete Pod kube-flannel'],
+    );
+    assert.match(s.verification, /ends in MASQUERADE with no RETURN ahead of it/);
+  });
+
+  it('only pod-egress RETURN/ACCEPT rules ahead of the CNI chain count as shadowing', async () => {
+    const { snapshot } = await load('masquerade-removed');
+    const nat = snapshot.nodes['ndlab-node2']?.iptablesNft?.tables['nat'];
+    assert.ok(nat);
+    const lines = [
+      '*nat',
+      ...Object.entries(nat.chains).map(([c, p]) => `:${c} ${p} [0:0]`),
+      // pod-to-pod traffic is not egress; a host-network source is not a pod
+      '-A POSTROUTING -s 10.244.0.0/16 -d 10.244.0.0/16 -j RETURN',
+      '-A POSTROUTING -s 192.168.0.0/16 -j RETURN',
+      ...nat.rules.map((r) => `-A ${r.chain} ${r.spec}`),
+      // behind flannel's jump: the packet never gets here
+      '-A POSTROUTING -s 10.244.1.0/24 -j ACCEPT',
+      'COMMIT',
+    ];
+    const table = parseIptablesSave(`${lines.join('\n')}\n`).tables['nat'];
+    assert.ok(table);
+    assert.deepEqual(
+      shadowingRules('ndlab-node2', 'nft', table, '10.244.1.0/24', '10.244.0.0/16').map(
+        (r) => `${r.position}: ${r.spec}`,
+      ),
+      ['3: -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j RETURN'],
+    );
+  });
+});
+
+describe('the iptables steps on the other recorded faults', () => {
+  it('are planned only where their fault is', async () => {
+    const want: Record<string, string> = {
+      'vxlan-port-blocked': 'allow-overlay-port',
+      'iptables-backend-mixed': 'align-iptables-backend',
+      'masquerade-removed': 'restore-masquerade',
+    };
+    for (const e of await loadExampleCatalog()) {
+      const { snapshot, report } = await load(e.id);
+      const got = plan(snapshot, report)
+        .steps.map((s) => s.step)
+        .filter((id) => IPTABLES_STEPS.includes(id));
+      assert.deepEqual(got, want[e.id] ? [want[e.id]] : [], e.id);
+    }
   });
 });
