@@ -11,6 +11,8 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   creationTimestamp?: string;
+  /** Set once the object is being deleted (a pod then only finishes its grace period). */
+  deletionTimestamp?: string;
   ownerReferences?: { kind: string; name: string; uid?: string }[];
 }
 

@@ -67,6 +67,8 @@ export function planInput(cluster: ClusterState, opts: PlanOptions): { input: Pl
       (p) =>
         p.metadata.labels?.['k8s-app'] === 'kube-dns' &&
         p.status.phase === 'Running' &&
+        // A replica being deleted (a rollout's old pod) is going away: probing it tests nothing.
+        p.metadata.deletionTimestamp === undefined &&
         !!p.status.podIP &&
         !p.spec.hostNetwork,
     )

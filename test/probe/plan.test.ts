@@ -93,6 +93,18 @@ describe('probe plan', () => {
     assert.deepEqual(ext?.target, { kind: 'fixed', ip: '203.0.113.80' });
   });
 
+  it('does not probe a CoreDNS replica that is being deleted (the old pod of a rollout)', () => {
+    const c = cluster();
+    const old = coredns('coredns-old', 'n3', '10.244.2.9');
+    old.metadata.deletionTimestamp = '2026-11-22T16:00:00Z';
+    c.pods.push(old);
+    const { input } = planInput(c, { probeService: svc });
+    assert.deepEqual(
+      input.dnsPods.map((p) => p.name),
+      ['coredns-a', 'coredns-b'],
+    );
+  });
+
   it('leaves NotReady nodes out with a gap', () => {
     const c = cluster();
     c.nodes.push(node('n4', '10.0.0.4', false));
