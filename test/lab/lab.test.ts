@@ -1,11 +1,15 @@
 /**
  * The lab against itself, and netdoctor against the lab: a real cluster comes up healthy, a
- * NetworkPolicy is enforced, and every fault of the catalog shows its symptom with plain
- * kubectl/exec after `break` (so the fault is real, independent of netdoctor), `diagnose` then
- * ranks the catalog's root cause first, and the symptom is gone after `heal`. Expensive (minutes): runs only with NETDOCTOR_LAB=1, as root. Teardown
- * always runs, also on SIGINT/SIGTERM; NETDOCTOR_LAB_KEEP=1 leaves the lab up for a look.
+ * NetworkPolicy is enforced, and for every fault of the catalog the whole loop holds:
+ * `break` shows its symptom with plain kubectl/exec (so the fault is real, independent of
+ * netdoctor), `diagnose` ranks the catalog's root cause first, `netdoctor fix --non-interactive`
+ * repairs it and its closing validation passes, and a fresh `diagnose` finds the cluster healthy.
+ * `heal` then runs as a safety net and the plain checks confirm the lab is whole for the next
+ * fault. Expensive (minutes): runs only with NETDOCTOR_LAB=1, as root. Teardown always runs, also
+ * on SIGINT/SIGTERM; NETDOCTOR_LAB_KEEP=1 leaves the lab up for a look.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,38 +129,97 @@ const SYMPTOMS: Record<string, { node?: string; symptom: () => boolean; settleMs
 /** The toolbox image netdoctor's agents and probes use in the lab. */
 const LAB_TOOLBOX = `netdoctor.lab/toolbox:${loadVersions().TOOLBOX_VERSION}`;
 
+/** Where this run keeps its bundles (the healthy one is the "earlier bundle" fix reinstalls from). */
+const work = mkdtempSync(join(tmpdir(), 'ndt-lab-'));
+
+/** netdoctor's whole live pipeline (cluster, node agents, probes, analysis) against the lab. */
+async function diagnoseLab(name: string) {
+  const port = new KubePort(loadKubeConfig({ kubeconfig: paths.kubeconfig }));
+  return runDiagnosis(port, {
+    outDir: join(work, name),
+    nodeAccess: { kind: 'agent', image: LAB_TOOLBOX, namespace: 'kube-system' },
+    probes: true,
+    probeNamespace: 'default',
+    probeImage: LAB_TOOLBOX,
+    externalTarget: `http://${NET.outsideWeb}/`,
+    externalName: NET.outsideWebName,
+  });
+}
+
+function rootCauseList(report: {
+  rootCauses: { category: string; subject: { kind: string; name: string } }[];
+}) {
+  return report.rootCauses.map((rc) => `${rc.category} ${rc.subject.kind}/${rc.subject.name}`).join('; ');
+}
+
 /**
- * Runs netdoctor's whole live pipeline (cluster, node agents, probes, analysis) against the
- * broken lab and checks the catalog's root cause is ranked first, on the faulty node for
- * node-scoped faults. NETDOCTOR_RECORD_DIR=<dir> keeps each bundle as <dir>/<fault>.
+ * Diagnoses the broken lab and checks the catalog's root cause is ranked first, on the faulty
+ * node for node-scoped faults. Returns the bundle `fix` repairs from. NETDOCTOR_RECORD_DIR=<dir>
+ * keeps each bundle as <dir>/<fault>.
  */
-async function diagnoseFault(fault: string, node: string | undefined): Promise<void> {
+async function diagnoseFault(fault: string, node: string | undefined): Promise<string> {
   const expected = listFaults().find((f) => f.id === fault)?.expectedRootCause;
   assert.ok(expected, `the catalog names ${fault}'s root cause`);
-  const out = mkdtempSync(join(tmpdir(), 'ndt-lab-diagnose-'));
-  try {
-    const port = new KubePort(loadKubeConfig({ kubeconfig: paths.kubeconfig }));
-    const { report, bundleDir } = await runDiagnosis(port, {
-      outDir: join(out, fault),
-      nodeAccess: { kind: 'agent', image: LAB_TOOLBOX, namespace: 'kube-system' },
-      probes: true,
-      probeNamespace: 'default',
-      probeImage: LAB_TOOLBOX,
-      externalTarget: `http://${NET.outsideWeb}/`,
-      externalName: NET.outsideWebName,
-    });
-    const record = process.env['NETDOCTOR_RECORD_DIR'];
-    if (record) cpSync(bundleDir, join(record, fault), { recursive: true });
-    const named = report.rootCauses.map((rc) => `${rc.category} ${rc.subject.kind}/${rc.subject.name}`);
-    const first = report.rootCauses[0];
-    assert.equal(first?.category, expected, `root causes: ${named.join('; ') || 'none'}`);
-    if (node) assert.deepEqual([first?.subject.kind, first?.subject.name], ['Node', node]);
-    assert.notEqual(report.verdict, 'healthy');
-    assert.ok(first && first.evidence.length > 0, 'the root cause carries evidence');
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  const { report, bundleDir } = await diagnoseLab(fault);
+  const record = process.env['NETDOCTOR_RECORD_DIR'];
+  if (record) cpSync(bundleDir, join(record, fault), { recursive: true });
+  const first = report.rootCauses[0];
+  assert.equal(first?.category, expected, `root causes: ${rootCauseList(report) || 'none'}`);
+  if (node) assert.deepEqual([first?.subject.kind, first?.subject.name], ['Node', node]);
+  assert.notEqual(report.verdict, 'healthy');
+  assert.ok(first && first.evidence.length > 0, 'the root cause carries evidence');
+  return bundleDir;
 }
+
+/** The healthy lab's bundle, written before any fault: the last known CNI manifest lives in it. */
+let healthyBundle: string | undefined;
+
+/**
+ * `netdoctor fix --non-interactive` from the fault's diagnosis bundle, as a user runs it: every
+ * consent given (upstream change, emergency DNS allow, app object edit) and the healthy bundle as
+ * the earlier backup of the CNI manifest. Its closing validation is `netdoctor validate`'s suite;
+ * exit 0 means every step verified and the validation passed.
+ */
+function fixFromBundle(bundleDir: string): { status: number | null; out: string; seconds: number } {
+  assert.ok(healthyBundle, 'the healthy bundle was written first');
+  const started = Date.now();
+  const r = spawnSync(
+    process.execPath,
+    [
+      'src/cli/main.ts',
+      'fix',
+      '--bundle',
+      bundleDir,
+      '--non-interactive',
+      '--allow-upstream-change',
+      '--emergency-allow-dns',
+      '--allow-app-change',
+      '--manifest',
+      healthyBundle,
+      '--kubeconfig',
+      paths.kubeconfig,
+      '--toolbox-image',
+      LAB_TOOLBOX,
+      '--agent-namespace',
+      'default',
+      '--external-target',
+      `http://${NET.outsideWeb}/`,
+      '--external-name',
+      NET.outsideWebName,
+      '--verify-timeout',
+      '150',
+    ],
+    { encoding: 'utf8', timeout: 540_000, maxBuffer: 64 * 1024 * 1024 },
+  );
+  return {
+    status: r.status,
+    out: `${r.stdout ?? ''}${r.stderr ?? ''}`,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** Seconds each phase of each fault's loop took, printed at the end for the record. */
+const timings: string[] = [];
 
 describe('lab (real cluster)', {
   skip: enabled ? false : 'set NETDOCTOR_LAB=1 (as root) to run against the real lab',
@@ -179,7 +242,14 @@ describe('lab (real cluster)', {
     },
     { timeout: 1_800_000 },
   );
-  after(teardown, { timeout: 180_000 });
+  after(
+    async () => {
+      if (timings.length > 0) process.stderr.write(`fault loop timings (s):\n${timings.join('\n')}\n`);
+      rmSync(work, { recursive: true, force: true });
+      await teardown();
+    },
+    { timeout: 180_000 },
+  );
 
   it('status -o json names every node with its namespace, IP and pod CIDR', () => {
     const s = labStatus(paths);
@@ -223,13 +293,45 @@ spec:
     await eventually('TCP to come back', () => probes.tcp(from, target.ip).ok, 60_000);
   });
 
+  it('diagnose finds the healthy lab healthy (its bundle is the earlier backup fix may use)', {
+    timeout: 300_000,
+  }, async () => {
+    const { report, bundleDir } = await diagnoseLab('healthy');
+    assert.equal(report.verdict, 'healthy', `root causes: ${rootCauseList(report)}`);
+    healthyBundle = bundleDir;
+  });
+
   for (const [fault, spec] of Object.entries(SYMPTOMS)) {
-    it(`fault ${fault}: symptom after break, healthy after heal`, { timeout: 600_000 }, async () => {
+    it(`fault ${fault}: break, diagnose, fix, validate, healthy again`, { timeout: 900_000 }, async () => {
+      const t0 = Date.now();
+      const lap = (() => {
+        let last = t0;
+        return () => {
+          const now = Date.now();
+          const s = ((now - last) / 1000).toFixed(0);
+          last = now;
+          return s;
+        };
+      })();
       await breakFault(paths, fault, spec.node);
       try {
         await eventually(`${fault}'s symptom`, spec.symptom, spec.settleMs ?? 60_000);
-        await diagnoseFault(fault, spec.node);
+        const broken = lap();
+        const bundle = await diagnoseFault(fault, spec.node);
+        const diagnosed = lap();
+        const fix = fixFromBundle(bundle);
+        assert.equal(fix.status, 0, `fix --non-interactive exited ${fix.status}:\n${fix.out}`);
+        assert.match(fix.out, /validation passed/, fix.out);
+        const fixed = lap();
+        const after = await diagnoseLab(`${fault}-after-fix`);
+        assert.equal(after.report.verdict, 'healthy', `after fix: ${rootCauseList(after.report)}`);
+        const rediagnosed = lap();
+        timings.push(
+          `${fault}: break+symptom ${broken}, diagnose ${diagnosed}, fix+validate ${fixed}, diagnose again ${rediagnosed}, total ${((Date.now() - t0) / 1000).toFixed(0)}`,
+        );
       } finally {
+        // The emergency DNS allow is meant to be reverted by hand once the policy is fixed: do so.
+        kc(['delete', 'networkpolicy', '-A', '-l', 'netdoctor.io/emergency=true', '--ignore-not-found']);
         await healFaults(paths);
       }
       await eventually('all pods Running again', () => allPodsRunning().ok, 180_000);
