@@ -218,6 +218,20 @@ function fixFromBundle(bundleDir: string): { status: number | null; out: string;
   };
 }
 
+/** Waits until every pod runs and the plain healthy checks pass; throws with what still fails. */
+async function settled(): Promise<void> {
+  await eventually('all pods Running again', () => allPodsRunning().ok, 180_000);
+  let fails: string[] = [];
+  await eventually(
+    'the healthy checks',
+    () => {
+      fails = healthyFailures();
+      return fails.length === 0;
+    },
+    180_000,
+  ).catch(() => assert.deepEqual(fails, []));
+}
+
 /** Seconds each phase of each fault's loop took, printed at the end for the record. */
 const timings: string[] = [];
 
@@ -314,6 +328,7 @@ spec:
         };
       })();
       await breakFault(paths, fault, spec.node);
+      let finished = false;
       try {
         await eventually(`${fault}'s symptom`, spec.symptom, spec.settleMs ?? 60_000);
         const broken = lap();
@@ -329,21 +344,15 @@ spec:
         timings.push(
           `${fault}: break+symptom ${broken}, diagnose ${diagnosed}, fix+validate ${fixed}, diagnose again ${rediagnosed}, total ${((Date.now() - t0) / 1000).toFixed(0)}`,
         );
+        finished = true;
       } finally {
         // The emergency DNS allow is meant to be reverted by hand once the policy is fixed: do so.
         kc(['delete', 'networkpolicy', '-A', '-l', 'netdoctor.io/emergency=true', '--ignore-not-found']);
         await healFaults(paths);
+        // After a failure, still give the next fault a whole lab (its own error is the one reported).
+        if (!finished) await settled().catch(() => undefined);
       }
-      await eventually('all pods Running again', () => allPodsRunning().ok, 180_000);
-      let fails: string[] = [];
-      await eventually(
-        'the healthy checks',
-        () => {
-          fails = healthyFailures();
-          return fails.length === 0;
-        },
-        180_000,
-      ).catch(() => assert.deepEqual(fails, []));
+      await settled();
     });
   }
 });
