@@ -88,6 +88,7 @@ const MODEL_OF_REPAIR_KIND: Record<RepairKind, string> = {
   DaemonSet: MODEL.daemonSets,
   Deployment: MODEL.deployments,
   ConfigMap: MODEL.configMaps,
+  Service: MODEL.services,
   NetworkPolicy: MODEL.networkPolicies,
 };
 
@@ -206,6 +207,8 @@ export class KubePort implements RepairPort {
           return wire([await this.#apps.readNamespacedDeployment(q)], MODEL_OF_REPAIR_KIND[kind])[0];
         case 'ConfigMap':
           return wire([await this.#core.readNamespacedConfigMap(q)], MODEL_OF_REPAIR_KIND[kind])[0];
+        case 'Service':
+          return wire([await this.#core.readNamespacedService(q)], MODEL_OF_REPAIR_KIND[kind])[0];
         case 'NetworkPolicy':
           return wire([await this.#net.readNamespacedNetworkPolicy(q)], MODEL_OF_REPAIR_KIND[kind])[0];
       }
@@ -234,6 +237,8 @@ export class KubePort implements RepairPort {
         return wire([await this.#apps.patchNamespacedDeployment(q, opts)], MODEL_OF_REPAIR_KIND[kind])[0];
       case 'ConfigMap':
         return wire([await this.#core.patchNamespacedConfigMap(q, opts)], MODEL_OF_REPAIR_KIND[kind])[0];
+      case 'Service':
+        return wire([await this.#core.patchNamespacedService(q, opts)], MODEL_OF_REPAIR_KIND[kind])[0];
     }
   }
 

@@ -56,8 +56,8 @@ export interface ClusterPort {
   deleteService(namespace: string, name: string): Promise<void>;
 }
 
-/** Kinds the repair verbs read, patch, create or delete. */
-export type RepairKind = 'DaemonSet' | 'Deployment' | 'ConfigMap' | 'NetworkPolicy';
+/** Kinds the repair verbs read, patch, create or delete (a Service: only its selector, with consent). */
+export type RepairKind = 'DaemonSet' | 'Deployment' | 'ConfigMap' | 'NetworkPolicy' | 'Service';
 
 /** How a patch body is interpreted by the API server. */
 export type PatchType = 'strategic' | 'merge';

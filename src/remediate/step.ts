@@ -29,8 +29,13 @@ export interface RepairOptions {
   /** Consent to create the emergency DNS egress allow policy (seed 003). */
   emergencyAllowDns: boolean;
   /**
-   * The last known CNI DaemonSet manifest (from --manifest FILE or a backup in an earlier
-   * bundle), already read and parsed by the caller so planning stays pure.
+   * Consent to edit an application object: a Service selector, when the diagnosis shows one
+   * unambiguous near-miss label (--allow-app-change).
+   */
+  allowAppChange: boolean;
+  /**
+   * The last known CNI DaemonSet manifest (--manifest FILE, or the DaemonSet an earlier bundle
+   * recorded: manifest-source.ts), already read and parsed by the caller so planning stays pure.
    */
   manifest?: { source: string; objects: object[] };
 }
@@ -40,6 +45,7 @@ export const DEFAULT_OPTIONS: RepairOptions = {
   only: [],
   allowUpstreamChange: false,
   emergencyAllowDns: false,
+  allowAppChange: false,
 };
 
 /** A root cause's link to the step that addresses it. */

@@ -1,17 +1,27 @@
 import assert from 'node:assert/strict';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyze } from '../../src/analyze/engine.ts';
 import { STEP } from '../../src/analyze/remediation.ts';
+import { packBundle } from '../../src/collect/bundle/archive.ts';
 import { readBundle } from '../../src/collect/bundle/read.ts';
+import type { K8sPod } from '../../src/core/cluster-types.ts';
+import { NetdoctorError } from '../../src/core/errors.ts';
+import type { Snapshot } from '../../src/core/model.ts';
 import { EXAMPLES_DIR } from '../../src/examples/catalog.ts';
+import { loadManifest } from '../../src/remediate/manifest-source.ts';
 import { type Plan, planRepairs } from '../../src/remediate/planner.ts';
 import { renderPlan } from '../../src/remediate/render-plan.ts';
 import { DEFAULT_OPTIONS, PHASES, type RepairOptions } from '../../src/remediate/step.ts';
 import { STEPS } from '../../src/remediate/steps/index.ts';
 
 async function planFor(id: string, options: Partial<RepairOptions> = {}): Promise<Plan> {
-  const snapshot = await readBundle(join(EXAMPLES_DIR, id));
+  return planSnapshot(await readBundle(join(EXAMPLES_DIR, id)), options);
+}
+
+function planSnapshot(snapshot: Snapshot, options: Partial<RepairOptions> = {}): Plan {
   return planRepairs({ report: analyze(snapshot), snapshot, options: { ...DEFAULT_OPTIONS, ...options } });
 }
 
@@ -108,10 +118,96 @@ describe('repair planner over the recorded examples', () => {
     assert.ok(!s?.objectChanges.some((o) => o.action === 'delete'), 'never deletes a policy');
   });
 
-  it('service-selector-typo: skipped with the near-miss label, no step', async () => {
+  it('service-selector-typo: without --allow-app-change, refused with the near-miss and the exact command', async () => {
     const plan = await planFor('service-selector-typo');
     assert.deepEqual(plan.steps, []);
-    assert.match(plan.skipped[0]?.reason ?? '', /does not edit application objects.*app: wbe/);
+    assert.match(plan.skipped[0]?.reason ?? '', /--allow-app-change.*app: web \(selector wants app: wbe\)/);
+    assert.deepEqual(plan.skipped[0]?.manualCommands, [
+      'netdoctor fix --allow-app-change',
+      `kubectl -n demo patch service web --type=merge -p '{"spec":{"selector":{"app":"web"}}}'`,
+    ]);
+  });
+
+  it('service-selector-typo: with consent, a merge patch of only the mistyped selector value', async () => {
+    const plan = await planFor('service-selector-typo', { allowAppChange: true });
+    assert.deepEqual(
+      plan.steps.map((s) => s.step),
+      ['fix-service-selector'],
+    );
+    const s = plan.steps[0];
+    const change = s?.objectChanges[0];
+    assert.deepEqual(
+      [change?.action, change?.kind, change?.namespace, change?.name, change?.patchType],
+      ['patch', 'Service', 'demo', 'web', 'merge'],
+    );
+    assert.deepEqual(change?.patch, { spec: { selector: { app: 'web' } } });
+    assert.match(change?.before ?? '', /app: wbe/);
+    assert.match(change?.after ?? '', /app: web/);
+    assert.deepEqual(s?.params['targets'], [
+      { namespace: 'demo', name: 'web', key: 'app', from: 'wbe', to: 'web', selector: { app: 'wbe' } },
+    ]);
+    assert.match(s?.verification ?? '', /EndpointSlices of demo\/web .*ready address/);
+    assert.match(s?.rollback ?? '', /app: wbe/);
+    assert.deepEqual(plan.skipped, []);
+  });
+
+  it('service-selector-typo: two different near-misses are a guess, so refused even with consent', async () => {
+    const snapshot = await readBundle(join(EXAMPLES_DIR, 'service-selector-typo'));
+    const web = snapshot.cluster.pods.find(
+      (p) => p.metadata.namespace === 'demo' && p.metadata.labels?.['app'] === 'web',
+    );
+    assert.ok(web);
+    const other: K8sPod = structuredClone(web);
+    other.metadata.name = 'wbb-0';
+    other.metadata.labels = { app: 'wbb' };
+    snapshot.cluster.pods.push(other);
+    const plan = planSnapshot(snapshot, { allowAppChange: true });
+    assert.deepEqual(plan.steps, []);
+    assert.match(plan.skipped[0]?.reason ?? '', /2 different near-misses/);
+    assert.deepEqual(plan.skipped[0]?.manualCommands, ['kubectl -n demo edit service web']);
+  });
+
+  it('flannel-daemonset-deleted: an earlier bundle (directory or .tar.gz) is the manifest the reinstall uses', async () => {
+    const manifest = await loadManifest(join(EXAMPLES_DIR, 'healthy'));
+    assert.match(manifest.source, /healthy .*DaemonSet kube-flannel\/kube-flannel-ds/);
+    const plan = await planFor('flannel-daemonset-deleted', { manifest });
+    assert.equal(plan.steps[0]?.step, 'reinstall-cni');
+    const create = plan.steps[0]?.objectChanges[0];
+    assert.deepEqual(
+      [create?.action, create?.kind, create?.namespace, create?.name],
+      ['create', 'DaemonSet', 'kube-flannel', 'kube-flannel-ds'],
+    );
+    const body = create?.body as {
+      apiVersion?: string;
+      kind?: string;
+      metadata: Record<string, unknown>;
+      status?: unknown;
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
+    assert.equal(body.apiVersion, 'apps/v1');
+    assert.equal(body.kind, 'DaemonSet');
+    assert.equal(body.status, undefined);
+    for (const k of ['uid', 'resourceVersion', 'generation', 'creationTimestamp'])
+      assert.equal(body.metadata[k], undefined, k);
+    assert.equal(body.spec.template.spec.containers[0]?.image, 'netdoctor.lab/flannel:v0.28.10');
+    assert.doesNotMatch(create?.after ?? '', /uid|resourceVersion|deprecated\.daemonset/);
+
+    const tmp = await mkdtemp(join(tmpdir(), 'ndt-manifest-'));
+    try {
+      await cp(join(EXAMPLES_DIR, 'healthy'), join(tmp, 'healthy'), { recursive: true });
+      const fromArchive = await loadManifest(await packBundle(join(tmp, 'healthy')));
+      assert.deepEqual(fromArchive.objects, manifest.objects);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('flannel-daemonset-deleted: a bundle recorded after the deletion is a clear usage error', async () => {
+    await assert.rejects(
+      loadManifest(join(EXAMPLES_DIR, 'flannel-daemonset-deleted')),
+      (err: unknown) =>
+        err instanceof NetdoctorError && err.code === 'usage' && /holds no CNI DaemonSet/.test(err.message),
+    );
   });
 
   it('--only narrows the plan and says why the rest is skipped', async () => {

@@ -34,16 +34,22 @@ export interface NearMiss {
   /** e.g. `app: webfrontend (selector wants app: web-frontend)`. */
   difference: string;
   distance: number;
+  /**
+   * The one selector entry that would match the pod: its value (`app: wbe` wants `web`) or its
+   * key (`ap: web` wants `app`) spelled as the pod spells it.
+   */
+  correction:
+    | { part: 'value'; key: string; from: string; to: string }
+    | { part: 'key'; from: string; to: string; value: string };
 }
 
-export function findNearMiss(
-  sel: Record<string, string>,
-  namespace: string,
-  index: SnapshotIndex,
-): NearMiss | undefined {
-  const pods = index.podsByNamespace.get(namespace) ?? [];
+/**
+ * Every near-miss among `pods`, one per distinct label set (replicas of one workload count
+ * once), in pod order. At most NEAR_MISS_SCAN pods are compared.
+ */
+export function nearMisses(sel: Record<string, string>, pods: readonly K8sPod[]): NearMiss[] {
   const entries = Object.entries(sel);
-  let best: NearMiss | undefined;
+  const out: NearMiss[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < pods.length && i < NEAR_MISS_SCAN; i++) {
     const pod = pods[i] as K8sPod;
@@ -59,17 +65,40 @@ export function findNearMiss(
     if (have !== undefined) {
       const d = close(have, want);
       if (d !== undefined)
-        cand = { pod, distance: d, difference: `${key}: ${have} (selector wants ${key}: ${want})` };
+        cand = {
+          pod,
+          distance: d,
+          difference: `${key}: ${have} (selector wants ${key}: ${want})`,
+          correction: { part: 'value', key, from: want, to: have },
+        };
     } else {
       for (const [k, v] of Object.entries(labels)) {
         if (v !== want || sel[k] !== undefined) continue;
         const d = close(k, key);
         if (d !== undefined && (!cand || d < cand.distance)) {
-          cand = { pod, distance: d, difference: `${k}: ${v} (selector wants ${key}: ${want})` };
+          cand = {
+            pod,
+            distance: d,
+            difference: `${k}: ${v} (selector wants ${key}: ${want})`,
+            correction: { part: 'key', from: key, to: k, value: want },
+          };
         }
       }
     }
-    if (cand && (!best || cand.distance < best.distance)) best = cand;
+    if (cand) out.push(cand);
+  }
+  return out;
+}
+
+/** The closest near-miss in the namespace (the first of the closest), if any. */
+export function findNearMiss(
+  sel: Record<string, string>,
+  namespace: string,
+  index: SnapshotIndex,
+): NearMiss | undefined {
+  let best: NearMiss | undefined;
+  for (const cand of nearMisses(sel, index.podsByNamespace.get(namespace) ?? [])) {
+    if (!best || cand.distance < best.distance) best = cand;
   }
   return best;
 }

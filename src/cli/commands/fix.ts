@@ -1,16 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { parseAllDocuments } from 'yaml';
 import { analyze } from '../../analyze/engine.ts';
 import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
 import { readBundle } from '../../collect/bundle/read.ts';
 import { bundleDirName } from '../../collect/bundle/write.ts';
 import { DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
-import { NetdoctorError } from '../../core/errors.ts';
 import { newRunId, runDiagnosis } from '../../diagnose/pipeline.ts';
 import { executePlan } from '../../remediate/executor.ts';
+import { loadManifest } from '../../remediate/manifest-source.ts';
 import { DEFAULT_TOOLBOX_IMAGE, PodNodeRunner } from '../../remediate/node-exec.ts';
 import { planRepairs } from '../../remediate/planner.ts';
 import type { RepairOptions } from '../../remediate/step.ts';
@@ -26,6 +24,7 @@ interface FixFlags {
   only?: string[];
   allowUpstreamChange?: boolean;
   emergencyAllowDns?: boolean;
+  allowAppChange?: boolean;
   manifest?: string;
   kubeconfig?: string;
   context?: string;
@@ -34,19 +33,6 @@ interface FixFlags {
   externalTarget?: string;
   externalName?: string;
   verifyTimeout: string;
-}
-
-async function loadManifest(path: string): Promise<NonNullable<RepairOptions['manifest']>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new NetdoctorError('usage', `cannot read --manifest ${path}`, { cause: err, path });
-  }
-  const objects = parseAllDocuments(text)
-    .map((d) => d.toJS() as unknown)
-    .filter((o): o is object => typeof o === 'object' && o !== null);
-  return { source: path, objects };
 }
 
 /** `netdoctor fix`: plan and apply repairs for the diagnosed root causes. */
@@ -65,7 +51,14 @@ export function registerFix(program: Command): void {
     .option('--only <step...>', 'only these step ids')
     .option('--allow-upstream-change', "consent to change CoreDNS's upstream or Corefile")
     .option('--emergency-allow-dns', 'consent to add an emergency DNS egress allow policy (seed 003)')
-    .option('--manifest <file>', 'the last known CNI manifest, for reinstalling a deleted DaemonSet')
+    .option(
+      '--allow-app-change',
+      'consent to edit an application object (a Service selector) when the diagnosis shows an unambiguous near-miss label',
+    )
+    .option(
+      '--manifest <path>',
+      'the last known CNI manifest, for reinstalling a deleted DaemonSet: a YAML file, or an earlier netdoctor bundle (directory or .tar.gz) that recorded the DaemonSet',
+    )
     .option('--kubeconfig <path>', 'kubeconfig file')
     .option('--context <name>', 'kubeconfig context')
     .option(
@@ -84,6 +77,8 @@ export function registerFix(program: Command): void {
           ...(flags.context ? { context: flags.context } : {}),
         }),
       );
+      // Read --manifest first: a wrong path should fail before a diagnosis is spent on it.
+      const manifest = flags.manifest ? await loadManifest(flags.manifest) : undefined;
       let bundleDir = flags.bundle;
       if (bundleDir === undefined) {
         // No diagnosis given: run one now (read-only), then plan from the bundle it wrote.
@@ -113,7 +108,8 @@ export function registerFix(program: Command): void {
         only: flags.only ?? [],
         allowUpstreamChange: flags.allowUpstreamChange === true,
         emergencyAllowDns: flags.emergencyAllowDns === true,
-        ...(flags.manifest ? { manifest: await loadManifest(flags.manifest) } : {}),
+        allowAppChange: flags.allowAppChange === true,
+        ...(manifest ? { manifest } : {}),
       };
       const plan = planRepairs({ report, snapshot, options });
       const out = (s: string) => process.stdout.write(s);

@@ -1,7 +1,7 @@
 /**
  * Seed 001 CNI-agent step: a deleted CNI DaemonSet is created again from the last known manifest
- * (--manifest FILE, or the DaemonSet as an earlier bundle recorded it). Without one it refuses:
- * netdoctor never guesses a CNI manifest or fetches one from the internet.
+ * (--manifest FILE, or the DaemonSet as an earlier bundle recorded it: manifest-source.ts). Without
+ * one it refuses: netdoctor never guesses a CNI manifest or fetches one from the internet.
  */
 import type { RepairStep } from '../step.ts';
 import { basePlan, pollUntil, rolloutState, runUndo, stripServerFields, toYaml } from '../step-kit.ts';
@@ -24,8 +24,11 @@ export const reinstallCni: RepairStep = {
       return {
         status: 'refused',
         reason:
-          'reinstalling the CNI needs its last known manifest: pass --manifest FILE (or keep an earlier bundle that recorded the DaemonSet next to this one)',
-        manualCommands: ['netdoctor fix --manifest kube-flannel.yml'],
+          'reinstalling the CNI needs its last known manifest: pass --manifest FILE, or --manifest BUNDLE with an earlier netdoctor bundle (directory or .tar.gz) recorded while the DaemonSet existed',
+        manualCommands: [
+          'netdoctor fix --manifest kube-flannel.yml',
+          'netdoctor fix --manifest <earlier-bundle-dir-or.tar.gz>',
+        ],
       };
     }
     const ds = (manifest.objects as ManifestObject[]).find(
