@@ -167,6 +167,40 @@ describe('repair planner over the recorded examples', () => {
     assert.deepEqual(plan.skipped[0]?.manualCommands, ['kubectl -n demo edit service web']);
   });
 
+  it('overlay-mtu-mismatch: measure from ndlab-node2, Backend.MTU measured at apply, flannel.1 on every node', async () => {
+    const plan = await planFor('overlay-mtu-mismatch');
+    assert.deepEqual(
+      plan.steps.map((s) => s.step),
+      ['fix-overlay-mtu'],
+    );
+    const s = plan.steps[0];
+    assert.ok(s);
+    assert.deepEqual(
+      s.objectChanges.map((o) => `${o.action} ${o.kind} ${o.namespace}/${o.name}`),
+      ['patch ConfigMap kube-flannel/kube-flannel-cfg', 'patch DaemonSet kube-flannel/kube-flannel-ds'],
+    );
+    assert.match(s.objectChanges[0]?.before ?? '', /"Backend":\{"Type":"vxlan","Port":8472\}/);
+    assert.match(
+      s.objectChanges[0]?.after ?? '',
+      /"Backend":\{"Type":"vxlan","Port":8472,"MTU":"<measured at apply>"\}/,
+    );
+    assert.deepEqual(s.params['measureFrom'], [{ node: 'ndlab-node2', peers: ['10.244.0.0', '10.244.2.0'] }]);
+    assert.equal(s.params['device'], 'flannel.1');
+    // Every node's underlay is 1500: the path, not a device, is what is short.
+    assert.equal(s.params['deviceCap'], 1450);
+    assert.deepEqual(
+      s.nodeCommands.map((c) => c.node),
+      ['ndlab-node2', 'ndlab-node1', 'ndlab-node2', 'ndlab-node3'],
+    );
+    assert.match(
+      s.nodeCommands[0]?.argv.join(' ') ?? '',
+      /-M do .*\nfor p in '10\.244\.0\.0' '10\.244\.2\.0'/s,
+    );
+    assert.ok(s.nodeCommands.every((c) => !c.hostMount));
+    assert.ok(s.notes.some((n) => /ICMP 'fragmentation needed'.*TCP adapts/.test(n)));
+    assert.match(s.verification, /subnet\.env's FLANNEL_MTU/);
+  });
+
   it('flannel-daemonset-deleted: an earlier bundle (directory or .tar.gz) is the manifest the reinstall uses', async () => {
     const manifest = await loadManifest(join(EXAMPLES_DIR, 'healthy'));
     assert.match(manifest.source, /healthy .*DaemonSet kube-flannel\/kube-flannel-ds/);
