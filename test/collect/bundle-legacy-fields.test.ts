@@ -28,7 +28,8 @@ describe('bundles with client-library field names', () => {
     const ingress = p.spec.ingress[0] as unknown as { from: { ipBlock?: { except?: string[] } }[] };
     assert.deepEqual(ingress.from[0]?.ipBlock?.except, ['10.1.0.0/16']);
     assert.equal('_from' in (p.spec.ingress[0] as object), false);
-    assert.deepEqual((p.spec.egress[0]?.to[0]?.ipBlock as { except?: string[] }).except, ['169.254.0.0/16']);
+    const egressBlock = p.spec.egress[0]?.to[0]?.ipBlock as { except?: string[] } | undefined;
+    assert.deepEqual(egressBlock?.except, ['169.254.0.0/16']);
     const current = { spec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] } };
     assert.deepEqual(withApiFieldNames(structuredClone(current)), current);
   });
