@@ -8,7 +8,7 @@ import type { IptablesDump, IptablesTable } from '../core/datapath-types.ts';
 import type { Snapshot } from '../core/model.ts';
 import { chainRules } from '../datapath/iptables-chains.ts';
 import { parseIptablesSave, tokenizeIptablesSpec } from '../datapath/parsers/iptables-save.ts';
-import type { AppliedAction, AppliedRecord, NodeRun, RepairExec, UndoAction } from './step.ts';
+import type { AppliedAction, AppliedRecord, Check, NodeRun, RepairExec, UndoAction } from './step.ts';
 import { errText, runUndo, sh, shq } from './step-kit.ts';
 
 /** The two iptables backends a node can carry rules in. */
@@ -221,4 +221,21 @@ export function internalIp(snapshot: Snapshot, node: string): string | undefined
 export function podCidrOf(snapshot: Snapshot, node: string): string | undefined {
   const n = snapshot.cluster.nodes.find((x) => x.metadata.name === node);
   return [n?.spec.podCIDR, ...(n?.spec.podCIDRs ?? [])].find((c): c is string => !!c && c.includes('.'));
+}
+
+/** Preconditions: every backend a step will read on every target node can be read now. */
+export function readableRulesChecks(targets: { node: string; backends: Backend[] }[], what: string): Check[] {
+  return targets.flatMap((t) =>
+    t.backends.map((b) => ({
+      what: `can read the iptables-${b} ${what} of ${t.node}`,
+      async run(exec: RepairExec) {
+        try {
+          await readRules(exec, t.node, b);
+          return { status: 'ok' as const };
+        } catch (err) {
+          return { status: 'failed' as const, reason: errText(err) };
+        }
+      },
+    })),
+  );
 }

@@ -22,6 +22,7 @@ import {
   podCidrOf,
   positionsIn,
   type RuleRef,
+  readableRulesChecks,
   readRules,
   readRulesScript,
   removeRules,
@@ -185,19 +186,7 @@ export const allowOverlayPort: RepairStep = {
     return { status: 'planned', plan };
   },
   preconditions(plan) {
-    return (plan.params['targets'] as Target[]).flatMap((t) =>
-      t.backends.map((b) => ({
-        what: `can read the iptables-${b} rules of ${t.node}`,
-        async run(exec: RepairExec) {
-          try {
-            await readRules(exec, t.node, b);
-            return { status: 'ok' as const };
-          } catch (err) {
-            return { status: 'failed' as const, reason: errText(err) };
-          }
-        },
-      })),
-    );
+    return readableRulesChecks(plan.params['targets'] as Target[], 'rules');
   },
   async apply(exec, plan) {
     // Every node is read before the first deletion, so a read that fails changes nothing.

@@ -28,6 +28,7 @@ import {
   flannelNetConf,
   podCidrOf,
   type RuleRef,
+  readableRulesChecks,
   readRules,
   readRulesScript,
   removeRules,
@@ -215,19 +216,7 @@ export const restoreMasquerade: RepairStep = {
     return { status: 'planned', plan };
   },
   preconditions(plan) {
-    return (plan.params['targets'] as Target[]).flatMap((t) =>
-      t.backends.map((b) => ({
-        what: `can read the iptables-${b} nat rules of ${t.node}`,
-        async run(exec: RepairExec) {
-          try {
-            await readRules(exec, t.node, b);
-            return { status: 'ok' as const };
-          } catch (err) {
-            return { status: 'failed' as const, reason: errText(err) };
-          }
-        },
-      })),
-    );
+    return readableRulesChecks(plan.params['targets'] as Target[], 'nat rules');
   },
   async apply(exec, plan) {
     const targets = plan.params['targets'] as Target[];
