@@ -3,6 +3,8 @@
  * `netdoctor cleanup` after a crash) finds exactly these. Pods are pinned to their node with
  * nodeName and tolerate every taint: a probe must run on each node, tainted or not.
  */
+
+import { literalCommand } from '../cluster/literal-command.ts';
 import { ownedLabels } from '../cluster/owned-labels.ts';
 import { CAPTURE_SCRIPT, CLIENT_SCRIPT } from './scripts.ts';
 
@@ -55,11 +57,11 @@ export function serverPod(o: {
         {
           name: 'server',
           image: o.image,
-          command: [
+          command: literalCommand([
             'sh',
             '-c',
             `mkdir -p /tmp/www && echo netdoctor-probe > /tmp/www/index.html && exec busybox httpd -f -p ${o.port} -h /tmp/www`,
-          ],
+          ]),
           ports: [{ name: 'http', containerPort: o.port, protocol: 'TCP' }],
           readinessProbe: { tcpSocket: { port: o.port }, periodSeconds: 1, failureThreshold: 1 },
         },
@@ -87,7 +89,7 @@ export function clientPod(o: {
         {
           name: 'client',
           image: o.image,
-          command: ['sh', '-c', CLIENT_SCRIPT],
+          command: literalCommand(['sh', '-c', CLIENT_SCRIPT]),
           env: [
             { name: 'PLAN', value: o.plan },
             { name: 'PAR', value: '8' },
@@ -118,7 +120,7 @@ export function capturePod(o: {
         {
           name: 'capture',
           image: o.image,
-          command: ['sh', '-c', CAPTURE_SCRIPT],
+          command: literalCommand(['sh', '-c', CAPTURE_SCRIPT]),
           env: [
             { name: 'NODE_IP', value: o.nodeIp },
             { name: 'MAX_SECONDS', value: String(o.seconds) },

@@ -5,6 +5,7 @@
  * mount namespace with nsenter; network commands run in the node's network namespace as is.
  */
 import { randomBytes } from 'node:crypto';
+import { literalCommand } from '../cluster/literal-command.ts';
 import { ownedLabels } from '../cluster/owned-labels.ts';
 import type { RepairPort } from '../cluster/port.ts';
 import type { NodeRun, NodeRunner } from './step.ts';
@@ -67,7 +68,7 @@ export function nodeExecPod(node: string, argv: string[], hostMount: boolean, o:
           name: 'run',
           image: o.image,
           imagePullPolicy: 'IfNotPresent',
-          command: wrapCommand(argv, hostMount),
+          command: literalCommand(wrapCommand(argv, hostMount)),
           securityContext: { privileged: true },
         },
       ],

@@ -5,6 +5,8 @@
  * filesystem is mounted read-only at /host for CNI config and flannel's subnet.env. Reading the
  * log needs only `pods/log`, never `pods/exec`. Pure: builds the manifest, creates nothing.
  */
+
+import { literalCommand } from '../../cluster/literal-command.ts';
 import { ownedLabels } from '../../cluster/owned-labels.ts';
 import { nodeScript } from './node-script.ts';
 
@@ -65,7 +67,7 @@ export function agentPod(spec: AgentPodSpec): object {
           name: AGENT_CONTAINER,
           image: spec.image,
           imagePullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
-          command: ['sh', '-c', nodeScript(HOST_ROOT)],
+          command: literalCommand(['sh', '-c', nodeScript(HOST_ROOT)]),
           securityContext: { privileged: true },
           resources: {
             requests: { cpu: '10m', memory: '16Mi' },

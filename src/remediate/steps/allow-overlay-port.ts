@@ -27,8 +27,8 @@ import {
   readRulesScript,
   removeRules,
 } from '../iptables-node.ts';
-import type { RepairExec, RepairStep } from '../step.ts';
-import { basePlan, causeNodes, errText, nodeCommand, pollUntil, runUndo, sh } from '../step-kit.ts';
+import type { RepairStep } from '../step.ts';
+import { basePlan, causeNodes, nodeCommand, pollUntil, runUndo, sh } from '../step-kit.ts';
 
 /** A peer whose VXLAN device address answers only through the overlay. */
 interface Peer {

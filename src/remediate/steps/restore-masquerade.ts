@@ -34,7 +34,7 @@ import {
   removeRules,
   undoPartial,
 } from '../iptables-node.ts';
-import type { AppliedAction, RepairExec, RepairStep } from '../step.ts';
+import type { AppliedAction, RepairStep } from '../step.ts';
 import { basePlan, causeNodes, cniDaemonSet, errText, nodeCommand, pollUntil, runUndo } from '../step-kit.ts';
 
 /** What the step does on one node. */
