@@ -93,7 +93,9 @@ export function registerPolicy(program: Command, provider: SnapshotProvider = de
       if (e.kind === 'unresolved') {
         throw new NetdoctorError('usage', e.reason, {
           suggestions: [
-            'check the names with `kubectl get pods,svc -A`, or that the bundle is from the right cluster',
+            o.bundle === undefined
+              ? 'check the names with `kubectl get pods,svc -A` (and --context, if the cluster is not the current one)'
+              : 'check the names with `kubectl get pods,svc -A`, or that the bundle is from the right cluster',
           ],
         });
       }
