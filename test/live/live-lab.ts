@@ -3,8 +3,10 @@
  * kubectl against it, and the owned objects a run may have left.
  */
 import { spawnSync } from 'node:child_process';
+import { loadVersions } from '../../src/lab/versions.ts';
 
-export const LAB_IMAGE = 'netdoctor.lab/toolbox:2-ndlab';
+/** The lab's toolbox image, at the version the lab builds (lab/versions.env). */
+export const LAB_IMAGE = `netdoctor.lab/toolbox:${loadVersions().TOOLBOX_VERSION}`;
 
 export interface LabInfo {
   kubeconfig: string;
