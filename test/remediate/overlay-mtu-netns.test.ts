@@ -205,7 +205,8 @@ function buildLab(lab: Lab): void {
         'private',
         'sh',
         '-c',
-        `mount --bind ${dir} /run/flannel && exec ${join(tmp, 'flanneld')} 600`,
+        // A private /run, so the mount point exists on any machine and the host's /run is untouched.
+        `mount -t tmpfs ndt-run /run && mkdir /run/flannel && mount --bind ${dir} /run/flannel && exec ${join(tmp, 'flanneld')} 600`,
       ]),
     );
   }
