@@ -59,8 +59,14 @@ const CNI_DAEMONSETS: { kind: Exclude<CniKind, 'unknown'>; names: RegExp; podLab
   { kind: 'cilium', names: /^cilium$/, podLabel: [['k8s-app', 'cilium']] },
 ];
 
-function isFirstIPv4(cidr: string): boolean {
-  return cidr.includes('.');
+/** A node's IPv4 pod CIDR (spec.podCIDR, else the first IPv4 one of spec.podCIDRs). */
+export function nodePodCidr4(n: K8sNode): string | undefined {
+  return [n.spec.podCIDR, ...(n.spec.podCIDRs ?? [])].find((x): x is string => !!x && x.includes('.'));
+}
+
+/** A node's IPv4 InternalIP. */
+export function nodeInternalIp4(n: K8sNode): string | undefined {
+  return n.status.addresses?.find((a) => a.type === 'InternalIP' && a.address.includes('.'))?.address;
 }
 
 /** Builds every index in one pass over each list; reads cluster objects only, never `s.nodes`. */
@@ -72,9 +78,9 @@ export function buildIndex(s: Snapshot): SnapshotIndex {
   for (const n of c.nodes) {
     const name = n.metadata.name;
     nodeByName.set(name, n);
-    const cidr = [n.spec.podCIDR, ...(n.spec.podCIDRs ?? [])].find((x): x is string => !!x && isFirstIPv4(x));
+    const cidr = nodePodCidr4(n);
     if (cidr) podCidrByNode.set(name, cidr);
-    const ip = n.status.addresses?.find((a) => a.type === 'InternalIP' && a.address.includes('.'))?.address;
+    const ip = nodeInternalIp4(n);
     if (ip) internalIpByNode.set(name, ip);
   }
 

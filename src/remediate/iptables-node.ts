@@ -5,7 +5,6 @@
  * insert rules at the top of the built-in chains at any time, which shifts every number.
  */
 import type { IptablesDump, IptablesTable } from '../core/datapath-types.ts';
-import type { Snapshot } from '../core/model.ts';
 import { chainRules } from '../datapath/iptables-chains.ts';
 import { parseIptablesSave, tokenizeIptablesSpec } from '../datapath/parsers/iptables-save.ts';
 import type { AppliedAction, AppliedRecord, Check, NodeRun, RepairExec, UndoAction } from './step.ts';
@@ -190,37 +189,6 @@ export async function undoPartial(exec: RepairExec, done: { undo: UndoAction[] }
   return r.status === 'failed'
     ? `PUTTING BACK what was already changed FAILED: ${r.error}`
     : `what was already changed was put back (${r.detail})`;
-}
-
-/** flannel's net-conf.json from the snapshot: the cluster network and the VXLAN port, when set. */
-export function flannelNetConf(snapshot: Snapshot): { network?: string; port?: number } {
-  const cm = snapshot.cluster.configMaps.find(
-    (c) => /flannel/.test(c.metadata.name) && c.data?.['net-conf.json'],
-  );
-  const text = cm?.data?.['net-conf.json'];
-  if (!text) return {};
-  try {
-    const p = JSON.parse(text) as { Network?: unknown; Backend?: { Port?: unknown } };
-    return {
-      ...(typeof p.Network === 'string' ? { network: p.Network } : {}),
-      ...(typeof p.Backend?.Port === 'number' && p.Backend.Port > 0 ? { port: p.Backend.Port } : {}),
-    };
-  } catch {
-    return {};
-  }
-}
-
-/** A node's IPv4 InternalIP from the snapshot. */
-export function internalIp(snapshot: Snapshot, node: string): string | undefined {
-  return snapshot.cluster.nodes
-    .find((n) => n.metadata.name === node)
-    ?.status.addresses?.find((a) => a.type === 'InternalIP' && a.address.includes('.'))?.address;
-}
-
-/** A node's IPv4 pod CIDR from the snapshot. */
-export function podCidrOf(snapshot: Snapshot, node: string): string | undefined {
-  const n = snapshot.cluster.nodes.find((x) => x.metadata.name === node);
-  return [n?.spec.podCIDR, ...(n?.spec.podCIDRs ?? [])].find((c): c is string => !!c && c.includes('.'));
 }
 
 /** Preconditions: every backend a step will read on every target node can be read now. */

@@ -5,8 +5,11 @@
  * rollback puts it back exactly there; verify re-reads the rules and pings a peer's VXLAN
  * address, which only answers through the overlay.
  */
+
+import { flannelNetConf } from '../../analyze/k8s.ts';
 import { nftBlocks, tableBlocks } from '../../analyze/rules/overlay-port-blocked.ts';
 import { overlayPorts, parseSpec } from '../../analyze/rules/support/datapath.ts';
+import { nodeInternalIp4, nodePodCidr4 } from '../../analyze/snapshot-index.ts';
 import type { IptablesDump, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Snapshot } from '../../core/model.ts';
 import { cidrContains } from '../../core/net/cidr.ts';
@@ -17,9 +20,6 @@ import {
   type Backend,
   deleteScript,
   describeRule,
-  flannelNetConf,
-  internalIp,
-  podCidrOf,
   positionsIn,
   type RuleRef,
   readableRulesChecks,
@@ -67,9 +67,7 @@ export function blockingRules(
 }
 
 function allNodeIps(snapshot: Snapshot): string[] {
-  return snapshot.cluster.nodes
-    .map((n) => internalIp(snapshot, n.metadata.name))
-    .filter((ip): ip is string => ip !== undefined);
+  return snapshot.cluster.nodes.map(nodeInternalIp4).filter((ip): ip is string => ip !== undefined);
 }
 
 /** The other nodes whose address a rule's `-s`/`-d` names (not negated). */
@@ -81,7 +79,7 @@ function peersNamed(snapshot: Snapshot, self: string, rules: RuleRef[]): string[
     for (const a of addrs) {
       if (!a) continue;
       for (const n of snapshot.cluster.nodes) {
-        const ip = internalIp(snapshot, n.metadata.name);
+        const ip = nodeInternalIp4(n);
         if (n.metadata.name !== self && ip && cidrContains(a.includes('/') ? a : `${a}/32`, ip))
           out.add(n.metadata.name);
       }
@@ -103,7 +101,8 @@ function pingPeers(snapshot: Snapshot, node: string, dp: NodeDatapath | undefine
   const chosen = named.length > 0 ? named : others.slice(0, 3);
   const out: Peer[] = [];
   for (const p of chosen) {
-    const cidr = podCidrOf(snapshot, p);
+    const n = snapshot.cluster.nodes.find((x) => x.metadata.name === p);
+    const cidr = n ? nodePodCidr4(n) : undefined;
     const net = cidr ? parseCidr4(cidr) : undefined;
     if (net) out.push({ node: p, vtep: formatIPv4(net.base) });
   }

@@ -9,7 +9,9 @@
  * node's existing flannel.1, cni0 and running pods' interfaces are set in place (flannel keeps an
  * existing flannel.1 as it is, and a pod keeps the MTU it was created with).
  */
-import type { K8sDaemonSet, K8sNode } from '../../core/cluster-types.ts';
+
+import { nodePodCidr4 } from '../../analyze/snapshot-index.ts';
+import type { K8sDaemonSet } from '../../core/cluster-types.ts';
 import type { Link } from '../../core/datapath-types.ts';
 import type { Snapshot } from '../../core/model.ts';
 import { parseCidr4 } from '../../core/net/ipv4.ts';
@@ -76,12 +78,6 @@ function underlayOf(links: Link[], vx: Link): Link | undefined {
   if (byName) return byName;
   const local = vx.vxlan?.local;
   return local ? links.find((l) => l.addrs.some((a) => a.local === local)) : undefined;
-}
-
-function podCidrOf(n: K8sNode): string | undefined {
-  return [...(n.spec.podCIDRs ?? []), ...(n.spec.podCIDR ? [n.spec.podCIDR] : [])].find(
-    (c) => parseCidr4(c) !== undefined,
-  );
 }
 
 /** What the snapshot says about the device MTU each node could carry and already agrees on. */
@@ -157,7 +153,7 @@ export const fixOverlayMtu: RepairStep = {
       );
     const nodes: OverlayNode[] = [];
     for (const n of snapshot.cluster.nodes) {
-      const cidr = podCidrOf(n);
+      const cidr = nodePodCidr4(n);
       const parsed = cidr ? parseCidr4(cidr) : undefined;
       if (!cidr || !parsed)
         return refuse(`node ${n.metadata.name} has no IPv4 pod subnet to find its ${backend.device} by`);

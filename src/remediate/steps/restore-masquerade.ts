@@ -6,7 +6,10 @@
  * deleted, each recorded with its position for rollback; verify walks the node's nat table
  * again for a pod's packet to the outside and wants it to end in MASQUERADE.
  */
+
+import { flannelNetConf } from '../../analyze/k8s.ts';
 import { egressNat, egressPacket, podMasquerade } from '../../analyze/rules/node-masquerade-missing.ts';
+import { nodePodCidr4 } from '../../analyze/snapshot-index.ts';
 import type { IptablesTable } from '../../core/datapath-types.ts';
 import type { RootCause, Snapshot } from '../../core/model.ts';
 import { cidrCoversCidr, parseCidr } from '../../core/net/cidr.ts';
@@ -25,8 +28,6 @@ import {
   type Backend,
   deleteScript,
   describeRule,
-  flannelNetConf,
-  podCidrOf,
   type RuleRef,
   readableRulesChecks,
   readRules,
@@ -159,7 +160,8 @@ export const restoreMasquerade: RepairStep = {
     const plan = basePlan(restoreMasquerade, input);
     const targets: Target[] = [];
     for (const n of nodes) {
-      const podCidr = podCidrOf(input.snapshot, n);
+      const node = input.snapshot.cluster.nodes.find((x) => x.metadata.name === n);
+      const podCidr = node ? nodePodCidr4(node) : undefined;
       if (!podCidr)
         return { status: 'refused', reason: `${n} has no IPv4 pod CIDR: pod egress cannot be followed` };
       const cluster = clusterNetwork(input.snapshot, n, podCidr);

@@ -20,6 +20,7 @@ import { formatIPv4, parseCidr4 } from '../../../core/net/ipv4.ts';
 import { formatRoute } from '../../../datapath/format.ts';
 import { chainRules } from '../../../datapath/iptables-chains.ts';
 import { causeFinding, type FindingInput, infoFinding, symptomFinding } from '../../finding.ts';
+import { flannelNetConf } from '../../k8s.ts';
 import type { Applicability, NodeSkip, RuleContext } from '../../rule.ts';
 
 /** The VXLAN device flannel creates (VNI 1). */
@@ -84,21 +85,7 @@ const flannelCache = new WeakMap<Snapshot, FlannelCluster>();
 export function flannelCluster(ctx: RuleContext): FlannelCluster {
   let fc = flannelCache.get(ctx.snapshot);
   if (fc) return fc;
-  let backendType: string | undefined;
-  let network: string | undefined;
-  const cm = ctx.snapshot.cluster.configMaps.find(
-    (c) => /flannel/.test(c.metadata.name) && c.data?.['net-conf.json'],
-  );
-  const netConf = cm?.data?.['net-conf.json'];
-  if (netConf) {
-    try {
-      const parsed = JSON.parse(netConf) as { Network?: unknown; Backend?: { Type?: unknown } };
-      if (typeof parsed.Network === 'string') network = parsed.Network;
-      if (typeof parsed.Backend?.Type === 'string') backendType = parsed.Backend.Type.toLowerCase();
-    } catch {
-      // an unparsable net-conf.json is reported by the config rules; here it only means "unknown"
-    }
-  }
+  const { backendType, network } = flannelNetConf(ctx.snapshot);
   const nodes = new Map<string, FlannelNode>();
   let anyAnnotated = false;
   for (const n of ctx.snapshot.cluster.nodes) {
