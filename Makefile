@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: all setup build lint typecheck test unit demo bench clean
+.PHONY: all setup preflight build lint typecheck test unit demo bench clean
 
 all: build
 
@@ -25,9 +25,15 @@ typecheck: setup
 lint: setup
 	npm run --silent lint
 
-## Every test: type-check, lint, build, then the whole suite: unit, real-namespace, golden and
-## example tests, then the live suites against the real lab cluster (scripts/test.sh).
-test: typecheck lint build
+## Every command the tests and the lab run is on this machine (scripts/system-deps.tsv); fails in
+## seconds naming what is missing. `scripts/install-system-deps.sh` installs it.
+preflight:
+	@scripts/preflight.sh
+
+## Every test: preflight, type-check, lint, build, then the whole suite: unit, real-namespace,
+## golden and example tests, then the live suites against the real lab cluster (scripts/test.sh).
+test: preflight
+	$(MAKE) --no-print-directory typecheck lint build
 	scripts/test.sh
 
 ## netdoctor's main job on its embedded default: analyze the bundled example clusters.

@@ -1,49 +1,23 @@
 #!/usr/bin/env node
 /**
- * netdoctor's entry point: builds the command tree from the explicit command list, runs it,
- * and is the one place where errors become messages and exit codes.
+ * netdoctor's entry point. It imports nothing before it has checked the Node.js version: the
+ * libraries netdoctor loads use APIs that older Node.js lines lack, and on those an import
+ * would fail with a stack trace from deep inside a dependency instead of a clear message.
+ * Keep this file free of static imports and of syntax newer than the oldest Node.js it must
+ * still reject cleanly.
  */
-import { Command, CommanderError } from 'commander';
-import { installSignalCleanup, runCleanups } from '../core/cleanup.ts';
-import { NETDOCTOR_VERSION } from '../core/version.ts';
-import { COMMANDS } from './commands/index.ts';
-import { handleError } from './handle-error.ts';
 
-export function buildProgram(): Command {
-  const program = new Command('netdoctor')
-    .description("Finds why a Kubernetes cluster's network is broken, proves it, and repairs it safely.")
-    .version(NETDOCTOR_VERSION)
-    .option('-v, --verbose', 'more detail on stderr')
-    .showSuggestionAfterError()
-    .exitOverride();
-  for (const register of COMMANDS) register(program);
-  return program;
+/** The oldest Node.js major line netdoctor runs on; package.json's `engines` says the same. */
+const MIN_NODE_MAJOR = 24;
+
+export {};
+
+const major = Number(process.versions.node.split('.')[0]);
+if (!(major >= MIN_NODE_MAJOR)) {
+  process.stderr.write(
+    `netdoctor: needs Node.js ${MIN_NODE_MAJOR} or newer; this is Node.js ${process.versions.node}\n`,
+  );
+  process.exit(2);
 }
-
-async function main(argv: string[]): Promise<number> {
-  try {
-    const program = buildProgram();
-    await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (
-      err instanceof CommanderError &&
-      (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
-    ) {
-      return 0;
-    }
-    return handleError(err, { verbose: argv.includes('-v') || argv.includes('--verbose') });
-  }
-}
-
-// Objects a command created and has not removed yet (agents, probe pods) are deleted on SIGINT /
-// SIGTERM (then exit 130) and at the normal end of every command.
-installSignalCleanup((code) => process.exit(code));
-const code = await main(process.argv);
-await runCleanups((name, err) =>
-  process.stderr.write(`netdoctor: cleanup of ${name} failed: ${String(err)}\n`),
-);
-// Writes to a pipe are asynchronous: exiting at once would cut a large report short (e.g.
-// `netdoctor analyze -o json | jq`). Exit once both streams have flushed what was written.
-await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
-process.exit(code);
+const { runAndExit } = await import('./run.ts');
+await runAndExit(process.argv);

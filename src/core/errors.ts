@@ -1,6 +1,6 @@
 /**
  * User-facing errors: a code, a message, suggestions, the cause chain and the exit code. They
- * are thrown anywhere and turned into output and an exit status in one place (cli/main.ts).
+ * are thrown anywhere and turned into output and an exit status in one place (cli/run.ts).
  */
 
 /** PRODUCT.md's exit codes. */

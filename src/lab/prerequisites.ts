@@ -8,48 +8,26 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetdoctorError } from '../core/errors.ts';
 import { LAB_SOURCE_DIR, type LabPaths } from './paths.ts';
-import { tryRun } from './shell.ts';
 import type { LabVersions } from './versions.ts';
 
-/** Command -> the Debian package that provides it. */
-export const DEBIAN_NEEDS: ReadonlyArray<readonly [string, string]> = [
-  ['containerd', 'containerd'],
-  ['runc', 'runc'],
-  ['etcd', 'etcd-server'],
-  ['iptables', 'iptables'],
-  ['nft', 'nftables'],
-  ['ip', 'iproute2'],
-  ['tcpdump', 'tcpdump'],
-  ['busybox', 'busybox-static'],
-  ['dnsmasq', 'dnsmasq-base'],
-  ['conntrack', 'conntrack'],
-  ['ipset', 'ipset'],
-  ['dig', 'bind9-dnsutils'],
-  ['curl', 'curl'],
-  ['openssl', 'openssl'],
-  ['iperf3', 'iperf3'],
-  ['nsenter', 'util-linux'],
-];
+/** The repository's scripts/ folder: the one list of system commands and its installer. */
+const SCRIPTS_DIR = join(LAB_SOURCE_DIR, '..', 'scripts');
 
-function has(cmd: string): boolean {
-  return tryRun('sh', ['-c', `command -v ${cmd}`]).code === 0;
-}
-
+/**
+ * Installs the Debian packages behind every command the lab runs, then checks them all
+ * (scripts/install-system-deps.sh over scripts/system-deps.tsv, the same list `make test`
+ * checks), so a missing tool stops `lab up` at once with its name and package.
+ */
 export function ensureDebianPackages(log: (m: string) => void): void {
-  const missing = DEBIAN_NEEDS.filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
-  if (!existsSync('/usr/lib/cni/bridge')) missing.push('containernetworking-plugins');
-  if (missing.length === 0) return;
-  log(`installing Debian packages: ${missing.join(' ')}`);
-  for (const args of [
-    ['update', '-q'],
-    ['install', '-y', '-q', '--no-install-recommends', ...new Set(missing)],
-  ]) {
-    const r = spawnSync('apt-get', args, {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  log('checking system commands (scripts/system-deps.tsv)');
+  const r = spawnSync('bash', [join(SCRIPTS_DIR, 'install-system-deps.sh')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (r.status !== 0)
+    throw new NetdoctorError('lab', 'the lab needs system commands this machine lacks (listed above)', {
+      suggestions: ['run scripts/install-system-deps.sh as root'],
     });
-    if (r.status !== 0) throw new NetdoctorError('lab', `apt-get ${args[0]} failed`);
-  }
 }
 
 export const BINARIES = (paths: LabPaths, v: LabVersions): string[] => [

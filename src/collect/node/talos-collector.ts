@@ -44,11 +44,12 @@ async function collectTalosNode(node: K8sNode, opts: TalosOptions): Promise<Node
       gap: nodeGap(name, 'node/talos', 'not-found', 'node has no InternalIP'),
     };
   const talosctl = opts.talosctl ?? ['talosctl'];
-  const run = (args: string[]) => runCommand([...talosctl, '-n', ip, ...args], { timeoutMs: opts.timeoutMs });
+  const talos = (args: string[]) =>
+    runCommand([...talosctl, '-n', ip, ...args], { timeoutMs: opts.timeoutMs });
   const [routes, links, addrs] = await Promise.all([
-    run(['get', 'routes', '-o', 'json']),
-    run(['get', 'links', '-o', 'json']),
-    run(['get', 'addresses', '-o', 'json']),
+    talos(['get', 'routes', '-o', 'json']),
+    talos(['get', 'links', '-o', 'json']),
+    talos(['get', 'addresses', '-o', 'json']),
   ]);
   if (routes.status === 'spawn-error') {
     return {
@@ -82,9 +83,9 @@ async function collectTalosNode(node: K8sNode, opts: TalosOptions): Promise<Node
   }
 
   const reads = await Promise.all([
-    run(['read', '/run/flannel/subnet.env']),
-    run(['read', '/etc/resolv.conf']),
-    ...SYSCTL_KEYS.map((k) => run(['read', `/proc/sys/${k.replaceAll('.', '/')}`])),
+    talos(['read', '/run/flannel/subnet.env']),
+    talos(['read', '/etc/resolv.conf']),
+    ...SYSCTL_KEYS.map((k) => talos(['read', `/proc/sys/${k.replaceAll('.', '/')}`])),
   ]);
   const [env, resolv, ...sysctls] = reads;
   if (env?.status === 'exited' && env.code === 0) files.flannelSubnetEnv = env.stdout;

@@ -1,0 +1,52 @@
+/**
+ * netdoctor's program: builds the command tree from the explicit command list, runs it, and is
+ * the one place where errors become messages and exit codes. Loaded by main.ts once the Node.js
+ * version is known to be new enough.
+ */
+import { Command, CommanderError } from 'commander';
+import { installSignalCleanup, runCleanups } from '../core/cleanup.ts';
+import { NETDOCTOR_VERSION } from '../core/version.ts';
+import { COMMANDS } from './commands/index.ts';
+import { handleError } from './handle-error.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('netdoctor')
+    .description("Finds why a Kubernetes cluster's network is broken, proves it, and repairs it safely.")
+    .version(NETDOCTOR_VERSION)
+    .option('-v, --verbose', 'more detail on stderr')
+    .showSuggestionAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    const program = buildProgram();
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (
+      err instanceof CommanderError &&
+      (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
+    ) {
+      return 0;
+    }
+    return handleError(err, { verbose: argv.includes('-v') || argv.includes('--verbose') });
+  }
+}
+
+/** Runs netdoctor with `argv` and exits the process with its exit code. */
+export async function runAndExit(argv: string[]): Promise<never> {
+  // Objects a command created and has not removed yet (agents, probe pods) are deleted on
+  // SIGINT / SIGTERM (then exit 130) and at the normal end of every command.
+  installSignalCleanup((code) => process.exit(code));
+  const code = await main(argv);
+  await runCleanups((name, err) =>
+    process.stderr.write(`netdoctor: cleanup of ${name} failed: ${String(err)}\n`),
+  );
+  // Writes to a pipe are asynchronous: exiting at once would cut a large report short (e.g.
+  // `netdoctor analyze -o json | jq`). Exit once both streams have flushed what was written.
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
+  process.exit(code);
+}
