@@ -21,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   policy=/usr/sbin/policy-rc.d
   own_policy=0
   if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; own_policy=1; fi
-  trap '[ "$own_policy" = 1 ] && rm -f "$policy"' EXIT
+  trap 'if [ "$own_policy" = 1 ]; then rm -f "$policy"; fi' EXIT
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 bash "$here/preflight.sh"

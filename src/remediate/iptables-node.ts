@@ -1,18 +1,28 @@
 /**
  * iptables on a node for the repair steps: reading a backend's rules, naming one rule by its
- * table, chain and position, and deleting rules so that rollback can put each back where it
- * was. Rules are deleted by their full spec, never by number: kube-proxy and the policy agents
- * insert rules at the top of the built-in chains at any time, which shifts every number.
+ * table, chain and spec (with the position it had, for people), and removing rules so that
+ * rollback can put each back where it stood. Removal and restore work by identity from fresh
+ * reads (iptables-rule-edit.ts): kube-proxy and the policy agents insert rules at the top of the
+ * built-in chains, and some restore whole tables, at any time.
  */
 import type { IptablesDump, IptablesTable } from '../core/datapath-types.ts';
 import { chainRules } from '../datapath/iptables-chains.ts';
-import { parseIptablesSave, tokenizeIptablesSpec } from '../datapath/parsers/iptables-save.ts';
-import type { AppliedAction, AppliedRecord, Check, NodeRun, RepairExec, UndoAction } from './step.ts';
-import { errText, runUndo, sh, shq } from './step-kit.ts';
+import { parseIptablesSave } from '../datapath/parsers/iptables-save.ts';
+import {
+  type Backend,
+  deleteScript,
+  type RemovalPolicy,
+  type RuleIdentity,
+  type RuleRemoval,
+  removeRulesByIdentity,
+} from './iptables-rule-edit.ts';
+import type { AppliedRecord, Check, NodeRun, RepairExec, UndoAction } from './step.ts';
+import { errText, runUndo, sh } from './step-kit.ts';
+
+export { type Backend, deleteScript };
 
 /** The two iptables backends a node can carry rules in. */
-export const BACKENDS = ['nft', 'legacy'] as const;
-export type Backend = (typeof BACKENDS)[number];
+export const BACKENDS: readonly Backend[] = ['nft', 'legacy'];
 
 /** The snapshot's dump of each backend (NodeDatapath field names). */
 export const BACKEND_KEY = { nft: 'iptablesNft', legacy: 'iptablesLegacy' } as const;
@@ -20,12 +30,6 @@ export const BACKEND_KEY = { nft: 'iptablesNft', legacy: 'iptablesLegacy' } as c
 export function iptablesBin(b: Backend): string {
   return `iptables-${b}`;
 }
-
-/**
- * Waits up to 5 s for the xtables lock instead of failing at once when another writer (a
- * legacy-mode kube-proxy) holds it; iptables-nft accepts and ignores the option.
- */
-const WAIT = '-w 5';
 
 /**
  * Per-Service and per-endpoint chains of kube-proxy: the bulk of a large cluster's nat table,
@@ -61,15 +65,9 @@ export async function readRules(exec: RepairExec, node: string, b: Backend): Pro
   }
 }
 
-/** One rule on one node, where it sits (1-based position in its chain) and what it says. */
-export interface RuleRef {
-  node: string;
-  backend: Backend;
-  table: string;
-  chain: string;
+/** One rule on one node, what it says, and where it sat when read (1-based, for people). */
+export interface RuleRef extends RuleIdentity {
   position: number;
-  /** The rule as iptables-save writes it, without `-A CHAIN`. */
-  spec: string;
 }
 
 /** The rule the way iptables-save prints it, with where it lives. */
@@ -95,87 +93,18 @@ export function positionsIn(
   return out;
 }
 
-const BARE = /^[A-Za-z0-9_.,:/=+@%!-]+$/;
-
-/** argv as a shell command line, quoting only the words that need it. */
-export function shellLine(argv: string[]): string {
-  return argv.map((a) => (BARE.test(a) ? a : shq(a))).join(' ');
-}
-
-/** `iptables-<backend> -w 5 -t <table> -D <chain> <spec>`: deletes the first rule equal to spec. */
-export function deleteScript(r: RuleRef): string {
-  return shellLine([
-    iptablesBin(r.backend),
-    ...WAIT.split(' '),
-    '-t',
-    r.table,
-    '-D',
-    r.chain,
-    ...tokenizeIptablesSpec(r.spec),
-  ]);
-}
-
-/** `iptables-<backend> -w 5 -t <table> -I <chain> <position> <spec>`: puts a deleted rule back. */
-export function insertScript(r: RuleRef): string {
-  return shellLine([
-    iptablesBin(r.backend),
-    ...WAIT.split(' '),
-    '-t',
-    r.table,
-    '-I',
-    r.chain,
-    String(r.position),
-    ...tokenizeIptablesSpec(r.spec),
-  ]);
-}
-
 /**
- * Orders rules for deletion: per chain from the bottom up. The undo list keeps that order, and
- * runUndo plays it backwards, so rules go back top-down and each lands on its old position.
+ * Removes the rules by identity, from fresh reads, until a re-read shows them gone (see
+ * removeRulesByIdentity); records a restore for each. When it cannot, what it removed is put
+ * back before it throws: an apply that throws leaves no record for the executor to roll back.
  */
-export function deletionOrder(refs: RuleRef[]): RuleRef[] {
-  return [...refs].sort(
-    (a, b) =>
-      a.node.localeCompare(b.node) ||
-      a.backend.localeCompare(b.backend) ||
-      a.table.localeCompare(b.table) ||
-      a.chain.localeCompare(b.chain) ||
-      b.position - a.position,
-  );
-}
-
-/** What deleting rules did, for the AppliedRecord. */
-export interface Removal {
-  actions: AppliedAction[];
-  undo: UndoAction[];
-  removed: RuleRef[];
-}
-
-/**
- * Deletes the rules (in {@link deletionOrder}), recording an undo for each. When one deletion
- * fails, the ones already done are put back before the error is thrown: an apply that throws
- * leaves no record for the executor to roll back with.
- */
-export async function removeRules(exec: RepairExec, refs: RuleRef[], why: string): Promise<Removal> {
-  const out: Removal = { actions: [], undo: [], removed: [] };
-  for (const r of deletionOrder(refs)) {
-    const cmd = deleteScript(r);
-    const res = await exec.nodes.run(r.node, sh(cmd), { hostMount: false });
-    out.actions.push({
-      target: `node/${r.node}`,
-      command: cmd,
-      before: `-A ${r.chain} ${r.spec} (position ${r.position} in ${r.table} ${r.chain}, iptables-${r.backend})`,
-      after: '(deleted)',
-      result: `exit ${res.exitCode}${res.exitCode === 0 ? '' : `: ${res.stdout.trim()}`} (${why})`,
-    });
-    if (res.exitCode !== 0) {
-      const back = await undoPartial(exec, out);
-      throw new Error(`${failed(cmd, r.node, res).message}; ${back}`);
-    }
-    out.undo.push({ type: 'node', node: r.node, argv: sh(insertScript(r)), hostMount: false });
-    out.removed.push(r);
-  }
-  return out;
+export function removeRules(
+  exec: RepairExec,
+  refs: RuleIdentity[],
+  why: string,
+  policy?: RemovalPolicy,
+): Promise<RuleRemoval> {
+  return removeRulesByIdentity(exec, refs, why, readRules, policy);
 }
 
 /**

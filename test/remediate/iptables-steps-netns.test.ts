@@ -191,14 +191,12 @@ for (const shell of SHELLS) {
       assert.equal(pings(n2, '10.244.2.0'), false);
     });
 
-    it('apply deletes the dropping rules (also one added since), verify pings through; rollback puts each back in place', async () => {
+    it('apply deletes exactly the planned rules (not one added since), verify fails on that one; rollback puts each back in place', async () => {
       const { plan } = await planned('vxlan-port-blocked', allowOverlayPort);
-      // A rule the diagnosis never saw, with a quoted comment, in the middle of INPUT.
-      nsExec(n2, [
-        'iptables-nft',
-        '-I',
-        'INPUT',
-        '4',
+      const before = rulesOf(n2, 'nft');
+      // A rule the diagnosis never saw, with a quoted comment, in the middle of INPUT: someone's
+      // newer change, so the plan does not cover it.
+      const added = [
         '-p',
         'udp',
         '--dport',
@@ -209,17 +207,29 @@ for (const shell of SHELLS) {
         `it's "the firewall"`,
         '-j',
         'REJECT',
-      ]);
-      const before = rulesOf(n2, 'nft');
-      const exec = netnsExec(runner(), noApiPort());
+      ];
+      nsExec(n2, ['iptables-nft', '-I', 'INPUT', '4', ...added]);
+      const exec = netnsExec(runner(), noApiPort(), 1_000);
       const p = only(plan);
       const record = await allowOverlayPort.apply(exec, p);
       assert.equal(record.status, 'applied');
       if (record.status !== 'applied') return;
-      assert.equal(record.actions.length, 3);
+      assert.equal(record.actions.length, 2);
       assert.deepEqual(record.facts['alreadyGone'], []);
-      assert.equal((record.facts['unplanned'] as string[]).length, 1);
-      assert.doesNotMatch(rulesOf(n2, 'nft', 'filter'), /--dport 8472/);
+      assert.match((record.facts['unplanned'] as string[]).join(), /the firewall/);
+      const left = rulesOf(n2, 'nft', 'filter')
+        .split('\n')
+        .filter((l) => l.includes('--dport 8472'));
+      assert.equal(left.length, 1);
+      assert.match(left[0] ?? '', /the firewall.* -j REJECT/);
+      const blocked = await allowOverlayPort.verify(exec, record, p);
+      assert.equal(blocked.status, 'failed', JSON.stringify(blocked));
+      assert.match(
+        blocked.status === 'failed' ? blocked.reason : '',
+        /still dropping the overlay port: .*the firewall/,
+      );
+
+      nsExec(n2, ['iptables-nft', '-D', 'INPUT', ...added]);
       const v = await allowOverlayPort.verify(exec, record, p);
       assert.equal(v.status, 'verified', JSON.stringify(v));
       assert.match(v.status === 'verified' ? v.detail : '', /overlay answers ndlab-node2 -> ndlab-node3/);
@@ -228,7 +238,6 @@ for (const shell of SHELLS) {
       assert.equal(rb.status, 'rolled-back', JSON.stringify(rb));
       assert.equal(rulesOf(n2, 'nft'), before);
       assert.equal(pings(n2, '10.244.2.0'), false);
-      nsExec(n2, ['iptables-nft', '-D', 'INPUT', '4']);
     });
 
     it('the executor repairs it end to end, with the deletions in the audit log', async () => {

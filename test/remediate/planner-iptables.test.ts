@@ -68,7 +68,7 @@ describe('allow-overlay-port plans from the diagnosis', () => {
     );
     assert.match(
       renderPlan(plan(snapshot, report)),
-      /rollback: put each deleted rule back at the position it had/,
+      /rollback: put each deleted rule back in front of the rule that followed it/,
     );
   });
 

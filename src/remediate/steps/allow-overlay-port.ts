@@ -163,7 +163,9 @@ export const allowOverlayPort: RepairStep = {
           nodeCommand(
             n,
             readRulesScript(b),
-            `list iptables-${b} rules; the ones dropping UDP ${ports.join('/')} between nodes are deleted as found then`,
+            expected.length > 0
+              ? `list iptables-${b} rules: the rules below are found again there by what they say, and only they are deleted`
+              : `list iptables-${b} rules; the ones dropping UDP ${ports.join('/')} between nodes are deleted as found then (the diagnosis has no rules of this node)`,
           ),
         );
       for (const r of expected)
@@ -177,9 +179,10 @@ export const allowOverlayPort: RepairStep = {
       `re-read the rules on ${nodes.join(', ')}: no rule drops UDP ${[...new Set(targets.flatMap((t) => t.ports))].join('/')} between nodes` +
       (pinged.length > 0 ? `; ping through the overlay: ${pinged.join(', ')}` : '');
     plan.rollback =
-      'put each deleted rule back at the position it had (iptables -I <chain> <position> <rule>)';
+      'put each deleted rule back in front of the rule that followed it, found again when rolling back, up to the number of copies there were';
     plan.notes.push(
-      'the deleted rules are the ones found when the step runs, by the test the diagnosis used (DROP/REJECT of the overlay port, in chains overlay packets pass, addresses that can be nodes)',
+      'each rule is deleted by what it says (table, chain, spec), never by a position read earlier, and only once a re-read a moment later shows it gone: a controller that restores whole tables may put it back, and then it is deleted again (a few rounds at most)',
+      'only the rules listed here are deleted; a rule dropping the overlay port that appears after the diagnosis is left alone, reported, and fails verification',
       'whatever wrote these rules (a firewall service, a provisioning script) may write them again: allow the port there too',
     );
     return { status: 'planned', plan };
@@ -197,20 +200,30 @@ export const allowOverlayPort: RepairStep = {
       const here: RuleRef[] = [];
       for (const b of t.backends)
         here.push(...blockingRules(t.node, b, await readRules(exec, t.node, b), t.ports, t.nodeIps));
-      for (const r of here) if (!t.expected.some((e) => key(e) === key(r))) unplanned.push(describeRule(r));
+      // Only the rules the plan named are deleted; a blocking rule the diagnosis did not see is
+      // someone's newer change: it is reported, and verification then fails on it. (With no
+      // dump in the diagnosis, the plan named its test instead of rules.)
+      const planned =
+        t.expected.length > 0 ? here.filter((r) => t.expected.some((e) => key(e) === key(r))) : here;
+      for (const r of here) if (!planned.includes(r)) unplanned.push(describeRule(r));
       for (const e of t.expected) if (!here.some((r) => key(e) === key(r))) gone.push(describeRule(e));
-      found.push(...here);
+      found.push(...planned);
     }
     const facts = { unplanned, alreadyGone: gone };
     if (found.length === 0)
-      return { status: 'no-op', step: plan.step, reason: 'no rule drops the overlay port any more', facts };
+      return {
+        status: 'no-op',
+        step: plan.step,
+        reason: 'no rule the plan named drops the overlay port any more',
+        facts,
+      };
     const r = await removeRules(exec, found, 'drops the overlay port');
     return {
       status: 'applied',
       step: plan.step,
       actions: r.actions,
       undo: r.undo,
-      facts: { ...facts, removed: r.removed },
+      facts: { ...facts, removed: r.removed, reverted: r.reverted, addedByOthers: r.addedByOthers },
     };
   },
   async verify(exec, _record, plan) {

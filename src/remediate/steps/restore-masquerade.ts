@@ -179,7 +179,9 @@ export const restoreMasquerade: RepairStep = {
           nodeCommand(
             n,
             readRulesScript(b),
-            `list iptables-${b} nat POSTROUTING; RETURN/ACCEPT rules for ${cluster} sources ahead of the CNI chain are deleted as found then`,
+            expected.length > 0
+              ? `list iptables-${b} nat POSTROUTING: the rules below are found again there by what they say, and only they are deleted`
+              : `list iptables-${b} nat POSTROUTING; RETURN/ACCEPT rules for ${cluster} sources ahead of the CNI chain are deleted as found then (the diagnosis has no rules of this node)`,
           ),
         );
       for (const r of expected) {
@@ -211,9 +213,9 @@ export const restoreMasquerade: RepairStep = {
       (restart ? `a new ${restart.daemonSet} pod is Ready on ${nodes.join(', ')}, and ` : '') +
       `a pod's packet to an outside address, walked through nat POSTROUTING (re-read on ${nodes.join(', ')}), ends in MASQUERADE with no RETURN ahead of it`;
     plan.rollback =
-      'put each deleted rule back at the position it had (iptables -t nat -I POSTROUTING <position> <rule>); a restarted pod needs no undo';
+      'put each deleted rule back in front of the rule that followed it in nat POSTROUTING, found again when rolling back; a restarted pod needs no undo';
     plan.notes.push(
-      'the deleted rules are the ones found when the step runs, by the test above; the listed ones are what the diagnosis saw',
+      'only the listed rules are deleted, by what they say (never by position), each confirmed gone by a re-read a moment later',
     );
     return { status: 'planned', plan };
   },
@@ -224,10 +226,16 @@ export const restoreMasquerade: RepairStep = {
     const targets = plan.params['targets'] as Target[];
     const restart = plan.params['restart'] as AgentTarget | undefined;
     const found: RuleRef[] = [];
+    const same = (a: RuleRef, b: RuleRef) => a.backend === b.backend && a.spec === b.spec;
     for (const t of targets) {
       for (const b of t.backends) {
         const nat = (await readRules(exec, t.node, b)).tables['nat'];
-        if (nat) found.push(...shadowingRules(t.node, b, nat, t.podCidr, t.cluster));
+        if (!nat) continue;
+        const here = shadowingRules(t.node, b, nat, t.podCidr, t.cluster);
+        // Only the rules the plan named (or, with no dump in the diagnosis, its test found).
+        found.push(
+          ...(t.expected.length > 0 ? here.filter((r) => t.expected.some((e) => same(e, r))) : here),
+        );
       }
     }
     const removal = await removeRules(exec, found, 'returns pod egress before the CNI masquerades it');
