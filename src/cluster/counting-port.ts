@@ -49,9 +49,9 @@ export class CountingPort implements ClusterPort {
     this.#count('listPods');
     return this.#inner.listPods(namespace, labelSelector);
   }
-  deletePod(namespace: string, name: string): Promise<void> {
+  deletePod(namespace: string, name: string, opts?: { graceSeconds?: number }): Promise<void> {
     this.#count('deletePod');
-    return this.#inner.deletePod(namespace, name);
+    return this.#inner.deletePod(namespace, name, opts);
   }
   createService(namespace: string, service: object): Promise<unknown> {
     this.#count('createService');

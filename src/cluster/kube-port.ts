@@ -167,9 +167,9 @@ export class KubePort implements RepairPort {
     return wire(list.items, MODEL.pods);
   }
 
-  async deletePod(namespace: string, name: string): Promise<void> {
+  async deletePod(namespace: string, name: string, opts?: { graceSeconds?: number }): Promise<void> {
     try {
-      await this.#core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
+      await this.#core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: opts?.graceSeconds ?? 0 });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

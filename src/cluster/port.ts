@@ -49,8 +49,11 @@ export interface ClusterPort {
   /** The pod in wire JSON, or undefined when it does not exist. */
   readPod(namespace: string, name: string): Promise<unknown | undefined>;
   listPods(namespace: string | undefined, labelSelector: string): Promise<unknown[]>;
-  /** Deletes a pod at once (grace period 0); absent is fine. */
-  deletePod(namespace: string, name: string): Promise<void>;
+  /**
+   * Deletes a pod, at once (grace period 0) unless `graceSeconds` says otherwise; absent is
+   * fine. netdoctor's own pods go at once; a workload's pod a repair recreates gets its grace.
+   */
+  deletePod(namespace: string, name: string, opts?: { graceSeconds?: number }): Promise<void>;
   createService(namespace: string, service: object): Promise<unknown>;
   listServices(namespace: string | undefined, labelSelector: string): Promise<unknown[]>;
   deleteService(namespace: string, name: string): Promise<void>;

@@ -80,17 +80,53 @@ export async function breakFault(
   return node === undefined ? { id } : { id, node };
 }
 
-/** Heals every fault in force, newest first. */
-export async function healFaults(paths: LabPaths): Promise<string[]> {
+/** A fault whose heal left something behind, even after a second heal. */
+export interface Residue {
+  fault: string;
+  left: string[];
+}
+
+/**
+ * Heals every fault in force, newest first, then proves each is gone (its `residue` check); a
+ * fault that left something is healed once more. A fault still leaving residue stays recorded
+ * in the state (a later heal tries again) and is returned with what is left, so a caller can
+ * charge that fault alone instead of the next one.
+ */
+export async function healFaults(paths: LabPaths): Promise<{ healed: string[]; residue: Residue[] }> {
   const state = readState(paths.stateFile);
   const healed: string[] = [];
+  const residue: Residue[] = [];
   for (const f of [...(state?.faults ?? [])].reverse()) {
     const { ctx, rec } = context(paths, f.node);
-    await findFault(f.id).heal(ctx, f.data);
+    const fault = findFault(f.id);
+    await fault.heal(ctx, f.data);
+    let left = await settledResidue(fault, ctx, f.data);
+    if (left.length > 0) {
+      await fault.heal(ctx, f.data);
+      left = await settledResidue(fault, ctx, f.data);
+    }
+    if (left.length > 0) {
+      residue.push({ fault: f.id, left });
+      continue;
+    }
     rec.update((s) => {
       s.faults = s.faults.filter((x) => x.id !== f.id);
     });
     healed.push(f.id);
   }
-  return healed;
+  return { healed, residue };
+}
+
+/** The residue once it stops changing: controllers finish what heal set off within seconds. */
+async function settledResidue(
+  fault: Fault,
+  ctx: FaultContext,
+  data: Record<string, string>,
+): Promise<string[]> {
+  let left = fault.residue(ctx, data);
+  for (let i = 0; i < 10 && left.length > 0; i++) {
+    await new Promise((done) => setTimeout(done, 2000));
+    left = fault.residue(ctx, data);
+  }
+  return left;
 }

@@ -34,6 +34,11 @@ export interface RepairOptions {
    */
   allowAppChange: boolean;
   /**
+   * Consent to recreate bare pods (no controller to bring them back) from their own spec, when
+   * a repair recreates the pods on a node (--recreate-bare-pods).
+   */
+  recreateBarePods: boolean;
+  /**
    * The last known CNI DaemonSet manifest (--manifest FILE, or the DaemonSet an earlier bundle
    * recorded: manifest-source.ts), already read and parsed by the caller so planning stays pure.
    */
@@ -46,6 +51,7 @@ export const DEFAULT_OPTIONS: RepairOptions = {
   allowUpstreamChange: false,
   emergencyAllowDns: false,
   allowAppChange: false,
+  recreateBarePods: false,
 };
 
 /** A root cause's link to the step that addresses it. */

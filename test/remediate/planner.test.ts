@@ -69,6 +69,44 @@ describe('repair planner over the recorded examples', () => {
       ['reset-cni-bridge'],
     );
     assert.deepEqual(plan.steps[0]?.params['targets'], { 'ndlab-node2': '10.244.1.1/24' });
+    // Then the pods on node2's pod network are recreated by their controllers; netdoctor's own
+    // pods and host-network pods (flannel, kube-proxy) are not touched.
+    const s = plan.steps[0];
+    assert.ok(s);
+    const snapshot = await readBundle(join(EXAMPLES_DIR, 'cni-bridge-wrong-address'));
+    const expected = snapshot.cluster.pods
+      .filter(
+        (p) =>
+          p.spec.nodeName === 'ndlab-node2' &&
+          !p.spec.hostNetwork &&
+          p.metadata.ownerReferences?.length &&
+          p.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'netdoctor',
+      )
+      .map((p) => `delete Pod ${p.metadata.namespace}/${p.metadata.name}`)
+      .sort();
+    assert.ok(expected.length > 0);
+    assert.deepEqual(
+      s.objectChanges.map((o) => `${o.action} ${o.kind} ${o.namespace}/${o.name}`).sort(),
+      expected,
+    );
+    assert.ok(s.objectChanges.every((o) => !/flannel|kube-proxy/.test(o.name)));
+  });
+
+  it('cni-bridge-wrong-address: a bare pod on the node is recreated only with --recreate-bare-pods', async () => {
+    const snapshot = await readBundle(join(EXAMPLES_DIR, 'cni-bridge-wrong-address'));
+    const bare: K8sPod = {
+      metadata: { name: 'debug', namespace: 'default', uid: 'u-debug' },
+      spec: { nodeName: 'ndlab-node2', containers: [{ name: 'c' }] },
+      status: { phase: 'Running' },
+    };
+    snapshot.cluster.pods.push(bare);
+    const without = planSnapshot(snapshot).steps[0];
+    assert.ok(without && !without.objectChanges.some((o) => o.name === 'debug'));
+    assert.ok(without.notes.some((n) => /default\/debug.*--recreate-bare-pods/.test(n)));
+    const withConsent = planSnapshot(snapshot, { recreateBarePods: true }).steps[0];
+    assert.ok(
+      withConsent?.objectChanges.some((o) => o.name === 'debug' && /from its own spec/.test(o.after)),
+    );
   });
 
   it('flannel-daemonset-deleted: refuses the reinstall without a manifest, plans it with one', async () => {

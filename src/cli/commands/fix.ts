@@ -25,6 +25,7 @@ interface FixFlags {
   allowUpstreamChange?: boolean;
   emergencyAllowDns?: boolean;
   allowAppChange?: boolean;
+  recreateBarePods?: boolean;
   manifest?: string;
   kubeconfig?: string;
   context?: string;
@@ -50,10 +51,14 @@ export function registerFix(program: Command): void {
     .option('--force', 'act on partial pattern matches (root causes below the confirmation threshold)')
     .option('--only <step...>', 'only these step ids')
     .option('--allow-upstream-change', "consent to change CoreDNS's upstream or Corefile")
-    .option('--emergency-allow-dns', 'consent to add an emergency DNS egress allow policy (seed 003)')
+    .option('--emergency-allow-dns', 'consent to add an emergency DNS egress allow policy')
     .option(
       '--allow-app-change',
       'consent to edit an application object (a Service selector) when the diagnosis shows an unambiguous near-miss label',
+    )
+    .option(
+      '--recreate-bare-pods',
+      'consent to recreate bare pods (no controller to bring them back) from their own spec, where a repair recreates the pods on a node',
     )
     .option(
       '--manifest <path>',
@@ -109,6 +114,7 @@ export function registerFix(program: Command): void {
         allowUpstreamChange: flags.allowUpstreamChange === true,
         emergencyAllowDns: flags.emergencyAllowDns === true,
         allowAppChange: flags.allowAppChange === true,
+        recreateBarePods: flags.recreateBarePods === true,
         ...(manifest ? { manifest } : {}),
       };
       const plan = planRepairs({ report, snapshot, options });

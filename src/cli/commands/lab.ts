@@ -88,7 +88,14 @@ export function registerLab(program: Command): void {
     .description('undo every fault in force')
     .action(async () => {
       requireRoot();
-      const healed = await healFaults(labPaths(loadVersions()));
-      log(healed.length === 0 ? 'no fault in force' : `healed ${healed.join(', ')}`);
+      const { healed, residue } = await healFaults(labPaths(loadVersions()));
+      if (healed.length === 0 && residue.length === 0) log('no fault in force');
+      else if (healed.length > 0) log(`healed ${healed.join(', ')} (nothing of them left)`);
+      if (residue.length > 0)
+        throw new NetdoctorError(
+          'lab',
+          `heal left residue: ${residue.map((r) => `${r.fault}: ${r.left.join('; ')}`).join(' | ')}`,
+          { suggestions: ['netdoctor lab heal (again)', 'netdoctor lab down && netdoctor lab up'] },
+        );
     });
 }

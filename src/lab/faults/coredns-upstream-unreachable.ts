@@ -51,4 +51,18 @@ export const corednsUpstreamUnreachable: Fault = {
     ctx.kubectl(['-n', 'kube-system', 'rollout', 'restart', 'deployment/coredns']);
     ctx.kubectl(['-n', 'kube-system', 'rollout', 'status', 'deployment/coredns', '--timeout=180s']);
   },
+  residue: (ctx) => {
+    const now = ctx.tryKubectl([
+      '-n',
+      'kube-system',
+      'get',
+      'configmap',
+      'coredns',
+      '-o',
+      'jsonpath={.data.Corefile}',
+    ]);
+    return now.stdout.includes(UNREACHABLE_UPSTREAM)
+      ? [`the Corefile still forwards to ${UNREACHABLE_UPSTREAM}`]
+      : [];
+  },
 };

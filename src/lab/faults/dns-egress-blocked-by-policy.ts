@@ -32,4 +32,8 @@ spec:
   heal: async (ctx) => {
     ctx.kubectl(['-n', DEMO_NAMESPACE, 'delete', 'networkpolicy', POLICY_NAME, '--ignore-not-found']);
   },
+  residue: (ctx) =>
+    ctx.tryKubectl(['-n', DEMO_NAMESPACE, 'get', 'networkpolicy', POLICY_NAME]).code === 0
+      ? [`NetworkPolicy ${DEMO_NAMESPACE}/${POLICY_NAME} is still there`]
+      : [],
 };

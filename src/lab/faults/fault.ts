@@ -32,4 +32,23 @@ export interface Fault {
   /** Injects; returns what heal needs (saved configuration, old values). */
   inject: (ctx: FaultContext) => Promise<Record<string, string>>;
   heal: (ctx: FaultContext, data: Record<string, string>) => Promise<void>;
+  /**
+   * What is left of the fault after heal: its rules, routes, sysctls or objects, one line each;
+   * empty when the lab is as it was. Checked after every heal, so that one fault's leftovers
+   * never pass for the next fault's symptoms.
+   */
+  residue: (ctx: FaultContext, data: Record<string, string>) => string[];
+}
+
+/** The lines of a node command's output that match `re` (for residue checks). */
+export function matchingLines(
+  ctx: FaultContext,
+  node: FaultContext['node'],
+  script: string,
+  re: RegExp,
+): string[] {
+  return ctx
+    .tryOnNode(node, script)
+    .stdout.split('\n')
+    .filter((l) => re.test(l));
 }

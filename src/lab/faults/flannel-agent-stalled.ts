@@ -36,4 +36,20 @@ export const flannelAgentStalled: Fault = {
     ]);
     ctx.kubectl(['-n', 'kube-flannel', 'rollout', 'status', 'ds/kube-flannel-ds', '--timeout=120s']);
   },
+  residue: (ctx) => {
+    const out: string[] = [];
+    const states = ctx
+      .tryOnNode(ctx.node, `for p in $(${'{'}${FLANNELD_PIDS}${'}'}); do cut -d' ' -f3 /proc/$p/stat; done`)
+      .stdout.split('\n')
+      .filter(Boolean);
+    if (states.includes('T')) out.push(`${ctx.node.name}: a flanneld is still stopped`);
+    const peers = ctx.topology.nodes.length - 1;
+    const routes = ctx
+      .tryOnNode(ctx.node, 'ip -4 route show dev flannel.1')
+      .stdout.split('\n')
+      .filter(Boolean);
+    if (routes.length < peers)
+      out.push(`${ctx.node.name}: ${routes.length} of ${peers} peer routes on flannel.1`);
+    return out;
+  },
 };

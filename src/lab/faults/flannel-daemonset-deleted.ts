@@ -15,4 +15,8 @@ export const flannelDaemonsetDeleted: Fault = {
     ctx.reapplyAddon('flannel');
     ctx.kubectl(['-n', FLANNEL_NAMESPACE, 'rollout', 'status', `ds/${FLANNEL_DAEMONSET}`, '--timeout=180s']);
   },
+  residue: (ctx) =>
+    ctx.tryKubectl(['-n', FLANNEL_NAMESPACE, 'get', 'daemonset', FLANNEL_DAEMONSET]).code === 0
+      ? []
+      : [`DaemonSet ${FLANNEL_NAMESPACE}/${FLANNEL_DAEMONSET} is missing`],
 };

@@ -13,4 +13,8 @@ export const ipForwardDisabled: Fault = {
   heal: async (ctx) => {
     ctx.onNode(ctx.node, 'sysctl -q -w net.ipv4.ip_forward=1');
   },
+  residue: (ctx) => {
+    const v = ctx.tryOnNode(ctx.node, 'cat /proc/sys/net/ipv4/ip_forward').stdout.trim();
+    return v === '1' ? [] : [`${ctx.node.name}: net.ipv4.ip_forward = ${v || '?'}`];
+  },
 };

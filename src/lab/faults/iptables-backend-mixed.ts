@@ -3,7 +3,7 @@
  * iptables-legacy rules while kube-proxy and flannel use iptables-nft. Both rule sets apply:
  * the legacy FORWARD policy DROP it brings silently drops pod traffic the nft rules accept.
  */
-import type { Fault } from './fault.ts';
+import { type Fault, matchingLines } from './fault.ts';
 
 export const iptablesBackendMixed: Fault = {
   id: 'iptables-backend-mixed',
@@ -24,4 +24,12 @@ export const iptablesBackendMixed: Fault = {
       'for t in filter nat mangle raw; do iptables-legacy -t $t -F; iptables-legacy -t $t -X; done; iptables-legacy -P FORWARD ACCEPT',
     );
   },
+  // Empty legacy tables stay registered in the kernel; only rules and non-ACCEPT policies count.
+  residue: (ctx) =>
+    matchingLines(
+      ctx,
+      ctx.node,
+      'iptables-legacy-save',
+      /^-A |^:(INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) (DROP|REJECT)/,
+    ),
 };

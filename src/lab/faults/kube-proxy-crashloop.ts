@@ -58,4 +58,19 @@ export const kubeProxyCrashloop: Fault = {
     ctx.kubectl(['-n', 'kube-system', 'rollout', 'restart', 'ds/kube-proxy']);
     ctx.kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-proxy', '--timeout=180s']);
   },
+  residue: (ctx, data) => {
+    const mode = (conf: string) => /^mode:.*$/m.exec(conf)?.[0] ?? '(no mode)';
+    const now = ctx.tryKubectl([
+      '-n',
+      'kube-system',
+      'get',
+      'configmap',
+      'kube-proxy',
+      '-o',
+      'jsonpath={.data.config\\.conf}',
+    ]);
+    return mode(now.stdout) === mode(data['config'] ?? '')
+      ? []
+      : [`ConfigMap kube-system/kube-proxy says ${mode(now.stdout)}, was ${mode(data['config'] ?? '')}`];
+  },
 };

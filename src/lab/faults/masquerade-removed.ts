@@ -37,4 +37,14 @@ export const masqueradeRemoved: Fault = {
     ]);
     ctx.kubectl(['-n', 'kube-flannel', 'rollout', 'status', 'ds/kube-flannel-ds', '--timeout=120s']);
   },
+  residue: (ctx) => {
+    const nat = ctx.tryOnNode(ctx.node, 'iptables-nft-save -t nat').stdout;
+    const left = nat.split('\n').filter((l) => l.startsWith('-A POSTROUTING ') && l.includes('-j RETURN'));
+    return [
+      ...left.map((l) => `${ctx.node.name}: ${l}`),
+      ...(/-A FLANNEL-POSTRTG .*-j MASQUERADE/.test(nat)
+        ? []
+        : [`${ctx.node.name}: no MASQUERADE in FLANNEL-POSTRTG`]),
+    ];
+  },
 };

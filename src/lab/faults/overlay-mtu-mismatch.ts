@@ -28,4 +28,8 @@ export const overlayMtuMismatch: Fault = {
   heal: async (ctx) => {
     ctx.onSwitch(`nft delete table bridge ${TABLE} 2>/dev/null || true`);
   },
+  residue: (ctx) =>
+    ctx.onSwitch(`nft list tables bridge 2>/dev/null || true`).includes(TABLE)
+      ? [`the switch still has nft table bridge ${TABLE}`]
+      : [],
 };

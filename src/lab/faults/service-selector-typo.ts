@@ -32,4 +32,18 @@ export const serviceSelectorTypo: Fault = {
       '{"spec":{"selector":{"app":"web"}}}',
     ]);
   },
+  residue: (ctx) => {
+    const sel = ctx.tryKubectl([
+      '-n',
+      DEMO_NAMESPACE,
+      'get',
+      'service',
+      'web',
+      '-o',
+      'jsonpath={.spec.selector}',
+    ]);
+    return sel.stdout.includes('"app":"web"')
+      ? []
+      : [`Service ${DEMO_NAMESPACE}/web selects ${sel.stdout || '?'}`];
+  },
 };

@@ -3,7 +3,7 @@
  * cannot reach each other while everything else works.
  */
 import { NET } from '../topology.ts';
-import type { Fault } from './fault.ts';
+import { type Fault, matchingLines } from './fault.ts';
 
 function rules(peerIp: string): string[] {
   return [
@@ -27,6 +27,15 @@ export const vxlanPortBlocked: Fault = {
     return { peerIp: ctx.peer.ip };
   },
   heal: async (ctx, data) => {
-    for (const r of rules(data['peerIp'] ?? ctx.peer.ip)) ctx.tryOnNode(ctx.node, `iptables -D ${r}`);
+    // Every copy: a repair that was rolled back may have put a rule back beside one a writer restored.
+    for (const r of rules(data['peerIp'] ?? ctx.peer.ip))
+      ctx.tryOnNode(ctx.node, `while iptables -D ${r} 2>/dev/null; do :; done`);
   },
+  residue: (ctx) =>
+    matchingLines(
+      ctx,
+      ctx.node,
+      'iptables-nft-save -t filter; iptables-legacy-save -t filter',
+      new RegExp(`--dport ${NET.vxlanPort} .*-j DROP`),
+    ),
 };

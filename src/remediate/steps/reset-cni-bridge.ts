@@ -1,10 +1,19 @@
 /**
  * Seed 002 CNI-bridge step, adapted: instead of deleting cni0 and restarting the kubelet (which
- * kills every pod on the node), cni0's address is replaced by the gateway of the node's pod
- * subnet in place, so running pods keep their veths and the bridge plugin accepts cni0 again.
+ * kills every pod on the node at once), cni0's address is replaced by the gateway of the node's
+ * pod subnet in place, so the bridge plugin accepts cni0 again; then, as seed 002 does, the pods
+ * on the node's pod network are recreated, because the ones wired or cut while the bridge was
+ * wrong keep broken connections (CoreDNS's watch on the API server among them).
  */
+import {
+  onPodNetwork,
+  type RecreatedPod,
+  recreateChanges,
+  recreatePodsOn,
+  successorsReady,
+} from '../pod-recreate.ts';
 import type { AppliedAction, RepairStep, UndoAction } from '../step.ts';
-import { basePlan, causeNodes, nodeCommand, pollUntil, runUndo, sh } from '../step-kit.ts';
+import { basePlan, causeNodes, errText, nodeCommand, pollUntil, runUndo, sh } from '../step-kit.ts';
 
 /** The gateway address (`.1`) of a pod subnet, with its prefix. */
 export function bridgeAddress(podCidr: string): string | undefined {
@@ -42,11 +51,29 @@ export const resetCniBridge: RepairStep = {
       );
     }
     if (Object.keys(targets).length === 0) return { status: 'nothing-to-do', reason: 'no node named' };
-    plan.params = { targets };
-    plan.verification = 'cni0 carries exactly the pod-subnet gateway on each node (ip -4 addr show dev cni0)';
-    plan.rollback = 'flush cni0 and put back the addresses read just before the change';
+    const allowBare = input.options.recreateBarePods;
+    const pods = input.snapshot.cluster.pods.filter((p) =>
+      Object.keys(targets).some((n) => onPodNetwork(p, n)),
+    );
+    plan.objectChanges.push(
+      ...recreateChanges(
+        pods,
+        allowBare,
+        'its network was set up or cut while cni0 was wrong; a new pod gets a clean one',
+      ),
+    );
+    const bare = pods.filter((p) => !p.metadata.ownerReferences?.length);
+    if (bare.length > 0 && !allowBare)
+      plan.notes.push(
+        `bare pods (no controller to bring them back) are left as they are: ${bare.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}; --recreate-bare-pods recreates them from their own spec`,
+      );
+    plan.params = { targets, allowBare };
+    plan.verification =
+      'cni0 carries exactly the pod-subnet gateway on each node (ip -4 addr show dev cni0), and every recreated pod has a Ready successor';
+    plan.rollback =
+      'flush cni0 and put back the addresses read just before the change; recreated pods are not brought back as they were (their YAML is in the backups)';
     plan.notes.push(
-      'running pods keep their veths on cni0; no kubelet or containerd restart (unlike seed 002)',
+      'no kubelet or containerd restart; the pods on the node that use the pod network are recreated, the ones read on the node when the step runs (the list above is what the diagnosis saw)',
     );
     return { status: 'planned', plan };
   },
@@ -94,16 +121,43 @@ export const resetCniBridge: RepairStep = {
         reason: 'cni0 already carries the right address',
         facts: {},
       };
-    return { status: 'applied', step: plan.step, actions, undo, facts: {} };
+    // Only once every bridge is right: a pod recreated earlier would be wired under the old one.
+    const recreated: RecreatedPod[] = [];
+    const skippedBare: string[] = [];
+    let recreateError: string | undefined;
+    try {
+      for (const n of Object.keys(plan.params['targets'] as Record<string, string>)) {
+        const r = await recreatePodsOn(exec, n, plan.params['allowBare'] === true);
+        actions.push(...r.actions);
+        recreated.push(...r.recreated);
+        skippedBare.push(...r.skippedBare);
+      }
+    } catch (err) {
+      // The bridge is right by now; verify reports the pods that could not be recreated.
+      recreateError = errText(err);
+    }
+    return {
+      status: 'applied',
+      step: plan.step,
+      actions,
+      undo,
+      facts: { recreated, skippedBare, ...(recreateError ? { recreateError } : {}) },
+    };
   },
-  async verify(exec, _record, plan) {
+  async verify(exec, record, plan) {
+    const facts = record.status === 'applied' ? record.facts : {};
+    if (typeof facts['recreateError'] === 'string')
+      return { status: 'failed', reason: `recreating the node's pods failed: ${facts['recreateError']}` };
+    const recreated = (facts['recreated'] ?? []) as RecreatedPod[];
     return pollUntil(exec, async () => {
       for (const [n, want] of Object.entries(plan.params['targets'] as Record<string, string>)) {
         const got = (await exec.nodes.run(n, sh(READ), { hostMount: false })).stdout.trim();
         if (got !== want)
           return { ok: false, reason: `cni0 on ${n} is ${got || '(no address)'}, want ${want}` };
       }
-      return { ok: true, detail: 'cni0 carries the pod-subnet gateway' };
+      const pods = await successorsReady(exec, recreated);
+      if (!pods.ok) return pods;
+      return { ok: true, detail: `cni0 carries the pod-subnet gateway; ${pods.detail}` };
     });
   },
   rollback: runUndo,
