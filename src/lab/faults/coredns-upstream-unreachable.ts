@@ -8,21 +8,15 @@ import type { Fault } from './fault.ts';
 
 export const UNREACHABLE_UPSTREAM = '203.0.113.99';
 
+const GET_COREFILE = ['-n', 'kube-system', 'get', 'configmap', 'coredns', '-o', 'jsonpath={.data.Corefile}'];
+
 export const corednsUpstreamUnreachable: Fault = {
   id: 'coredns-upstream-unreachable',
   summary: `point CoreDNS's forward at ${UNREACHABLE_UPSTREAM}, where nothing answers`,
   expectedRootCause: 'dns.upstream-unreachable',
   scope: 'cluster',
   inject: async (ctx) => {
-    const saved = ctx.kubectl([
-      '-n',
-      'kube-system',
-      'get',
-      'configmap',
-      'coredns',
-      '-o',
-      'jsonpath={.data.Corefile}',
-    ]);
+    const saved = ctx.kubectl(GET_COREFILE);
     ctx.kubectl([
       '-n',
       'kube-system',
@@ -52,15 +46,7 @@ export const corednsUpstreamUnreachable: Fault = {
     ctx.kubectl(['-n', 'kube-system', 'rollout', 'status', 'deployment/coredns', '--timeout=180s']);
   },
   residue: (ctx) => {
-    const now = ctx.tryKubectl([
-      '-n',
-      'kube-system',
-      'get',
-      'configmap',
-      'coredns',
-      '-o',
-      'jsonpath={.data.Corefile}',
-    ]);
+    const now = ctx.tryKubectl(GET_COREFILE);
     return now.stdout.includes(UNREACHABLE_UPSTREAM)
       ? [`the Corefile still forwards to ${UNREACHABLE_UPSTREAM}`]
       : [];

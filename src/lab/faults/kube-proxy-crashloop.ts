@@ -4,21 +4,23 @@
  */
 import type { Fault } from './fault.ts';
 
+const GET_CONFIG = [
+  '-n',
+  'kube-system',
+  'get',
+  'configmap',
+  'kube-proxy',
+  '-o',
+  'jsonpath={.data.config\\.conf}',
+];
+
 export const kubeProxyCrashloop: Fault = {
   id: 'kube-proxy-crashloop',
   summary: "break kube-proxy's ConfigMap and restart it on the workers, which then crash-loop",
   expectedRootCause: 'proxy.not-ready',
   scope: 'cluster',
   inject: async (ctx) => {
-    const saved = ctx.kubectl([
-      '-n',
-      'kube-system',
-      'get',
-      'configmap',
-      'kube-proxy',
-      '-o',
-      'jsonpath={.data.config\\.conf}',
-    ]);
+    const saved = ctx.kubectl(GET_CONFIG);
     const broken = saved.replace('mode: iptables', 'mode: iptable');
     ctx.kubectl([
       '-n',
@@ -60,15 +62,7 @@ export const kubeProxyCrashloop: Fault = {
   },
   residue: (ctx, data) => {
     const mode = (conf: string) => /^mode:.*$/m.exec(conf)?.[0] ?? '(no mode)';
-    const now = ctx.tryKubectl([
-      '-n',
-      'kube-system',
-      'get',
-      'configmap',
-      'kube-proxy',
-      '-o',
-      'jsonpath={.data.config\\.conf}',
-    ]);
+    const now = ctx.tryKubectl(GET_CONFIG);
     return mode(now.stdout) === mode(data['config'] ?? '')
       ? []
       : [`ConfigMap kube-system/kube-proxy says ${mode(now.stdout)}, was ${mode(data['config'] ?? '')}`];
