@@ -96,7 +96,7 @@ const SYMPTOMS: Record<
     node?: string;
     symptom: () => boolean;
     settleMs?: number;
-    arrange?: { before: () => void; after: () => void };
+    arrange?: { before: () => Promise<void> | void; after: () => void };
   }
 > = {
   'flannel-agent-stalled': {
@@ -115,9 +115,14 @@ const SYMPTOMS: Record<
     // CoreDNS on the broken node: its pods lose their connections with the bridge, and the
     // repair must bring them back (recreating them), or validation fails.
     arrange: {
-      before: () => {
+      before: async () => {
         pinCoreDns('ndlab-node2');
-        assert.deepEqual([...new Set(corednsNodes())], ['ndlab-node2']);
+        // The rollout is done once the new pods are ready; the old ones may take a moment to go.
+        await eventually(
+          'CoreDNS only on ndlab-node2',
+          () => corednsNodes().every((n) => n === 'ndlab-node2'),
+          60_000,
+        );
       },
       after: () => pinCoreDns(undefined),
     },
@@ -266,9 +271,9 @@ function fixFromBundle(bundleDir: string): { status: number | null; out: string;
       '--external-name',
       NET.outsideWebName,
       '--verify-timeout',
-      '120',
+      '90',
     ],
-    { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
+    { encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024 },
   );
   return {
     status: r.status,
@@ -376,7 +381,7 @@ spec:
 
   for (const [fault, spec] of Object.entries(SYMPTOMS)) {
     // Capped: a fault whose loop fails should fail in minutes, not take the suite with it.
-    it(`fault ${fault}: break, diagnose, fix, validate, healthy again`, { timeout: 480_000 }, async () => {
+    it(`fault ${fault}: break, diagnose, fix, validate, healthy again`, { timeout: 360_000 }, async () => {
       // Each fault starts from a whole lab. One left broken by an earlier fault is mended first
       // (that fault already failed for it); only if that fails is this fault charged.
       const before = healthyFailures();
@@ -386,7 +391,12 @@ spec:
           assert.fail(`the lab is not healthy before ${fault}: ${before.join('; ')}`),
         );
       }
-      spec.arrange?.before();
+      try {
+        await spec.arrange?.before();
+      } catch (err) {
+        spec.arrange?.after();
+        throw err;
+      }
       const t0 = Date.now();
       const lap = (() => {
         let last = t0;
