@@ -4,6 +4,7 @@
  * Machine-readable sources are JSON or the raw command output; the browse-only files
  * (components/*.txt, reports) are derived from them.
  */
+import type { ItemStates } from '../../core/item-state.ts';
 
 export const BUNDLE_FORMAT = 'netdoctor-bundle';
 export const BUNDLE_VERSION = 1;
@@ -94,6 +95,11 @@ export interface BundleManifest {
   /** Every file in the bundle except the manifest itself, with its size in bytes. */
   files: { path: string; bytes: number }[];
   gaps: { collector: string; reason: string; detail?: string; node?: string }[];
+  /**
+   * What became of every item the collection tried to gather, by bundle path (see
+   * item-state.ts). Absent from bundles written before it was recorded.
+   */
+  items?: ItemStates;
   /** How many secret values were replaced with `REDACTED` while writing. */
   redactions?: number;
 }

@@ -4,6 +4,7 @@
  */
 import { NetdoctorError } from '../../core/errors.ts';
 import { GAP_REASONS, type Gap, type GapReason } from '../../core/model.ts';
+import { parseItemStates } from './item-state.ts';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleManifest } from './layout.ts';
 
 const SOURCES = ['live', 'lab', 'example', 'synthetic'] as const;
@@ -67,6 +68,7 @@ export function parseManifest(text: string, file: string): ParsedManifest {
   const source = SOURCES.find((s) => s === m['source']) ?? 'live';
   const cluster = m['cluster'];
   const description = m['description'];
+  const items = parseItemStates(m['items']);
   return {
     format: BUNDLE_FORMAT,
     version,
@@ -82,6 +84,7 @@ export function parseManifest(text: string, file: string): ParsedManifest {
           .map((f) => ({ path: f.path, bytes: typeof f.bytes === 'number' ? f.bytes : 0 }))
       : undefined,
     gaps: Array.isArray(m['gaps']) ? m['gaps'].filter(isObject).map(manifestGap) : [],
+    ...(items === undefined ? {} : { items }),
     ...(typeof m['redactions'] === 'number' ? { redactions: m['redactions'] } : {}),
   };
 }

@@ -17,6 +17,7 @@ import { NODE_FILE_PARSERS, parseCniConfig } from '../../datapath/parsers/index.
 import { extractArchive } from './archive.ts';
 import { IO_CONCURRENCY } from './concurrency.ts';
 import { readText } from './fs-io.ts';
+import { legacyItemStates } from './item-state.ts';
 import {
   CLUSTER_FILES,
   type ClusterFileKey,
@@ -351,6 +352,7 @@ async function readBase(opened: OpenedBundle, timer: { parseMs: number }): Promi
     nodes: {},
     ...(probes === undefined ? {} : { probes }),
     gaps: manifest.gaps.map(toGap),
+    items: manifest.items ?? legacyItemStates(listed, manifest.gaps.map(toGap), nodeNames),
   };
   return {
     snapshot,

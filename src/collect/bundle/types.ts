@@ -3,14 +3,21 @@
  * returns. The on-disk layout itself lives in layout.ts.
  */
 import type { ClusterState } from '../../core/cluster-types.ts';
+import type { ItemState } from '../../core/item-state.ts';
 import type { Gap, Snapshot, SnapshotMeta } from '../../core/model.ts';
 import type { ProbeResults } from '../../core/probe-types.ts';
+import type { NodeItemKey } from './item-state.ts';
 import type { BundleManifest, NodeFileKey } from './layout.ts';
 
 /** One node's raw collected output: command output by layout key, and its CNI config files. */
 export interface BundleNodeInput {
   files: Partial<Record<NodeFileKey, string>>;
   cniFiles: { file: string; text: string }[];
+  /**
+   * Parts that are not in `files`, and why: absent on the node (a fact) or not collected (with
+   * the reason). `cniConfigs` is `collected` with no files when the directory exists but is empty.
+   */
+  states?: Partial<Record<NodeItemKey, ItemState>>;
 }
 
 /** Everything a bundle is written from. Redaction happens inside `writeBundle`, not before. */

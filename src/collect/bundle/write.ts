@@ -9,6 +9,7 @@ import { redactValue } from '../redact/redact.ts';
 import { bundleFiles } from './bundle-files.ts';
 import { IO_CONCURRENCY } from './concurrency.ts';
 import { writeText } from './fs-io.ts';
+import { collectionItemStates } from './item-state.ts';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleManifest, MANIFEST } from './layout.ts';
 import type { BundleInput } from './types.ts';
 
@@ -39,6 +40,7 @@ export async function writeBundle(dir: string, input: BundleInput): Promise<Bund
       .map((f) => ({ path: f.path, bytes: Buffer.byteLength(f.text) }))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     gaps: redactValue(input.gaps),
+    items: collectionItemStates(input, new Set(files.map((f) => f.path))),
     redactions,
   };
   await writeFile(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
