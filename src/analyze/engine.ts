@@ -1,15 +1,30 @@
+import { nodeItemPath } from '../collect/bundle/item-state.ts';
 import type { NodeDatapath } from '../core/datapath-types.ts';
 import type { Finding, Report, RuleOutcome, Snapshot } from '../core/model.ts';
 import { LAYERS } from '../core/model.ts';
 import { correlate } from './correlate.ts';
+import { coverageOf, type NodeSeen } from './coverage.ts';
 import { severityRank } from './finding.ts';
+import { nodeItemState, notCollectedText } from './item-lookup.ts';
 import { patternScore } from './pattern.ts';
 import { policyMatrixFor } from './policy-matrix.ts';
 import { RouteMatrixBuilder } from './route-matrix.ts';
 import { isNodeSkip, type Rule, type RuleContext } from './rule.ts';
+import { missingClusterInputs, missingNodeInput } from './rule-needs.ts';
 import { RULES } from './rules/index.ts';
 import { buildIndex } from './snapshot-index.ts';
-import { verdictOf } from './verdict.ts';
+import { unexplainedSymptoms, verdictOf } from './verdict.ts';
+
+/** The node parts without which a node does not count as collected. */
+const CORE_NODE_PARTS = ['links', 'routes'] as const;
+
+function coreMissing(s: Snapshot, dp: NodeDatapath): string | undefined {
+  for (const key of CORE_NODE_PARTS) {
+    const st = nodeItemState(s, dp, key);
+    if (st.state !== 'collected') return notCollectedText(nodeItemPath(dp.name, key), st);
+  }
+  return undefined;
+}
 
 export interface AnalyzeOptions {
   /** The rules to run; every registered rule by default. */
@@ -43,6 +58,8 @@ interface RuleRun {
   nodesRan: number;
   /** Node skip reason -> how many nodes. */
   nodeSkips: Map<string, number>;
+  /** Node parts whose not being collected skipped a node (by file name). */
+  notCollected: Set<string>;
 }
 
 /** "skipped on 3 of 500 nodes: iptables not collected; on 1: ..." */
@@ -68,6 +85,7 @@ class Analysis {
   readonly #matrix: RouteMatrixBuilder | undefined;
   readonly #now: Date;
   #nodesSeen = 0;
+  readonly #seen: NodeSeen[] = [];
 
   constructor(base: Snapshot, collectedNodes: readonly string[], opts: AnalyzeOptions) {
     this.#base = base;
@@ -84,10 +102,14 @@ class Analysis {
         finishFindings: [],
         nodesRan: 0,
         nodeSkips: new Map(),
+        notCollected: new Set(),
       };
       try {
+        const missing = missingClusterInputs(rule, this.#ctx.snapshot);
         const applies = rule.appliesTo?.(this.#ctx) ?? { applies: true };
-        if (!applies.applies) r.done = { rule: rule.id, status: 'skipped', reason: applies.reason };
+        if (missing)
+          r.done = { rule: rule.id, status: 'skipped', reason: missing.reason, notCollected: missing.items };
+        else if (!applies.applies) r.done = { rule: rule.id, status: 'skipped', reason: applies.reason };
         else if (rule.run) r.clusterFindings = rule.run(this.#ctx);
       } catch (e) {
         r.done = { rule: rule.id, status: 'error', error: errorText(e) };
@@ -99,8 +121,15 @@ class Analysis {
   /** Runs every rule's node phase on one node and adds its row to the route matrix. */
   node(dp: NodeDatapath): void {
     this.#nodesSeen++;
+    this.#seen.push({ name: dp.name, missing: coreMissing(this.#ctx.snapshot, dp) });
     for (const r of this.#runs) {
       if (r.done || !r.rule.runNode) continue;
+      const missing = missingNodeInput(r.rule, this.#ctx.snapshot, dp);
+      if (missing) {
+        r.nodeSkips.set(missing.reason, (r.nodeSkips.get(missing.reason) ?? 0) + 1);
+        r.notCollected.add(missing.item);
+        continue;
+      }
       try {
         const res = r.rule.runNode(this.#ctx, dp);
         if (isNodeSkip(res)) r.nodeSkips.set(res.skipped, (r.nodeSkips.get(res.skipped) ?? 0) + 1);
@@ -155,11 +184,14 @@ class Analysis {
       const skipped = [...r.nodeSkips.values()].reduce((a, b) => a + b, 0);
       if (r.rule.runNode && !r.rule.run && r.nodesRan === 0 && skipped > 0 && findings.length === 0) {
         const reason = skipText(r.nodeSkips, this.#nodesSeen, true);
-        return { outcome: { rule: id, status: 'skipped', reason }, findings: [] };
+        const outcome: RuleOutcome = { rule: id, status: 'skipped', reason };
+        if (r.notCollected.size > 0) outcome.notCollected = [...r.notCollected].sort();
+        return { outcome, findings: [] };
       }
       const outcome: RuleOutcome =
         notable.length > 0 ? { rule: id, status: 'fail', findings: notable } : { rule: id, status: 'pass' };
       if (skipped > 0) outcome.note = skipText(r.nodeSkips, this.#nodesSeen, false);
+      if (r.notCollected.size > 0) outcome.notCollected = [...r.notCollected].sort();
       return { outcome, findings };
     });
   }
@@ -175,16 +207,19 @@ class Analysis {
     const rootCauses = correlate(findings);
     const pattern = patternScore(findings);
     const base = this.#base;
+    const coverage = coverageOf(base, this.#ctx.index.nodeNames, this.#seen, outcomes);
     const report: Report = {
       schemaVersion: 1,
       generatedAt: this.#now.toISOString(),
-      verdict: verdictOf(rootCauses, findings, pattern),
+      verdict: verdictOf(rootCauses, findings, pattern, coverage),
       pattern,
       rootCauses,
       findings,
       probes: base.probes ?? {},
       gaps: base.gaps,
       rules: outcomes,
+      coverage,
+      unexplained: unexplainedSymptoms(rootCauses, findings),
       meta: base.meta,
     };
     if (this.#matrix) report.routeMatrix = this.#matrix.finish();

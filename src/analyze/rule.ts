@@ -1,6 +1,22 @@
+import type { NodeItemKey } from '../collect/bundle/item-state.ts';
+import type { ClusterFileKey } from '../collect/bundle/layout.ts';
 import type { NodeDatapath } from '../core/datapath-types.ts';
 import type { Finding, Layer, Snapshot } from '../core/model.ts';
 import type { SnapshotIndex } from './snapshot-index.ts';
+
+/**
+ * The collected inputs a rule cannot judge without. The engine checks them before the rule
+ * runs: a cluster list or the probe results not collected skips the rule; a node part not
+ * collected skips that node. "Absent on the node" is not a skip: it is evidence the rule reads.
+ */
+export interface RuleNeeds {
+  /** Cluster lists (bundle `cluster/*.json`) the rule reads. */
+  cluster?: readonly ClusterFileKey[];
+  /** Node parts the rule reads on every node it checks. */
+  node?: readonly NodeItemKey[];
+  /** The rule reads nothing but the probe results. */
+  probes?: boolean;
+}
 
 /** Whether a rule can run on this snapshot; a skip always carries its reason. */
 export type Applicability = { applies: true } | { applies: false; reason: string };
@@ -47,6 +63,8 @@ export interface Rule {
   title: string;
   /** Why this matters, in one or two lines (shown in reports). */
   why: string;
+  /** What must have been collected for the rule to judge; see {@link RuleNeeds}. */
+  needs?: RuleNeeds;
   /** Cluster-level applicability; per-node applicability is a {@link NodeSkip} from `runNode`. */
   appliesTo?: (ctx: RuleContext) => Applicability;
   run?: (ctx: RuleContext) => Finding[];

@@ -5,6 +5,7 @@
  */
 import type { ClusterState } from './cluster-types.ts';
 import type { NodeDatapath } from './datapath-types.ts';
+import type { ItemStates } from './item-state.ts';
 import type { ReachabilityMatrix } from './policy-matrix.ts';
 import type { ProbeResults } from './probe-types.ts';
 
@@ -192,6 +193,12 @@ export interface Snapshot {
   nodes: Record<string, NodeDatapath>;
   probes?: ProbeResults;
   gaps: Gap[];
+  /**
+   * What became of each item the collection tried to gather, by bundle path: collected, absent
+   * on the node, or not collected and why. Absent for snapshots built in memory, which read as
+   * "everything present was collected, everything missing is unknown".
+   */
+  items?: ItemStates;
 }
 
 /** The seeds' cascading-failure pattern score (seed 001): six signals, 4+ confirmed, 2-3 partial. */
@@ -204,14 +211,62 @@ export interface PatternScore {
 /**
  * How one rule went: discriminated, so a thrown rule is a result, not a crash. `note` says on
  * how many nodes a rule that ran elsewhere could not check (e.g. a part not collected there).
+ * `notCollected` names the inputs whose collection failed and made the rule (or some of its
+ * nodes) skip: a skip for want of evidence, unlike one for a rule that does not apply.
  */
 export type RuleOutcome =
-  | { rule: string; status: 'pass'; note?: string }
-  | { rule: string; status: 'fail'; findings: string[]; note?: string }
-  | { rule: string; status: 'skipped'; reason: string }
+  | { rule: string; status: 'pass'; note?: string; notCollected?: string[] }
+  | { rule: string; status: 'fail'; findings: string[]; note?: string; notCollected?: string[] }
+  | { rule: string; status: 'skipped'; reason: string; notCollected?: string[] }
   | { rule: string; status: 'error'; error: string };
 
-export type Verdict = 'healthy' | 'degraded' | 'broken';
+/**
+ * healthy: nothing wrong, and enough was seen to say so; degraded or broken: problems found;
+ * inconclusive: nothing found, but too little was collected or probed to call it healthy.
+ */
+export const VERDICTS = ['healthy', 'degraded', 'broken', 'inconclusive'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** Probes: how many were planned, and how each ended. */
+export interface ProbeCoverage {
+  planned: number;
+  /** Passed or failed: an answer about the network. */
+  ran: number;
+  /** Could not be run (the probe pod did not start, the exec failed). */
+  errored: number;
+  skipped: number;
+  /** Why there are no probe results at all. */
+  reason?: string;
+}
+
+/**
+ * What the analysis saw, and whether that is enough for a verdict of healthy (`sufficient`;
+ * `shortfalls` says what is missing, `thresholds` what is required).
+ */
+export interface Coverage {
+  nodes: { total: number; collected: number; notCollected: { node: string; reason: string }[] };
+  probes: ProbeCoverage;
+  rules: {
+    total: number;
+    /** Rules that apply to this cluster (all but those skipped as not applicable). */
+    applicable: number;
+    evaluated: number;
+    errored: number;
+    /** Rules skipped because inputs they need were not collected. */
+    skipped: { rule: string; reason: string; notCollected: string[] }[];
+    /** Rules that do not apply to this cluster (another CNI, no policies, ...). */
+    notApplicable: { rule: string; reason: string }[];
+  };
+  sufficient: boolean;
+  shortfalls: string[];
+  thresholds: string;
+}
+
+/** A symptom finding no root cause explains. */
+export interface UnexplainedSymptom {
+  finding: string;
+  summary: string;
+}
 
 /** The report contract of PRODUCT.md (report.json, `-o json`). */
 export interface Report {
@@ -224,6 +279,10 @@ export interface Report {
   probes: ProbeResults | Record<string, never>;
   gaps: Gap[];
   rules: RuleOutcome[];
+  /** What was collected, probed and evaluated, and whether that suffices for healthy. */
+  coverage: Coverage;
+  /** Symptoms (failed probes, empty endpoints, ...) that no root cause explains. */
+  unexplained: UnexplainedSymptom[];
   meta: SnapshotMeta;
   /** Node-by-node route matrix (seed 004's table): for each node, each peer subnet's state. */
   routeMatrix?: RouteMatrix;

@@ -30,6 +30,7 @@ thead th { background: var(--panel); font-size: 0.85rem; }
 .banner.healthy { background: linear-gradient(135deg, #17692d, #2e9a4b); }
 .banner.degraded { background: linear-gradient(135deg, #8a4b00, #c77700); }
 .banner.broken { background: linear-gradient(135deg, #8c1d18, #c53a2f); }
+.banner.inconclusive { background: linear-gradient(135deg, #4a4f57, #737a84); }
 .banner .verdict { font-size: 2rem; font-weight: 800; letter-spacing: 0.04em; }
 .banner .headline { font-size: 1.1rem; margin-top: 2px; }
 .banner dl { display: flex; flex-wrap: wrap; gap: 4px 26px; margin: 12px 0 0; font-size: 0.9rem; opacity: 0.95; }

@@ -17,6 +17,8 @@ const REPORT_KEYS = [
   'probes',
   'gaps',
   'rules',
+  'coverage',
+  'unexplained',
   'meta',
   'routeMatrix',
   'policyMatrix',
@@ -53,7 +55,20 @@ const PROBE_RESULT_KEYS = ['id', 'scenario', 'from', 'to', 'protocol', 'size', '
 const ENDPOINT_KEYS = ['node', 'pod', 'namespace', 'ip', 'port', 'name'] as const;
 const OUTCOME_KEYS = ['status', 'rttMs', 'error', 'reason', 'detail'] as const;
 const GAP_KEYS = ['collector', 'reason', 'detail', 'node'] as const;
-const RULE_KEYS = ['rule', 'status', 'findings', 'reason', 'error'] as const;
+const RULE_KEYS = ['rule', 'status', 'findings', 'reason', 'error', 'note', 'notCollected'] as const;
+const COVERAGE_KEYS = ['sufficient', 'shortfalls', 'thresholds', 'nodes', 'probes', 'rules'] as const;
+const COVERAGE_NODES_KEYS = ['total', 'collected', 'notCollected'] as const;
+const COVERAGE_PROBES_KEYS = ['planned', 'ran', 'errored', 'skipped', 'reason'] as const;
+const COVERAGE_RULES_KEYS = [
+  'total',
+  'applicable',
+  'evaluated',
+  'errored',
+  'skipped',
+  'notApplicable',
+] as const;
+const REASON_KEYS = ['node', 'rule', 'reason', 'notCollected'] as const;
+const UNEXPLAINED_KEYS = ['finding', 'summary'] as const;
 const META_KEYS = ['createdAt', 'source', 'netdoctorVersion', 'cluster', 'description'] as const;
 const CLUSTER_KEYS = ['name', 'context', 'kubernetesVersion'] as const;
 const ROUTE_MATRIX_KEYS = ['nodes', 'cells', 'onlyProblems'] as const;
@@ -117,6 +132,16 @@ function probes(p: Report['probes']): Report['probes'] {
   return ordered(p, PROBES_KEYS, { results: (rs: ProbeResult[]) => rs.map(probeResult) });
 }
 
+function coverage(c: Report['coverage']): Report['coverage'] {
+  const reasons = <T extends object>(list: T[]): T[] => list.map((x) => ordered(x, REASON_KEYS));
+  return ordered(c, COVERAGE_KEYS, {
+    nodes: (n: Report['coverage']['nodes']) => ordered(n, COVERAGE_NODES_KEYS, { notCollected: reasons }),
+    probes: (p: Report['coverage']['probes']) => ordered(p, COVERAGE_PROBES_KEYS),
+    rules: (r: Report['coverage']['rules']) =>
+      ordered(r, COVERAGE_RULES_KEYS, { skipped: reasons, notApplicable: reasons }),
+  });
+}
+
 /** A copy of the report with every object's keys in contract order. */
 export function orderedReport(report: Report): Report {
   return ordered(report, REPORT_KEYS, {
@@ -126,6 +151,8 @@ export function orderedReport(report: Report): Report {
     probes,
     gaps: (gs: Gap[]) => gs.map((g) => ordered(g, GAP_KEYS)),
     rules: (rs: RuleOutcome[]) => rs.map((r) => ordered(r, RULE_KEYS)),
+    coverage,
+    unexplained: (us: Report['unexplained']) => us.map((u) => ordered(u, UNEXPLAINED_KEYS)),
     meta: (m: Report['meta']) =>
       ordered(m, META_KEYS, {
         cluster: (c: NonNullable<Report['meta']['cluster']>) => ordered(c, CLUSTER_KEYS),

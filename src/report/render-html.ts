@@ -11,6 +11,8 @@ import { policySection } from './html-policy-matrix.ts';
 import type { RenderOptions } from './render-options.ts';
 import {
   clusterLine,
+  coverageDetails,
+  coverageSummary,
   describeSubject,
   explainedFindings,
   findingsByLayer,
@@ -71,6 +73,8 @@ export function renderHtml(report: Report, _opts: RenderOptions = {}): string {
     routes(report),
     policySection(report.policyMatrix),
     findings(report),
+    unexplained(report),
+    coverage(report),
     rules(report),
     gaps(report),
     '</main>',
@@ -113,6 +117,8 @@ function navigation(): string {
     ['routes', 'Route matrix'],
     ['policies', 'Policy matrix'],
     ['findings', 'Findings'],
+    ['unexplained', 'Unexplained'],
+    ['coverage', 'Coverage'],
     ['rules', 'Rules'],
     ['gaps', 'Gaps'],
   ];
@@ -391,6 +397,27 @@ function ruleDetail(r: RuleOutcome): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+function unexplained(report: Report): string {
+  const body =
+    report.unexplained.length === 0
+      ? '<p class="muted">None: every symptom found is explained by a root cause.</p>'
+      : `<p>Symptoms no root cause accounts for: the cluster is not healthy, and the cause lies outside what the rules name.</p>\n<ul>${report.unexplained.map((u) => `<li>${h(u.summary)} <code>${h(u.finding)}</code></li>`).join('')}</ul>`;
+  return `<section id="unexplained">\n<h2>Unexplained symptoms</h2>\n${body}\n</section>`;
+}
+
+function coverage(report: Report): string {
+  const c = report.coverage;
+  const details = coverageDetails(c);
+  return [
+    '<section id="coverage">',
+    '<h2>Coverage</h2>',
+    `<p>${h(coverageSummary(c))}${c.sufficient ? '' : ' — <strong>not enough to call the cluster healthy</strong>'}</p>`,
+    `<p class="muted">${h(c.thresholds)}</p>`,
+    details.length === 0 ? '' : `<ul>${details.map((d) => `<li>${h(d)}</li>`).join('')}</ul>`,
+    '</section>',
+  ].join('\n');
+}
 
 function gaps(report: Report): string {
   if (report.gaps.length === 0) {

@@ -9,6 +9,8 @@ import type { ProbeResult } from '../core/probe-types.ts';
 import { escapeXmlAttr as a, escapeXml as x } from './escape.ts';
 import type { RenderOptions } from './render-options.ts';
 import {
+  coverageDetails,
+  coverageSummary,
   describeSubject,
   evidenceLine,
   formatConfidence,
@@ -46,7 +48,42 @@ export function renderJunit(report: Report, _opts: RenderOptions = {}): string {
     suites.push(suite);
   }
   suites.push({ name: 'root-causes', timestamp: report.generatedAt, cases: rootCauseCases(report) });
+  suites.push({ name: 'coverage', timestamp: report.generatedAt, cases: coverageCases(report) });
   return renderJunitSuites(suites);
+}
+
+/**
+ * Coverage short of a verdict is an error (the check could not run), never a pass; a symptom no
+ * root cause explains is a failure of its own.
+ */
+function coverageCases(report: Report): JunitCase[] {
+  const c = report.coverage;
+  const cases: JunitCase[] = [
+    {
+      classname: 'coverage',
+      name: coverageSummary(c),
+      seconds: 0,
+      ...(c.sufficient
+        ? {}
+        : {
+            result: {
+              element: 'error' as const,
+              message: `inconclusive: ${c.shortfalls.join('; ')}`,
+              type: 'inconclusive',
+              text: [...coverageDetails(c), c.thresholds].join('\n'),
+            },
+          }),
+    },
+  ];
+  for (const u of report.unexplained) {
+    cases.push({
+      classname: 'unexplained-symptoms',
+      name: u.finding,
+      seconds: 0,
+      result: { element: 'failure', message: u.summary, type: 'unexplained-symptom' },
+    });
+  }
+  return cases;
 }
 
 /** The JUnit XML document for these suites (escaping and tallies in one place). */

@@ -8,6 +8,8 @@ import { markdownCode as code, escapeMarkdown as esc, markdownFence } from './es
 import type { RenderOptions } from './render-options.ts';
 import {
   clusterLine,
+  coverageDetails,
+  coverageSummary,
   describeSubject,
   explainedFindings,
   findingsByLayer,
@@ -37,6 +39,7 @@ const VERDICT_BADGE: Record<Report['verdict'], string> = {
   healthy: '🟢 HEALTHY',
   degraded: '🟠 DEGRADED',
   broken: '🔴 BROKEN',
+  inconclusive: '⚪ INCONCLUSIVE',
 };
 
 /** Renders DIAGNOSIS-REPORT.md. */
@@ -48,6 +51,8 @@ export function renderMarkdown(report: Report, _opts: RenderOptions = {}): strin
     probes(report),
     routes(report),
     findings(report),
+    unexplained(report),
+    coverage(report),
     rules(report),
     gaps(report),
   ];
@@ -240,6 +245,36 @@ function rules(report: Report): string {
 
 function ruleDetail(r: RuleOutcome): string {
   return outcomeDetail(r, esc, (error) => code(error, true));
+}
+
+function unexplained(report: Report): string {
+  if (report.unexplained.length === 0)
+    return '## Unexplained symptoms\n\nNone: every symptom found is explained by a root cause.';
+  const lines = [
+    '## Unexplained symptoms',
+    '',
+    'Symptoms no root cause accounts for: the cluster is not healthy, and the cause lies outside what the rules name.',
+    '',
+  ];
+  for (const u of report.unexplained) lines.push(`- ${esc(u.summary)} (${code(u.finding, true)})`);
+  return lines.join('\n');
+}
+
+function coverage(report: Report): string {
+  const c = report.coverage;
+  const lines = [
+    '## Coverage',
+    '',
+    `${esc(coverageSummary(c))}${c.sufficient ? '' : ' — **not enough to call the cluster healthy**'}`,
+    '',
+  ];
+  lines.push(`> ${esc(c.thresholds)}`);
+  const details = coverageDetails(c);
+  if (details.length > 0) {
+    lines.push('');
+    for (const d of details) lines.push(`- ${esc(d)}`);
+  }
+  return lines.join('\n');
 }
 
 function gaps(report: Report): string {

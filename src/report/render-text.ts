@@ -8,6 +8,7 @@ import type { Report, Severity } from '../core/model.ts';
 import type { RenderOptions } from './render-options.ts';
 import {
   clusterLine,
+  coverageSummary,
   describeSubject,
   evidenceLine,
   FIX_DRY_RUN,
@@ -49,6 +50,17 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
     });
   }
 
+  if (report.unexplained.length > 0) {
+    lines.push('');
+    lines.push(c.bold(`Unexplained symptoms (${report.unexplained.length})`));
+    for (const u of report.unexplained) lines.push(`  - ${summaryLine(u.summary)}`);
+  }
+  if (report.verdict === 'inconclusive') {
+    lines.push('');
+    lines.push(c.bold('Too little was seen to call the cluster healthy:'));
+    for (const s of report.coverage.shortfalls) lines.push(`  - ${s}`);
+  }
+
   lines.push('');
   lines.push(...countLines(report, c));
 
@@ -62,7 +74,7 @@ function verdictLine(report: Report, c: Colors): string {
   const painted =
     report.verdict === 'healthy'
       ? c.green(c.bold(label))
-      : report.verdict === 'degraded'
+      : report.verdict === 'degraded' || report.verdict === 'inconclusive'
         ? c.yellow(c.bold(label))
         : c.red(c.bold(label));
   return `netdoctor: ${painted} — ${plural(report.rootCauses.length, 'root cause')}, ${plural(report.findings.length, 'finding')}, ${plural(report.gaps.length, 'gap')}`;
@@ -82,6 +94,8 @@ function countLines(report: Report, c: Colors): string[] {
     .map((s) => SEVERITY_PAINT[s](c, `${sev[s]} ${s}`))
     .join(', ');
   const lines = [`${label('Findings')}${report.findings.length} (${sevText})`];
+  const cov = coverageSummary(report.coverage);
+  lines.push(`${label('Coverage')}${report.coverage.sufficient ? cov : c.yellow(cov)}`);
 
   if (isProbeResults(report.probes)) {
     const p = probeCounts(probeResults(report));
@@ -126,6 +140,8 @@ function nextLine(report: Report, c: Colors): string {
   if (report.rootCauses.some((rc) => rc.remediation.length > 0)) return `Next: ${c.cyan(FIX_DRY_RUN)}`;
   if (report.rootCauses.length > 0)
     return `Next: ${c.cyan('see DIAGNOSIS-REPORT.md for the evidence and commands')}`;
+  if (report.verdict === 'inconclusive')
+    return `Next: ${c.cyan('see the coverage section of DIAGNOSIS-REPORT.md for what could not be seen, and why')}`;
   if (report.findings.some((f) => f.severity !== 'info'))
     return `Next: ${c.cyan('review the findings in DIAGNOSIS-REPORT.md')}`;
   return `Next: ${c.cyan('nothing to repair')}`;

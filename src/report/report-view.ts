@@ -444,3 +444,20 @@ export function clusterLine(report: Report): string | undefined {
   const name = c.name ?? c.context ?? 'cluster';
   return extras.length === 0 ? name : `${name} (${extras.join(', ')})`;
 }
+
+/** "3/3 nodes collected · 63/63 probes ran · 36/38 applicable rules evaluated" */
+export function coverageSummary(c: Report['coverage']): string {
+  const probes =
+    c.probes.planned === 0
+      ? (c.probes.reason ?? 'no probes')
+      : `${c.probes.ran}/${c.probes.planned} probes ran`;
+  return `${c.nodes.collected}/${c.nodes.total} nodes collected · ${probes} · ${c.rules.evaluated}/${c.rules.applicable} applicable rules evaluated`;
+}
+
+/** One line per thing that kept coverage short of what a healthy verdict needs, and why. */
+export function coverageDetails(c: Report['coverage']): string[] {
+  const out = [...c.shortfalls];
+  for (const n of c.nodes.notCollected) out.push(`node ${n.node}: ${n.reason}`);
+  for (const r of c.rules.skipped) out.push(`rule ${r.rule}: ${r.reason}`);
+  return out;
+}

@@ -133,13 +133,16 @@ describe('streaming analysis', () => {
     assert.deepEqual(partial, {
       rule: 'node-ip-forward-disabled',
       status: 'pass',
-      note: 'skipped on 1 of 3 nodes: sysctl.txt not collected',
+      note: 'skipped on 1 of 3 nodes: sysctl.txt not collected (unreadable: recorded as collected, but not readable in the bundle)',
+      notCollected: ['sysctl.txt'],
     });
     for (const dp of Object.values(s.nodes)) delete dp.sysctls;
     assert.deepEqual(analyze(s, { rules: [ipf], now: NOW }).rules[0], {
       rule: 'node-ip-forward-disabled',
       status: 'skipped',
-      reason: 'skipped on all 3 nodes: sysctl.txt not collected',
+      reason:
+        'skipped on all 3 nodes: sysctl.txt not collected (unreadable: recorded as collected, but not readable in the bundle)',
+      notCollected: ['sysctl.txt'],
     });
   });
 });

@@ -2,6 +2,7 @@
  * Executor against the real lab cluster, only with steps that are safe on a healthy cluster
  * (kube-proxy rollout restart, ip_forward already 1). Skipped with a reason when the lab is down.
  */
+
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { planRepairs } from '../../src/remediate/planner.ts';
 import type { RepairExec } from '../../src/remediate/step.ts';
 import { DEFAULT_OPTIONS } from '../../src/remediate/step.ts';
 import { rolloutState, sleep, templateRestartedAt } from '../../src/remediate/step-kit.ts';
+import { fullCoverage } from '../fixtures/report/build.ts';
 
 const KUBECONFIG = '/var/lib/netdoctor-lab/admin.kubeconfig';
 const MUTATING = new Set([
@@ -95,6 +97,8 @@ function reportWith(causes: Partial<RootCause>[]): Report {
     probes: {},
     gaps: [],
     rules: [],
+    coverage: fullCoverage(0, [], []),
+    unexplained: [],
     meta: { createdAt: new Date().toISOString(), source: 'lab', netdoctorVersion: 'test' },
   };
 }

@@ -27,7 +27,7 @@ describe('junit renderer', () => {
     }
   });
 
-  it('has one suite per probe scenario plus root-causes, with counts that add up', () => {
+  it('has one suite per probe scenario plus root-causes and coverage, with counts that add up', () => {
     const xml = render(seed004StalledFlannel, 'junit');
     const s = suites(xml);
     assert.deepEqual(
@@ -40,6 +40,7 @@ describe('junit renderer', () => {
         'probes.external',
         'probes.mtu',
         'root-causes',
+        'coverage',
       ],
     );
     assert.equal(attr(s.get('probes.pod-to-pod-icmp')!, 'tests'), 9);
@@ -47,7 +48,8 @@ describe('junit renderer', () => {
     assert.equal(attr(s.get('probes.mtu')!, 'skipped'), 4);
     assert.equal(attr(s.get('root-causes')!, 'failures'), 1);
     const top = /<testsuites [^>]*>/.exec(xml)![0];
-    assert.equal(attr(top, 'tests'), 34);
+    assert.equal(attr(top, 'tests'), 35);
+    assert.equal(attr(s.get('coverage')!, 'errors'), 0);
     assert.equal(attr(top, 'failures'), 13);
   });
 

@@ -55,6 +55,8 @@ describe('report registry', () => {
       'probes',
       'gaps',
       'rules',
+      'coverage',
+      'unexplained',
       'meta',
       'routeMatrix',
     ]);

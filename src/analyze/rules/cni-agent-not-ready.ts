@@ -8,6 +8,7 @@ import type { Rule } from '../rule.ts';
 export const cniAgentNotReady: Rule = {
   id: 'cni-agent-not-ready',
   layer: 'cni',
+  needs: { cluster: ['daemonSets', 'pods', 'nodes'] },
   title: 'CNI agent ready on every node',
   why: 'The CNI agent programs the node’s pod subnet, routes and overlay entries; while it is down the node’s pods are cut off from the rest of the cluster.',
   appliesTo: ({ index }) =>

@@ -75,6 +75,7 @@ function listOf(items: string[]): string {
 export const cniAgentStalled: Rule = {
   id: 'cni-agent-stalled',
   layer: 'cni',
+  needs: { cluster: ['daemonSets', 'pods', 'nodes'], node: ['routes', 'links'] },
   title: 'CNI agent running but stalled',
   why: 'A Running, Ready agent that has not programmed its node looks healthy while the node has no peer routes; DNS timeouts are the usual symptom (seed 004).',
   appliesTo: ({ index }) =>

@@ -26,6 +26,7 @@ function bridgeCni(ctx: RuleContext): Applicability {
 export const cniBridgeAddressMismatch: Rule = {
   id: 'cni-bridge-address-mismatch',
   layer: 'cni',
+  needs: { cluster: ['nodes'], node: ['links'] },
   title: 'cni0 address matches the node pod subnet',
   why: "Pods use cni0's address as their gateway; with an address outside the node's pod subnet even same-node pods cannot reach each other (seed 002).",
   appliesTo: (ctx) => allOf(bridgeCni(ctx), needsNodes(ctx)),

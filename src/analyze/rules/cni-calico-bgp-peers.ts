@@ -8,6 +8,7 @@ import type { NodeResult, Rule } from '../rule.ts';
 export const cniCalicoBgpPeers: Rule = {
   id: 'cni-calico-bgp-peers',
   layer: 'cni',
+  needs: { cluster: ['daemonSets', 'pods'], node: ['cniStatus'] },
   title: 'Calico BGP sessions established',
   why: 'With Calico in BGP mode a node only gets routes to its peers’ pod blocks over Established BGP sessions; a session down means those pods are unreachable (seed 003).',
   appliesTo: ({ index, collectedNodes }) => {

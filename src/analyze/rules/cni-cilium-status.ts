@@ -11,6 +11,7 @@ const MUST_BE_OK = ['Cilium', 'Kubernetes', 'KVStore', 'Cilium health daemon'];
 export const cniCiliumStatus: Rule = {
   id: 'cni-cilium-status',
   layer: 'cni',
+  needs: { cluster: ['daemonSets', 'pods'], node: ['cniStatus'] },
   title: 'Cilium agents report Ok',
   why: 'The Cilium agent owns its node’s eBPF datapath; `cilium status` says when it lost the API, its KVStore, or reachability to other nodes (seed 003).',
   appliesTo: ({ index, collectedNodes }) => {

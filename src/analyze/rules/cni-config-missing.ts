@@ -1,8 +1,9 @@
 import type { CniConfigFile, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
+import { isAbsent } from '../item-lookup.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import type { CniKind } from '../snapshot-index.ts';
-import { makeFinding, needsNodes, nodeSubject, perAnalysis } from './support/datapath.ts';
+import { makeFinding, needsNodes, nodeSubject } from './support/datapath.ts';
 
 /** The plugin type each CNI's own config must contain. */
 const PLUGIN_OF: Record<Exclude<CniKind, 'unknown'>, string> = {
@@ -15,21 +16,6 @@ const DELEGATING = new Set(['multus', 'multus-shim', 'cni-genie']);
 
 const CNI_DIR = '/etc/cni/net.d';
 
-/**
- * Nodes with a not-found gap for their CNI config directory. Gaps may grow while nodes stream
- * in (a node's own gaps come before it), so only the gaps added since the last call are read.
- */
-const cniGaps = perAnalysis(() => ({ read: 0, nodes: new Set<string>() }));
-function cniGap(ctx: RuleContext, node: string): boolean {
-  const st = cniGaps(ctx);
-  const gaps = ctx.snapshot.gaps;
-  for (; st.read < gaps.length; st.read++) {
-    const g = gaps[st.read]!;
-    if (g.node !== undefined && g.reason === 'not-found' && /cni/i.test(g.collector)) st.nodes.add(g.node);
-  }
-  return st.nodes.has(node);
-}
-
 function describe(f: CniConfigFile): string {
   if (f.error) return `${f.file}: parse error (${f.error})`;
   return `${f.file}: ${f.name ?? '?'} [${f.plugins.join(', ')}]`;
@@ -39,12 +25,14 @@ function describe(f: CniConfigFile): string {
 export const cniConfigMissing: Rule = {
   id: 'cni-config-missing',
   layer: 'cni',
+  needs: { cluster: ['daemonSets', 'pods'], node: ['cniConfigs'] },
   title: 'CNI config present and valid',
   why: 'Without a valid CNI config in /etc/cni/net.d the kubelet cannot give new pods a network; they stay ContainerCreating or come up unreachable.',
   appliesTo: needsNodes,
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;
-    if (dp.cniConfigs === undefined && !cniGap(ctx, name)) return { skipped: `${CNI_DIR} not collected` };
+    const absent = dp.cniConfigs === undefined && isAbsent(ctx.snapshot, dp, 'cniConfigs');
+    if (dp.cniConfigs === undefined && !absent) return { skipped: `${CNI_DIR} not collected` };
     const out: Finding[] = [];
     const cni = ctx.index.cni;
     const plugin = cni === 'unknown' ? undefined : PLUGIN_OF[cni];
@@ -54,7 +42,6 @@ export const cniConfigMissing: Rule = {
     const evidence: Evidence[] = [];
     const files = dp.cniConfigs;
     if (files === undefined) {
-      if (!cniGap(ctx, name)) return out;
       problem = `${CNI_DIR} does not exist`;
       evidence.push({ source, observed: `${CNI_DIR} not found`, expected });
     } else if (files.length === 0) {

@@ -8,6 +8,7 @@ const DS_NAME = { flannel: 'kube-flannel-ds', calico: 'calico-node', cilium: 'ci
 export const cniDaemonsetMissing: Rule = {
   id: 'cni-daemonset-missing',
   layer: 'cni',
+  needs: { cluster: ['daemonSets', 'pods', 'nodes', 'configMaps'] },
   title: 'CNI DaemonSet exists',
   why: 'Without its DaemonSet the CNI agent runs nowhere: pods get no network, peers no routes, and DNS and Services fail in cascade (seed 001).',
   appliesTo: ({ index }) =>

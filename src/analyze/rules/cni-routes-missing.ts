@@ -44,6 +44,7 @@ const WRONG = 2;
 export const cniRoutesMissing: Rule = {
   id: ID,
   layer: 'cni',
+  needs: { cluster: ['nodes', 'pods'], node: ['routes', 'links'] },
   title: 'Pod-subnet routes to peer nodes',
   why: 'Without a route to a peer pod subnet, every packet from this node to pods there (DNS included) is lost; seed 004 is exactly this.',
   appliesTo: (ctx) => allOf(needsFlannel(ctx), needsNodes(ctx)),

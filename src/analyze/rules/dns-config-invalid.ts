@@ -67,6 +67,7 @@ export function corefileProblems(corefile: Corefile, nodeNameservers: readonly s
 export const dnsConfigInvalid: Rule = {
   id: 'dns-config-invalid',
   layer: 'dns',
+  needs: { cluster: ['configMaps', 'pods'] },
   title: 'Corefile is valid',
   why: 'CoreDNS refuses to start on an unknown plugin or a forward with no upstream, and exits when the loop plugin sees its queries come back: cluster DNS goes down with it.',
   appliesTo: ({ snapshot }) =>

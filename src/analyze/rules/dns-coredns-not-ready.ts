@@ -11,6 +11,7 @@ const FATAL = /\[FATAL\]|plugin\/loop: Loop|Unknown directive|Error during parsi
 export const dnsCorednsNotReady: Rule = {
   id: 'dns-coredns-not-ready',
   layer: 'dns',
+  needs: { cluster: ['deployments', 'pods', 'services'] },
   title: 'Cluster DNS served',
   why: 'Every pod resolves Service names through CoreDNS; with no ready CoreDNS pod, every lookup times out.',
   appliesTo: ({ snapshot, index }) =>

@@ -7,6 +7,7 @@ import type { Rule } from '../rule.ts';
 export const dnsCorednsPods: Rule = {
   id: 'dns-coredns-pods',
   layer: 'dns',
+  needs: { cluster: ['pods'] },
   title: 'CoreDNS pods running and ready',
   why: 'A CoreDNS pod that crash-loops or fails readiness drops out of the DNS Service; CoreDNS in CrashLoopBackOff is the first signal of seed 001.',
   run: ({ snapshot, index }) => {

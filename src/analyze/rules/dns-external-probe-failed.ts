@@ -5,6 +5,7 @@ import type { Rule } from '../rule.ts';
 export const dnsExternalProbeFailed: Rule = {
   id: 'dns-external-probe-failed',
   layer: 'dns',
+  needs: { probes: true },
   title: 'External names resolve from every node',
   why: 'External names go through CoreDNS to its upstream resolver; when only they fail, the upstream or the way out of the cluster is at fault.',
   appliesTo: ({ snapshot }) =>

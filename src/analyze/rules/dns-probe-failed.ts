@@ -5,6 +5,7 @@ import type { Rule } from '../rule.ts';
 export const dnsProbeFailed: Rule = {
   id: 'dns-probe-failed',
   layer: 'dns',
+  needs: { probes: true },
   title: 'Cluster DNS answers from every node',
   why: 'DNS timeouts are how most network faults first show; which nodes fail, and against which CoreDNS pod, points at the broken path (seed 004).',
   appliesTo: ({ snapshot }) =>

@@ -7,6 +7,7 @@ import type { Rule } from '../rule.ts';
 export const dnsServiceNoEndpoints: Rule = {
   id: 'dns-service-no-endpoints',
   layer: 'dns',
+  needs: { cluster: ['services', 'endpointSlices', 'pods'] },
   title: 'Cluster DNS Service has ready endpoints',
   why: 'Pods query the kube-dns Service IP, not CoreDNS directly; with no ready endpoints behind it, DNS fails even if CoreDNS itself runs.',
   appliesTo: ({ snapshot, index }) => {

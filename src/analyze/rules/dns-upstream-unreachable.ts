@@ -22,6 +22,9 @@ const RECENT_MS = 5 * 60_000;
 export const dnsUpstreamUnreachable: Rule = {
   id: 'dns-upstream-unreachable',
   layer: 'dns',
+  // CoreDNS logs forward errors after any upstream blip, so logs alone would accuse a healthy
+  // upstream; the DNS probes (an external name failing while cluster names resolve) decide.
+  needs: { cluster: ['pods', 'namespaces', 'configMaps'], probes: true },
   title: 'CoreDNS reaches its upstream',
   why: 'CoreDNS forwards every non-cluster name upstream; when that resolver times out (seed 001: 192.168.4.1:53), external lookups fail and readiness can follow.',
   appliesTo: ({ index }) =>

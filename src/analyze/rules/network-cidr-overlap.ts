@@ -109,6 +109,7 @@ export function nodeNetworks(index: SnapshotIndex, prefixOf: ReadonlyMap<string,
 export const networkCidrOverlap: Rule = {
   id: 'network-cidr-overlap',
   layer: 'node',
+  needs: { cluster: ['nodes', 'pods', 'services'], node: ['links'] },
   title: 'Pod, Service and node networks are disjoint',
   why: 'When pod, Service and node address ranges overlap, routes and NAT rules claim the same addresses: traffic goes to the wrong place or nowhere.',
   /** Node phase: the prefix of the node's InternalIP on its own interfaces. */

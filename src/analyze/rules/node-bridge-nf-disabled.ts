@@ -21,6 +21,7 @@ const kubeProxyNodes = perAnalysis(
 export const nodeBridgeNfDisabled: Rule = {
   id: 'node-bridge-nf-disabled',
   layer: 'node',
+  needs: { cluster: ['pods', 'daemonSets'], node: ['sysctls'] },
   title: 'br_netfilter and bridge-nf-call-iptables',
   why: 'Without br_netfilter, traffic between pods on the same bridge skips iptables, so Service DNAT replies bypass conntrack and same-node Service calls (DNS included) time out.',
   appliesTo: (ctx) => {

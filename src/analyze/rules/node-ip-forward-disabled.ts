@@ -9,6 +9,7 @@ const KEY = 'net.ipv4.ip_forward';
 export const nodeIpForwardDisabled: Rule = {
   id: 'node-ip-forward-disabled',
   layer: 'node',
+  needs: { node: ['sysctls'] },
   title: 'IPv4 forwarding enabled',
   why: 'With ip_forward off the kernel drops every packet it would route between pods, the overlay and the outside: the node goes dark for cross-node and external traffic.',
   appliesTo: needsNodes,

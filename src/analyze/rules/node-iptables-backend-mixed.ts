@@ -55,6 +55,7 @@ function active(dump: IptablesDump): { rules: string[]; policies: string[]; bloc
 export const nodeIptablesBackendMixed: Rule = {
   id: 'node-iptables-backend-mixed',
   layer: 'node',
+  needs: { node: ['iptablesLegacy', 'iptablesNft'] },
   title: 'One iptables backend',
   why: 'Legacy and nft rules are separate tables evaluated one after the other; rules split between them (kube-proxy in one, the CNI or kubelet in the other) drop or mis-NAT traffic.',
   appliesTo: needsNodes,

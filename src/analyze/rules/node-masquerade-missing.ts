@@ -94,6 +94,7 @@ function applies(ctx: RuleContext): Applicability {
 export const nodeMasqueradeMissing: Rule = {
   id: 'node-masquerade-missing',
   layer: 'node',
+  needs: { cluster: ['nodes', 'pods', 'daemonSets'], node: ['iptablesLegacy', 'iptablesNft'] },
   title: 'MASQUERADE for pod egress',
   why: 'Pod addresses are not routable outside the cluster; without MASQUERADE, replies to pod traffic leaving the node never come back (external DNS and HTTP time out).',
   appliesTo: applies,

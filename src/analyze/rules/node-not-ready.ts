@@ -7,6 +7,7 @@ import type { Rule } from '../rule.ts';
 export const nodeNotReady: Rule = {
   id: 'node-not-ready',
   layer: 'node',
+  needs: { cluster: ['nodes'] },
   title: 'Nodes are Ready',
   why: 'A NotReady node’s kubelet, runtime or network plugin is down: everything scheduled there, the CNI agent and kube-proxy included, is suspect.',
   run: ({ snapshot }) => {

@@ -37,6 +37,7 @@ function learnedFdb(fdb: FdbEntry[]): Map<string, FdbEntry[]> {
 export const overlayFdbMissing: Rule = {
   id: 'overlay-fdb-missing',
   layer: 'overlay',
+  needs: { cluster: ['nodes'], node: ['links', 'fdb', 'neighbors'] },
   title: 'VXLAN neighbour and FDB entries for every peer',
   why: 'flannel.1 learns nothing by itself: without the neighbour and FDB entries for a peer, packets to its pods are dropped or sent to the wrong node.',
   appliesTo: (ctx) => {

@@ -95,6 +95,7 @@ function fromProbes(ctx: RuleContext): Finding[] {
 export const overlayMtuMismatch: Rule = {
   id: 'overlay-mtu-mismatch',
   layer: 'overlay',
+  needs: { cluster: ['nodes'], node: ['links'] },
   title: 'Overlay MTU fits the underlay',
   why: 'VXLAN adds 50 bytes to every packet; an overlay or pod MTU that ignores this makes small packets work and full-size ones (TLS handshakes, large DNS answers, file transfers) vanish.',
   appliesTo: (ctx) => allOf(needsFlannel(ctx), needsNodes(ctx)),

@@ -149,6 +149,7 @@ const state = perAnalysis((ctx) => ({
 export const overlayPortBlocked: Rule = {
   id: 'overlay-port-blocked',
   layer: 'overlay',
+  needs: { cluster: ['nodes'] },
   title: 'Overlay UDP port open between nodes',
   why: 'Every cross-node pod packet travels inside VXLAN over UDP 8472 (or 4789); a firewall rule dropping that port cuts the node off from every other node while same-node traffic still works.',
   appliesTo: needsNodes,

@@ -23,6 +23,7 @@ import {
 export const overlayVxlanNoTraffic: Rule = {
   id: 'overlay-vxlan-no-traffic',
   layer: 'overlay',
+  needs: { cluster: ['nodes'], node: ['vxlanCapture'] },
   title: 'VXLAN traffic seen while probing',
   why: 'If probes ran between two nodes and not one VXLAN packet was seen, traffic never reached the overlay or never left the node: routes, FDB, the firewall or the switch (VLAN, UDP 8472).',
   appliesTo: (ctx) => allOf(needsNodes(ctx), needsProbes(ctx, POD_TO_POD)),

@@ -35,6 +35,7 @@ function failedDnsProbes(probes: ProbeResult[] | undefined, ns: string): ProbeRe
 export const policyDnsEgressBlocked: Rule = {
   id: 'policy-dns-egress-blocked',
   layer: 'policy',
+  needs: { cluster: ['networkPolicies', 'pods', 'namespaces', 'services'] },
   title: 'Pods isolated for egress can reach cluster DNS',
   why: 'An egress policy without a port-53 allowance makes every lookup in the namespace time out; it looks like a CoreDNS outage but is policy (seed 003).',
   appliesTo: ({ snapshot }) =>

@@ -16,6 +16,7 @@ const FIX_POLICY_SELECTOR = 'fix-policy-selector';
 export const policySelectorMatchesNothing: Rule = {
   id: 'policy-selector-matches-nothing',
   layer: 'policy',
+  needs: { cluster: ['networkPolicies', 'pods', 'namespaces'] },
   title: 'NetworkPolicy selectors select something',
   why: 'A selector with a typo (app: fronted for app=frontend) silently allows nothing, and the flow it was written for stays blocked.',
   appliesTo: ({ snapshot }) =>

@@ -50,6 +50,7 @@ function deciding(policies: PolicyRef[], fallback: Subject | undefined): Subject
 export const policyTrafficBlocked: Rule = {
   id: 'policy-traffic-blocked',
   layer: 'policy',
+  needs: { cluster: ['networkPolicies', 'pods', 'namespaces'] },
   title: 'Failing probes are not explained by NetworkPolicy',
   why: 'When a policy drops a flow nothing logs it; naming the policy (or the missing allow) ends the hunt through the datapath.',
   appliesTo: ({ snapshot }) =>

@@ -17,6 +17,7 @@ import {
 export const probeLargePacketsFailed: Rule = {
   id: 'probe-large-packets-failed',
   layer: 'overlay',
+  needs: { cluster: ['nodes'], probes: true },
   title: 'Large packets across nodes',
   why: 'When small packets pass and full-size ones vanish, connections hang after the handshake; the cause is an MTU that ignores encapsulation, not the application.',
   appliesTo: (ctx) => needsProbes(ctx, ['mtu']),

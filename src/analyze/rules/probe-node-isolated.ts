@@ -22,6 +22,7 @@ const MIN_PEERS = 2;
 export const probeNodeIsolated: Rule = {
   id: 'probe-node-isolated',
   layer: 'policy',
+  needs: { probes: true },
   title: "One node's pods fail everywhere",
   why: 'When every cross-node probe touching one node fails and the rest pass, the fault lives on that node; looking anywhere else wastes the night.',
   appliesTo: (ctx) => needsProbes(ctx, POD_TO_POD),

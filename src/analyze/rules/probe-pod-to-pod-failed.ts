@@ -31,6 +31,7 @@ function ev(rs: ProbeResult[], max = 4): Evidence[] {
 export const probePodToPodFailed: Rule = {
   id: 'probe-pod-to-pod-failed',
   layer: 'policy',
+  needs: { probes: true },
   title: 'Pod-to-pod probes, same node and across nodes',
   why: 'Whether pods fail on the same node or only across nodes tells the bridge apart from routes and the overlay; the pair of nodes involved tells which node to look at.',
   appliesTo: (ctx) => needsProbes(ctx, POD_TO_POD),

@@ -8,6 +8,7 @@ import type { Rule } from '../rule.ts';
 export const proxyNotReady: Rule = {
   id: 'proxy-not-ready',
   layer: 'proxy',
+  needs: { cluster: ['daemonSets', 'pods', 'nodes'] },
   title: 'kube-proxy ready on every node',
   why: 'kube-proxy writes the rules that turn Service IPs, 10.96.0.10 for DNS among them, into pod IPs; a crash-looping proxy leaves them stale or absent.',
   appliesTo: ({ snapshot, index }) =>

@@ -7,6 +7,7 @@ import type { Rule } from '../rule.ts';
 export const proxyPodRestarts: Rule = {
   id: 'proxy-pod-restarts',
   layer: 'proxy',
+  needs: { cluster: ['pods'] },
   title: 'kube-proxy pods stable',
   why: 'kube-proxy restarts are one of the six signals of the cascading failure of seed 001; each restart also flushes and rewrites the Service rules.',
   run: ({ snapshot, index }) => {

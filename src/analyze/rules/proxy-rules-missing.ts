@@ -71,6 +71,7 @@ function applies(ctx: RuleContext): Applicability {
 export const proxyRulesMissing: Rule = {
   id: 'proxy-rules-missing',
   layer: 'proxy',
+  needs: { cluster: ['pods', 'services', 'endpointSlices'], node: ['iptablesLegacy', 'iptablesNft'] },
   title: 'Service rules programmed by kube-proxy',
   why: 'A kube-proxy pod can be Running while its iptables rules are missing or stale; then every ClusterIP (DNS at 10.96.0.10 included) is unreachable from that node.',
   appliesTo: applies,

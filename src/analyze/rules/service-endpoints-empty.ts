@@ -8,6 +8,7 @@ import { selectorServices } from './service-no-endpoints.ts';
 export const serviceEndpointsEmpty: Rule = {
   id: 'service-endpoints-empty',
   layer: 'service',
+  needs: { cluster: ['services', 'endpointSlices'] },
   title: 'Service endpoints populated',
   why: 'Empty or unready endpoints are what clients of a Service see ("no endpoints"); seed 001 counts them among its six signals.',
   appliesTo: ({ snapshot }) =>

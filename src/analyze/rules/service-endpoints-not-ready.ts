@@ -8,6 +8,7 @@ import { selectorServices } from './service-no-endpoints.ts';
 export const serviceEndpointsNotReady: Rule = {
   id: 'service-endpoints-not-ready',
   layer: 'service',
+  needs: { cluster: ['services', 'endpointSlices', 'pods'] },
   title: 'Services have ready pods',
   why: 'Only ready pods become endpoints; when every selected pod fails readiness the Service answers nothing, which looks like a network fault from outside.',
   run: ({ snapshot, index }) => {

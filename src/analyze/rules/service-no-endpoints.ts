@@ -114,6 +114,7 @@ export function selectorServices(services: readonly K8sService[]): K8sService[] 
 export const serviceNoEndpoints: Rule = {
   id: 'service-no-endpoints',
   layer: 'service',
+  needs: { cluster: ['services', 'pods', 'endpointSlices'] },
   title: 'Service selectors match pods',
   why: 'A selector that matches no pod leaves the Service without endpoints: connections are refused or time out, and a one-letter typo is the usual cause.',
   run: ({ snapshot, index }) => {

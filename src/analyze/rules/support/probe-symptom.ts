@@ -33,6 +33,7 @@ export function probeSymptomRule(spec: ProbeSymptomSpec): Rule {
   const rule: Rule = {
     id: spec.id,
     layer: spec.layer,
+    needs: { probes: true },
     title: spec.title,
     why: spec.why,
     appliesTo: (ctx) => needsProbes(ctx, spec.scenarios),

@@ -1,0 +1,120 @@
+/**
+ * How much of the cluster an analysis actually saw: nodes collected of all nodes, probes that
+ * gave an answer of those planned, rules evaluated of those that apply. A verdict of healthy
+ * rests on this: a run that could not look says so ("inconclusive") instead of "healthy".
+ */
+import type { Coverage, ProbeCoverage, RuleOutcome, Snapshot } from '../core/model.ts';
+import { clusterItemState, notCollectedText, probesItemState } from './item-lookup.ts';
+
+/** At least this share of the planned probes must have run (passed or failed) for healthy. */
+export const MIN_PROBES_RAN = 0.9;
+/** At least this share of the rules that apply must have been evaluated for healthy. */
+export const MIN_RULES_EVALUATED = 0.8;
+
+/** The thresholds, as the report explains them. */
+export const THRESHOLDS_TEXT =
+  `healthy needs every node's datapath collected, at least ${pct(MIN_PROBES_RAN)} of the planned probes run ` +
+  `(passed or failed, not errored), and at least ${pct(MIN_RULES_EVALUATED)} of the applicable rules evaluated; ` +
+  'a rule skipped because its inputs were not collected counts against that, a rule that does not apply to this cluster does not';
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+/** What the engine saw of each node while it streamed past. */
+export interface NodeSeen {
+  name: string;
+  /** Why the node does not count as collected; undefined when it does. */
+  missing: string | undefined;
+}
+
+/** Probe coverage from the probe results and their recorded state. */
+export function probeCoverage(s: Snapshot): ProbeCoverage {
+  const results = s.probes?.results ?? [];
+  let ran = 0;
+  let errored = 0;
+  let skipped = 0;
+  for (const r of results) {
+    if (r.outcome.status === 'pass' || r.outcome.status === 'fail') ran++;
+    else if (r.outcome.status === 'error') errored++;
+    else skipped++;
+  }
+  const out: ProbeCoverage = { planned: results.length, ran, errored, skipped };
+  if (s.probes === undefined) {
+    const st = probesItemState(s);
+    out.reason =
+      st.state === 'not-collected' && st.reason !== 'unknown'
+        ? notCollectedText('probes/results.json', st)
+        : 'the probes did not run';
+  }
+  return out;
+}
+
+/**
+ * The coverage of one analysis. `seen` lists the nodes whose datapath was read; the cluster's
+ * node list (or, when that was not collected, the bundle's) gives the total.
+ */
+export function coverageOf(
+  s: Snapshot,
+  clusterNodes: readonly string[],
+  seen: readonly NodeSeen[],
+  rules: readonly RuleOutcome[],
+): Coverage {
+  const seenByName = new Map(seen.map((n) => [n.name, n]));
+  const nodesListed = clusterItemState(s, 'nodes').state === 'collected';
+  const names = [...clusterNodes];
+  for (const n of seen) if (!names.includes(n.name)) names.push(n.name);
+  const notCollected: { node: string; reason: string }[] = [];
+  for (const name of names) {
+    const n = seenByName.get(name);
+    if (n === undefined) notCollected.push({ node: name, reason: nodeReason(s, name) });
+    else if (n.missing !== undefined) notCollected.push({ node: name, reason: n.missing });
+  }
+  const probes = probeCoverage(s);
+
+  let applicable = 0;
+  let evaluated = 0;
+  const skipped: Coverage['rules']['skipped'] = [];
+  const notApplicable: Coverage['rules']['notApplicable'] = [];
+  let errored = 0;
+  for (const o of rules) {
+    if (o.status === 'skipped' && o.notCollected === undefined) {
+      notApplicable.push({ rule: o.rule, reason: o.reason });
+      continue;
+    }
+    applicable++;
+    if (o.status === 'skipped')
+      skipped.push({ rule: o.rule, reason: o.reason, notCollected: o.notCollected ?? [] });
+    else if (o.status === 'error') errored++;
+    else evaluated++;
+  }
+
+  const shortfalls: string[] = [];
+  if (!nodesListed) shortfalls.push("the cluster's node list was not collected, so the total is unknown");
+  if (notCollected.length > 0)
+    shortfalls.push(`${notCollected.length} of ${names.length} node(s) not collected`);
+  if (probes.planned === 0) shortfalls.push(probes.reason ?? 'no probe was planned');
+  else if (probes.ran / probes.planned < MIN_PROBES_RAN)
+    shortfalls.push(
+      `only ${probes.ran} of ${probes.planned} probes ran (${probes.errored} errored, ${probes.skipped} skipped)`,
+    );
+  if (applicable > 0 && evaluated / applicable < MIN_RULES_EVALUATED)
+    shortfalls.push(`only ${evaluated} of ${applicable} applicable rules evaluated`);
+
+  return {
+    nodes: { total: names.length, collected: names.length - notCollected.length, notCollected },
+    probes,
+    rules: { total: rules.length, applicable, evaluated, errored, skipped, notApplicable },
+    sufficient: shortfalls.length === 0,
+    shortfalls,
+    thresholds: THRESHOLDS_TEXT,
+  };
+}
+
+/** Why a node has no datapath at all: its gap, when one names it. */
+function nodeReason(s: Snapshot, node: string): string {
+  const g =
+    s.gaps.find((x) => x.node === node && /^node(\/[a-z]+)?$/.test(x.collector)) ??
+    s.gaps.find((x) => x.node === node);
+  return g ? `${g.reason}${g.detail ? `: ${g.detail}` : ''}` : 'no datapath in the bundle';
+}
