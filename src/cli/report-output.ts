@@ -16,7 +16,14 @@ export async function writeReportFiles(dir: string, report: Report): Promise<voi
   );
 }
 
-/** PRODUCT.md: 0 healthy, 1 problems found. */
+/** 0 healthy, 1 problems found, 5 inconclusive (too little seen to call it healthy). */
 export function exitCodeFor(report: Report): ExitCode {
-  return report.verdict === 'healthy' ? EXIT.healthy : EXIT.problems;
+  switch (report.verdict) {
+    case 'healthy':
+      return EXIT.healthy;
+    case 'inconclusive':
+      return EXIT.inconclusive;
+    default:
+      return EXIT.problems;
+  }
 }

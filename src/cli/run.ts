@@ -15,6 +15,12 @@ export function buildProgram(): Command {
     .version(NETDOCTOR_VERSION)
     .option('-v, --verbose', 'more detail on stderr')
     .showSuggestionAfterError()
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 healthy; 1 problems found; 2 usage error or unreadable bundle; 3 cannot reach or\n' +
+        'read the cluster; 4 a repair failed verification and was rolled back; 5 inconclusive: too\n' +
+        'little could be collected or probed to call the cluster healthy (the report says what).',
+    )
     .exitOverride();
   for (const register of COMMANDS) register(program);
   return program;

@@ -10,6 +10,7 @@ export const EXIT = {
   usage: 2,
   cluster: 3,
   repairFailed: 4,
+  inconclusive: 5,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -23,6 +24,7 @@ export const ERROR_CODES = [
   'forbidden',
   'lab',
   'repair-failed',
+  'inconclusive',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -37,6 +39,7 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   forbidden: EXIT.cluster,
   lab: EXIT.problems,
   'repair-failed': EXIT.repairFailed,
+  inconclusive: EXIT.inconclusive,
   internal: EXIT.problems,
 };
 

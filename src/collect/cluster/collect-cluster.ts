@@ -1,3 +1,4 @@
+import { unusableApiStatus } from '../../cluster/api-access.ts';
 import { classifyApiError } from '../../cluster/api-error.ts';
 import { type ClusterPort, LIST_KINDS, type ListKind } from '../../cluster/port.ts';
 import { type ClusterState, emptyClusterState, type K8sPod } from '../../core/cluster-types.ts';
@@ -76,23 +77,35 @@ export async function collectCluster(
   const gaps: Gap[] = [];
   let apiCalls = 1;
 
+  const where = `the Kubernetes API at ${port.target.server} (context ${port.target.context ?? '(current)'})`;
+  const context = port.target.context;
+  const suggestions = [
+    `check it with: kubectl${context ? ` --context ${context}` : ''} get --raw /version`,
+    'pass --kubeconfig PATH or --context NAME to pick another cluster',
+    'analyze a saved bundle offline with: netdoctor analyze <bundle>',
+  ];
   try {
-    cluster.serverVersion = await withTimeout(port.serverVersion(), opts.timeoutMs, 'GET /version');
-  } catch (err) {
-    const g = gapFrom('cluster/version', err);
-    if (g.reason === 'unreachable' || g.reason === 'timeout') {
+    const version = await withTimeout(port.serverVersion(), opts.timeoutMs, 'GET /version');
+    if (typeof version !== 'string' || version === '') {
       throw new NetdoctorError(
         'cluster-unreachable',
-        `cannot reach the Kubernetes API at ${port.target.server}`,
-        {
-          cause: err,
-          suggestions: [
-            `tried context ${port.target.context ?? '(current)'}; check it with: kubectl --context ${port.target.context ?? '<ctx>'} get --raw /version`,
-            'pass --kubeconfig PATH or --context NAME to pick another cluster',
-            'analyze a saved bundle offline with: netdoctor analyze <bundle>',
-          ],
-        },
+        `cannot read ${where}: /version did not answer like a Kubernetes API server`,
+        { suggestions },
       );
+    }
+    cluster.serverVersion = version;
+  } catch (err) {
+    if (err instanceof NetdoctorError) throw err;
+    const g = gapFrom('cluster/version', err);
+    if (g.reason === 'unreachable' || g.reason === 'timeout') {
+      throw new NetdoctorError('cluster-unreachable', `cannot reach ${where}`, { cause: err, suggestions });
+    }
+    const unusable = unusableApiStatus(err);
+    if (unusable !== undefined) {
+      throw new NetdoctorError('cluster-unreachable', `cannot read ${where}: ${unusable}`, {
+        cause: err,
+        suggestions,
+      });
     }
     gaps.push(g);
   }
