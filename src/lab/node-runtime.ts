@@ -251,6 +251,37 @@ export function startKubelet(
   return pid;
 }
 
+/**
+ * A public image reference as containerd stores it: Docker Hub names get their registry
+ * (`docker.io/`) and official images their `library/` prefix, as the kubelet asks for them.
+ */
+export function containerdReference(image: string): string {
+  const first = image.split('/', 1)[0] ?? '';
+  const hasRegistry =
+    image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (hasRegistry) return image;
+  return `docker.io/${image.includes('/') ? image : `library/${image}`}`;
+}
+
+/**
+ * Gives an imported image a second name in a node's containerd, so pods that ask for a public
+ * image (netdoctor's default agent image) find the lab's own build of it without a registry.
+ */
+export function tagImage(paths: LabPaths, node: LabNode, from: string, to: string): void {
+  const address = containerdSocket(paths, node);
+  run('ctr', [
+    '--address',
+    address,
+    '-n',
+    'k8s.io',
+    'images',
+    'tag',
+    '--force',
+    from,
+    containerdReference(to),
+  ]);
+}
+
 /** Imports the lab's image archives into a node's containerd. */
 export function importImages(paths: LabPaths, node: LabNode, archives: string[]): void {
   const address = containerdSocket(paths, node);

@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_AGENT_IMAGE } from '../collect/node/agent-pod.ts';
 import { NetdoctorError } from '../core/errors.ts';
 import { addonContext, IMAGE_REGISTRY } from './addons/context.ts';
 import { ADDONS } from './addons/index.ts';
@@ -18,6 +19,7 @@ import {
   startContainerd,
   startHolder,
   startKubelet,
+  tagImage,
 } from './node-runtime.ts';
 import { startOutsideWorld } from './outside-world.ts';
 import type { LabPaths } from './paths.ts';
@@ -121,7 +123,12 @@ export async function labUp(paths: LabPaths, versions: LabVersions, opts: UpOpti
       await waitFor(`${n.name}'s containerd`, () => existsSync(containerdSocket(paths, n)), 30_000, 200);
     }
     opts.log('importing images into each node');
-    for (const n of t.nodes) importImages(paths, n, IMAGE_ARCHIVES(paths, versions));
+    for (const n of t.nodes) {
+      importImages(paths, n, IMAGE_ARCHIVES(paths, versions));
+      // netdoctor's default agent image is a public one users can mirror; the lab's toolbox
+      // answers to that name too, so every command works on the lab with its defaults.
+      tagImage(paths, n, `${IMAGE_REGISTRY}/toolbox:${versions.TOOLBOX_VERSION}`, DEFAULT_AGENT_IMAGE);
+    }
     await waitFor(
       'the API server',
       () => tryKubectl(paths, ['get', '--raw', '/readyz']).code === 0,

@@ -11,9 +11,6 @@ import type { RepairPort } from '../cluster/port.ts';
 import type { NodeRun, NodeRunner } from './step.ts';
 import { sleep } from './step-kit.ts';
 
-/** The lab's toolbox image; production clusters pass --toolbox-image. */
-export const DEFAULT_TOOLBOX_IMAGE = 'netdoctor.lab/toolbox:2-ndlab';
-
 export interface NodeExecOptions {
   image: string;
   namespace: string;

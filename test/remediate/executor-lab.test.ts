@@ -16,12 +16,13 @@ import { emptyClusterState } from '../../src/core/cluster-types.ts';
 import { NetdoctorError } from '../../src/core/errors.ts';
 import type { Report, RootCause, Snapshot } from '../../src/core/model.ts';
 import { executePlan } from '../../src/remediate/executor.ts';
-import { DEFAULT_TOOLBOX_IMAGE, PodNodeRunner } from '../../src/remediate/node-exec.ts';
+import { PodNodeRunner } from '../../src/remediate/node-exec.ts';
 import { planRepairs } from '../../src/remediate/planner.ts';
 import type { RepairExec } from '../../src/remediate/step.ts';
 import { DEFAULT_OPTIONS } from '../../src/remediate/step.ts';
 import { rolloutState, sleep, templateRestartedAt } from '../../src/remediate/step-kit.ts';
 import { fullCoverage } from '../fixtures/report/build.ts';
+import { LAB_IMAGE } from '../live/live-lab.ts';
 
 const KUBECONFIG = '/var/lib/netdoctor-lab/admin.kubeconfig';
 const MUTATING = new Set([
@@ -122,7 +123,7 @@ describe('executor against the lab', { skip }, () => {
     return {
       port: p,
       nodes: new PodNodeRunner(p, {
-        image: DEFAULT_TOOLBOX_IMAGE,
+        image: LAB_IMAGE,
         namespace: 'kube-system',
         runId: 'test-fix',
         timeoutMs: 90_000,

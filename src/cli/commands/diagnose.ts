@@ -9,7 +9,7 @@ import { NetdoctorError } from '../../core/errors.ts';
 import type { Report } from '../../core/model.ts';
 import { runDiagnosis } from '../../diagnose/pipeline.ts';
 import { createProgress, render, shouldUseColor } from '../../report/index.ts';
-import { type OutputFormat, outputOption } from '../options.ts';
+import { agentImageOf, agentImageOptions, type OutputFormat, outputOption } from '../options.ts';
 import { exitCodeFor } from '../report-output.ts';
 
 interface DiagnoseFlags {
@@ -19,6 +19,8 @@ interface DiagnoseFlags {
   probes: boolean;
   out?: string;
   agentImage: string;
+  toolboxImage?: string;
+  probeImage?: string;
   agentNamespace: string;
   nodeAccess: NodeAccessKind;
   inventory?: string;
@@ -31,7 +33,7 @@ interface DiagnoseFlags {
 export function nodeAccessFrom(flags: DiagnoseFlags): NodeAccess {
   switch (flags.nodeAccess) {
     case 'agent':
-      return { kind: 'agent', image: flags.agentImage, namespace: flags.agentNamespace };
+      return { kind: 'agent', image: agentImageOf(flags), namespace: flags.agentNamespace };
     case 'ssh':
       if (!flags.inventory)
         throw new NetdoctorError(
@@ -72,6 +74,11 @@ export function closingSummary(report: Report, bundleDir: string, archive: strin
 
 /** `netdoctor diagnose`: live collection, probes and analysis; writes a bundle with its reports. */
 export function registerDiagnose(program: Command): void {
+  const [imageOption, toolboxAlias, probeAlias] = agentImageOptions(DEFAULT_AGENT_IMAGE) as [
+    Option,
+    Option,
+    Option,
+  ];
   program
     .command('diagnose')
     .description('collect, probe and analyze a live cluster; write a bundle and reports (read-only)')
@@ -80,7 +87,9 @@ export function registerDiagnose(program: Command): void {
     .option('--check', 'collect and probe, never change anything (diagnose is read-only either way)')
     .option('--no-probes', 'do not create probe pods')
     .option('--out <dir>', 'bundle directory (default ./netdoctor-<timestamp>)')
-    .option('--agent-image <image>', 'image of the node agents and probe pods', DEFAULT_AGENT_IMAGE)
+    .addOption(imageOption)
+    .addOption(toolboxAlias)
+    .addOption(probeAlias)
     .option('--agent-namespace <ns>', 'namespace for agent and probe pods', DEFAULT_AGENT_NAMESPACE)
     .addOption(
       new Option('--node-access <way>', 'how to read each node’s datapath')
@@ -109,7 +118,7 @@ export function registerDiagnose(program: Command): void {
           nodeAccess: access,
           probes: flags.probes,
           probeNamespace: flags.agentNamespace,
-          probeImage: flags.agentImage,
+          probeImage: agentImageOf(flags),
           check: flags.check === true,
           ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
           ...(flags.externalName ? { externalName: flags.externalName } : {}),

@@ -1,19 +1,20 @@
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { analyze } from '../../analyze/engine.ts';
 import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
 import { readBundle } from '../../collect/bundle/read.ts';
 import { bundleDirName } from '../../collect/bundle/write.ts';
-import { DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
+import { DEFAULT_AGENT_IMAGE, DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
 import { newRunId, runDiagnosis } from '../../diagnose/pipeline.ts';
 import { executePlan } from '../../remediate/executor.ts';
 import { loadManifest } from '../../remediate/manifest-source.ts';
-import { DEFAULT_TOOLBOX_IMAGE, PodNodeRunner } from '../../remediate/node-exec.ts';
+import { PodNodeRunner } from '../../remediate/node-exec.ts';
 import { planRepairs } from '../../remediate/planner.ts';
 import type { RepairOptions } from '../../remediate/step.ts';
 import { renderValidationText, runValidation } from '../../remediate/validate.ts';
 import { createProgress } from '../../report/index.ts';
+import { agentImageOf, agentImageOptions } from '../options.ts';
 
 interface FixFlags {
   bundle?: string;
@@ -29,7 +30,9 @@ interface FixFlags {
   manifest?: string;
   kubeconfig?: string;
   context?: string;
-  toolboxImage: string;
+  agentImage: string;
+  toolboxImage?: string;
+  probeImage?: string;
   agentNamespace: string;
   externalTarget?: string;
   externalName?: string;
@@ -38,6 +41,11 @@ interface FixFlags {
 
 /** `netdoctor fix`: plan and apply repairs for the diagnosed root causes. */
 export function registerFix(program: Command): void {
+  const [imageOption, toolboxAlias, probeAlias] = agentImageOptions(DEFAULT_AGENT_IMAGE) as [
+    Option,
+    Option,
+    Option,
+  ];
   program
     .command('fix')
     .description('plan and apply ordered, verified repairs for the diagnosed root causes')
@@ -66,11 +74,9 @@ export function registerFix(program: Command): void {
     )
     .option('--kubeconfig <path>', 'kubeconfig file')
     .option('--context <name>', 'kubeconfig context')
-    .option(
-      '--toolbox-image <image>',
-      'image of the node agent, probe and node command pods',
-      DEFAULT_TOOLBOX_IMAGE,
-    )
+    .addOption(imageOption)
+    .addOption(toolboxAlias)
+    .addOption(probeAlias)
     .option('--agent-namespace <ns>', 'namespace for agent and probe pods', DEFAULT_AGENT_NAMESPACE)
     .option('--external-target <url>', 'external URL the probes and the validation fetch')
     .option('--external-name <name>', 'external name the validation resolves through cluster DNS')
@@ -91,10 +97,10 @@ export function registerFix(program: Command): void {
         try {
           const diagnosis = await runDiagnosis(port, {
             outDir: resolve(flags.out ?? bundleDirName(new Date())),
-            nodeAccess: { kind: 'agent', image: flags.toolboxImage, namespace: flags.agentNamespace },
+            nodeAccess: { kind: 'agent', image: agentImageOf(flags), namespace: flags.agentNamespace },
             probes: true,
             probeNamespace: flags.agentNamespace,
-            probeImage: flags.toolboxImage,
+            probeImage: agentImageOf(flags),
             ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
             ...(flags.externalName ? { externalName: flags.externalName } : {}),
             ...(port.target.context ? { context: port.target.context } : {}),
@@ -129,7 +135,7 @@ export function registerFix(program: Command): void {
         return;
       }
       const nodes = new PodNodeRunner(port, {
-        image: flags.toolboxImage,
+        image: agentImageOf(flags),
         namespace: 'kube-system',
         runId: newRunId(),
         timeoutMs: 120_000,
@@ -156,7 +162,7 @@ export function registerFix(program: Command): void {
             validate: async () => {
               out('\n== validation\n');
               const v = await runValidation(port, {
-                image: flags.toolboxImage,
+                image: agentImageOf(flags),
                 namespace: flags.agentNamespace,
                 runId: newRunId(),
                 ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),

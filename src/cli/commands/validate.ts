@@ -1,8 +1,7 @@
 import { type Command, Option } from 'commander';
 import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
-import { DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
+import { DEFAULT_AGENT_IMAGE, DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
 import { newRunId } from '../../diagnose/pipeline.ts';
-import { DEFAULT_TOOLBOX_IMAGE } from '../../remediate/node-exec.ts';
 import {
   parseTarget,
   renderValidationJson,
@@ -10,6 +9,7 @@ import {
   renderValidationText,
   runValidation,
 } from '../../remediate/validate.ts';
+import { agentImageOf, agentImageOptions } from '../options.ts';
 
 const FORMATS = ['text', 'json', 'junit'] as const;
 
@@ -18,7 +18,9 @@ interface ValidateFlags {
   target: string[];
   kubeconfig?: string;
   context?: string;
-  probeImage: string;
+  agentImage: string;
+  toolboxImage?: string;
+  probeImage?: string;
   probeNamespace: string;
   externalTarget?: string;
   externalName?: string;
@@ -28,6 +30,11 @@ interface ValidateFlags {
 
 /** `netdoctor validate`: seed 001's suite plus app checks; exit 0 when every check passes, 1 otherwise. */
 export function registerValidate(program: Command): void {
+  const [imageOption, toolboxAlias, probeAlias] = agentImageOptions(DEFAULT_AGENT_IMAGE) as [
+    Option,
+    Option,
+    Option,
+  ];
   program
     .command('validate')
     .description(
@@ -42,11 +49,9 @@ export function registerValidate(program: Command): void {
     )
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'kubeconfig context')
-    .option(
-      '--probe-image <image>',
-      'image of the probe pods (iputils ping, curl, dig)',
-      DEFAULT_TOOLBOX_IMAGE,
-    )
+    .addOption(imageOption)
+    .addOption(toolboxAlias)
+    .addOption(probeAlias)
     .option('--probe-namespace <ns>', 'namespace for the probe pods and Service', DEFAULT_AGENT_NAMESPACE)
     .option('--external-target <url>', 'external URL fetched from every node (none: skipped)')
     .option('--external-name <name>', 'external name resolved through cluster DNS (none: skipped)')
@@ -61,7 +66,7 @@ export function registerValidate(program: Command): void {
         }),
       );
       const result = await runValidation(port, {
-        image: flags.probeImage,
+        image: agentImageOf(flags),
         namespace: flags.probeNamespace,
         runId: newRunId(),
         targets,
