@@ -22,6 +22,7 @@ import type { ProbeResults } from '../core/probe-types.ts';
 import { NETDOCTOR_VERSION } from '../core/version.ts';
 import { NODE_FILE_PARSERS } from '../datapath/parsers/index.ts';
 import { type Progress, renderBundleReports } from '../report/index.ts';
+import { checkAgentNamespace } from './preflight.ts';
 import { type RunProbes, runProbes } from './probe-phase.ts';
 
 export const PHASES = ['collect-cluster', 'collect-nodes', 'probes', 'write-bundle', 'analyze'] as const;
@@ -141,6 +142,9 @@ export async function runDiagnosis(basePort: ClusterPort, opts: DiagnoseOptions)
   );
   const { cluster } = collection;
   gaps.push(...collection.gaps);
+  if (opts.nodeAccess.kind === 'agent')
+    checkAgentNamespace(cluster, collection.gaps, opts.nodeAccess.namespace);
+  if (opts.probes) checkAgentNamespace(cluster, collection.gaps, opts.probeNamespace);
 
   let nodes: Record<string, BundleNodeInput> = {};
   if (cluster.nodes.length === 0) {

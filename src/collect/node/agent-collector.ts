@@ -6,6 +6,14 @@
  * run is interrupted.
  */
 import { classifyApiError } from '../../cluster/api-error.ts';
+import {
+  type EventView,
+  imagePullError,
+  type PodStatusView,
+  type StartFailure,
+  startFailureOfEvents,
+  startFailureOfPod,
+} from '../../cluster/pod-start-failure.ts';
 import type { ClusterPort } from '../../cluster/port.ts';
 import { registerCleanup } from '../../core/cleanup.ts';
 import type { GapReason } from '../../core/model.ts';
@@ -36,13 +44,12 @@ export interface AgentCollectOptions {
 }
 
 const COLLECTOR = 'node/agent';
-/** Waiting reasons that will not resolve by themselves within a diagnosis run. */
-const STUCK =
-  /^(ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|CreateContainerConfigError|CreateContainerError|RunContainerError)$/;
+/** How long a node's events are reused before they are listed again (one list serves every node). */
+const EVENTS_TTL_MS = 3_000;
 /** Log lines to read: the whole stream of a node with large iptables dumps. */
 const LOG_TAIL = 2_000_000;
 
-interface PodView {
+interface PodView extends PodStatusView {
   status?: {
     phase?: string;
     reason?: string;
@@ -56,28 +63,53 @@ interface PodView {
   };
 }
 
-/** Collects every node in `nodes` through an agent pod each. */
+/** State shared by the agents of one run: the first image pull failure stops them all. */
+interface RunState {
+  calls: number;
+  pullFailure: { node: string; failure: StartFailure } | undefined;
+  events: { at: number; list: Promise<EventView[]> } | undefined;
+}
+
+/**
+ * Collects every node in `nodes` through an agent pod each. An agent image that a node cannot
+ * pull stops the whole run at once (every other node would fail the same way, only later):
+ * the agents are removed and a NetdoctorError names the image, the node and the remedy.
+ */
 export async function collectNodesWithAgents(
   port: ClusterPort,
   nodes: readonly string[],
   opts: AgentCollectOptions,
 ): Promise<NodeCollection> {
-  const counter = { calls: 0 };
+  const run: RunState = { calls: 0, pullFailure: undefined, events: undefined };
   const outcomes = await Promise.all(
     nodes.map(async (node) => {
-      const outcome = await collectOne(port, node, opts, counter);
+      const outcome = await collectOne(port, node, opts, run);
       opts.onNode?.(outcome);
       return outcome;
     }),
   );
-  return combineOutcomes(outcomes, counter.calls);
+  if (run.pullFailure) throw imagePullError(opts.image, run.pullFailure.node, run.pullFailure.failure);
+  return combineOutcomes(outcomes, run.calls);
+}
+
+/** The namespace's events, listed at most once per {@link EVENTS_TTL_MS} for all agents. */
+function recentEvents(port: ClusterPort, ns: string, run: RunState, callMs: number): Promise<EventView[]> {
+  const now = Date.now();
+  if (run.events && now - run.events.at < EVENTS_TTL_MS) return run.events.list;
+  run.calls += 1;
+  const list = withTimeout(port.list('events', { namespaces: [ns] }), callMs, `list events in ${ns}`).then(
+    (items) => items as EventView[],
+    () => [] as EventView[],
+  );
+  run.events = { at: now, list };
+  return list;
 }
 
 async function collectOne(
   port: ClusterPort,
   node: string,
   opts: AgentCollectOptions,
-  counter: { calls: number },
+  counter: RunState,
 ): Promise<NodeOutcome> {
   const callMs = opts.callTimeoutMs ?? 15_000;
   const name = agentPodName(node, opts.runId);
@@ -86,7 +118,8 @@ async function collectOne(
     counter.calls += 1;
     return withTimeout(p, callMs, what);
   };
-  const deadline = Date.now() + opts.timeoutMs;
+  const started = Date.now();
+  const deadline = started + opts.timeoutMs;
 
   const pod = agentPod({
     node,
@@ -134,7 +167,13 @@ async function collectOne(
       const phase = view.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') break;
       const waiting = view.status?.containerStatuses?.[0]?.state?.waiting;
-      if (waiting?.reason && STUCK.test(waiting.reason)) {
+      const failure =
+        startFailureOfPod(view) ??
+        (Date.now() - started > 2_000 && phase === 'Pending'
+          ? startFailureOfEvents(name, await recentEvents(port, ns, counter, callMs))
+          : undefined);
+      if (failure) {
+        if (failure.kind === 'image') counter.pullFailure ??= { node, failure };
         return {
           node,
           status: 'failed',
@@ -142,7 +181,19 @@ async function collectOne(
             node,
             COLLECTOR,
             'error',
-            `agent pod ${ns}/${name} cannot start: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''} (image ${opts.image}; pick another with --agent-image)`,
+            `agent pod ${ns}/${name} cannot start: ${failure.reason}${failure.message ? `: ${failure.message}` : ''} (image ${opts.image}; pick another with --agent-image)`,
+          ),
+        };
+      }
+      if (counter.pullFailure) {
+        return {
+          node,
+          status: 'failed',
+          gap: nodeGap(
+            node,
+            COLLECTOR,
+            'not-collected',
+            `stopped: node ${counter.pullFailure.node} cannot pull the agent image ${opts.image}`,
           ),
         };
       }

@@ -1,0 +1,76 @@
+/**
+ * Why a pod netdoctor placed on a node cannot start, read from its status and the kubelet's
+ * events: the image cannot be pulled, the pod sandbox (its network) cannot be set up, or the
+ * container cannot be created. These states do not resolve within a diagnosis run, so waiting
+ * out a budget for them only makes a blind run slow.
+ */
+import { NetdoctorError } from '../core/errors.ts';
+
+/** What kept the pod from starting. `network`: the sandbox (CNI ADD) failed on the node. */
+export type StartFailureKind = 'image' | 'network' | 'container';
+
+export interface StartFailure {
+  kind: StartFailureKind;
+  /** The kubelet's reason (ErrImagePull, FailedCreatePodSandBox, ...). */
+  reason: string;
+  message: string;
+}
+
+const IMAGE_REASONS = /^(ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName)$/;
+const CONTAINER_REASONS = /^(CreateContainerConfigError|CreateContainerError|RunContainerError)$/;
+
+/** The parts of a pod this reads. */
+export interface PodStatusView {
+  status?: {
+    containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[];
+  };
+}
+
+/** The parts of an event this reads. */
+export interface EventView {
+  involvedObject?: { name?: string; kind?: string };
+  reason?: string;
+  message?: string;
+  type?: string;
+}
+
+/** A terminal start failure from the pod's container status, if it shows one. */
+export function startFailureOfPod(p: PodStatusView | undefined): StartFailure | undefined {
+  const w = p?.status?.containerStatuses?.[0]?.state?.waiting;
+  if (!w?.reason) return undefined;
+  const message = w.message ?? '';
+  if (IMAGE_REASONS.test(w.reason)) return { kind: 'image', reason: w.reason, message };
+  if (CONTAINER_REASONS.test(w.reason)) return { kind: 'container', reason: w.reason, message };
+  return undefined;
+}
+
+/**
+ * A start failure the kubelet reported in an event about the pod: a sandbox that could not be
+ * created (the CNI plugin failed: no config, a bridge with the wrong address, the agent down)
+ * or an image pull that failed, seen before the pod status says so.
+ */
+export function startFailureOfEvents(pod: string, events: readonly EventView[]): StartFailure | undefined {
+  for (const e of events) {
+    if (e.involvedObject?.name !== pod || e.type !== 'Warning') continue;
+    const message = e.message ?? '';
+    if (e.reason === 'FailedCreatePodSandBox') return { kind: 'network', reason: e.reason, message };
+    if (e.reason === 'Failed' && /pull|image/i.test(message))
+      return { kind: 'image', reason: 'ErrImagePull', message };
+  }
+  return undefined;
+}
+
+/** The one-line stop for an image the nodes cannot pull, with the remedy. */
+export function imagePullError(image: string, node: string, f: StartFailure): NetdoctorError {
+  const why = f.message.split('\n', 1)[0]?.slice(0, 200) ?? '';
+  return new NetdoctorError(
+    'inconclusive',
+    `node ${node} cannot pull the agent image ${image} (${f.reason}${why ? `: ${why}` : ''}); pass --agent-image IMAGE with an image your nodes can pull (a mirror in your registry), or in an air-gapped cluster load it on every node (docker save ${image} -o agent.tar; ctr -n k8s.io images import agent.tar)`,
+    {
+      suggestions: [
+        `netdoctor diagnose --agent-image <registry.example.com/mirror/${image.split('/').pop() ?? image}>`,
+        'netdoctor diagnose --no-probes --node-access ssh --inventory FILE (no pods at all)',
+      ],
+    },
+  );
+}
