@@ -38,7 +38,8 @@ const ALL_TRAFFIC: readonly SymptomKind[] = [
   'external-failed',
   'large-packets-failed',
 ];
-const POD_HEALTH: readonly SymptomKind[] = ['pod-crashlooping', 'pod-not-ready'];
+// A pod whose sandbox cannot get a network is a pod-health symptom of its node's CNI.
+const POD_HEALTH: readonly SymptomKind[] = ['pod-crashlooping', 'pod-not-ready', 'pod-network-failed'];
 const ENDPOINTS: readonly SymptomKind[] = ['endpoints-empty', 'endpoints-not-ready'];
 
 const DNS_SERVICE: Subject = { kind: 'Service', namespace: 'kube-system', name: 'kube-dns' };

@@ -98,6 +98,7 @@ export const SYMPTOM_KINDS = [
   'pod-crashlooping',
   'pod-not-ready',
   'vxlan-no-traffic',
+  'pod-network-failed',
 ] as const;
 export type SymptomKind = (typeof SYMPTOM_KINDS)[number];
 

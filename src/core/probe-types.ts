@@ -58,8 +58,24 @@ export interface ProbeResult {
   outcome: ProbeOutcome;
 }
 
+/**
+ * A probe pod that could not start on its node, with the kubelet's reason: an observation about
+ * the node (no pod can get a network there), not a hole in the collection.
+ */
+export interface ProbePodFailure {
+  node: string;
+  pod: string;
+  role: 'server' | 'client';
+  /** `network`: the pod sandbox (CNI ADD) failed; `image`: the image cannot be pulled; `container`: it cannot be created. */
+  kind: 'network' | 'image' | 'container';
+  reason: string;
+  message: string;
+}
+
 export interface ProbeResults {
   startedAt: string;
   durationMs: number;
   results: ProbeResult[];
+  /** Probe pods that never started, and why. */
+  podFailures?: ProbePodFailure[];
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyzeBundle } from '../analyze/analyze-bundle.ts';
 import { CountingPort } from '../cluster/counting-port.ts';
+import { imagePullError } from '../cluster/pod-start-failure.ts';
 import type { ClusterPort } from '../cluster/port.ts';
 import { type BundleManifest, MANIFEST, REPORT_FILES } from '../collect/bundle/layout.ts';
 import type { BundleNodeInput } from '../collect/bundle/types.ts';
@@ -203,6 +204,8 @@ export async function runDiagnosis(basePort: ClusterPort, opts: DiagnoseOptions)
         (r.results ? `${r.results.results.length} probes` : 'failed') +
         (r.gaps.length ? `, ${r.gaps.length} gap(s)` : ''),
     );
+    const pull = run.results?.podFailures?.find((f) => f.kind === 'image');
+    if (pull) throw imagePullError(opts.probeImage, pull.node, pull);
     probes = run.results;
     gaps.push(...run.gaps);
     for (const [node, capture] of Object.entries(run.captures)) {

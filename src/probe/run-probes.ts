@@ -7,13 +7,25 @@
  */
 import { classifyApiError } from '../cluster/api-error.ts';
 import { ownedSelector } from '../cluster/owned-labels.ts';
+import {
+  type EventView,
+  type StartFailure,
+  startFailureOfEvents,
+  startFailureOfPod,
+} from '../cluster/pod-start-failure.ts';
 import type { ClusterPort } from '../cluster/port.ts';
 import { registerCleanup } from '../core/cleanup.ts';
 import type { ClusterState, K8sPod, K8sService } from '../core/cluster-types.ts';
 import { mapLimit } from '../core/concurrency.ts';
 import type { VxlanCapture } from '../core/datapath-types.ts';
 import type { Gap } from '../core/model.ts';
-import type { ProbeEndpoint, ProbeOutcome, ProbeResult, ProbeResults } from '../core/probe-types.ts';
+import type {
+  ProbeEndpoint,
+  ProbeOutcome,
+  ProbePodFailure,
+  ProbeResult,
+  ProbeResults,
+} from '../core/probe-types.ts';
 import { withTimeout } from '../core/timeout.ts';
 import { parseCaptureLog, parseClientLog } from './parse.ts';
 import { planInput, planProbes, SERVER_PORT } from './plan.ts';
@@ -98,6 +110,10 @@ function podWhy(p: K8sPod | undefined): string {
     .join(', ');
 }
 
+function failureText(f: StartFailure): string {
+  return `${f.reason}${f.message ? `: ${f.message.split('\n', 1)[0]?.slice(0, 200)}` : ''}`;
+}
+
 function gapOf(collector: string, err: unknown, node?: string): Gap {
   const { reason, detail } = classifyApiError(err);
   return { collector, reason, detail, ...(node ? { node } : {}) };
@@ -164,6 +180,27 @@ export async function runProbes(
 
   const results: ProbeResult[] = [];
   const captures: Record<string, VxlanCapture> = {};
+  const podFailures: ProbePodFailure[] = [];
+  const noteFailure = (node: string, pod: string, role: ProbePodFailure['role'], f: StartFailure): void => {
+    podFailures.push({ node, pod, role, kind: f.kind, reason: f.reason, message: f.message.slice(0, 500) });
+  };
+  const imageFailure = (): boolean => podFailures.some((f) => f.kind === 'image');
+  // The kubelet says why a sandbox cannot be created only in events; one list serves all pods.
+  const setupStarted = Date.now();
+  let eventsAt = 0;
+  let eventList: EventView[] = [];
+  const startEvents = async (): Promise<EventView[]> => {
+    if (Date.now() - setupStarted < 2_000 || Date.now() - eventsAt < 2_000) return eventList;
+    eventsAt = Date.now();
+    try {
+      eventList = (await withTimeout(
+        port.list('events', { namespaces: [ns] }),
+        CALL_MS,
+        'list events',
+      )) as EventView[];
+    } catch {}
+    return eventList;
+  };
   try {
     // Servers, the Service and the captures do not depend on each other.
     phase('servers');
@@ -268,9 +305,24 @@ export async function runProbes(
         if (node && !servers.has(node) && podReady(p) && p.status.podIP)
           servers.set(node, { ok: true, pod: p.metadata.name, ip: p.status.podIP });
       }
-      for (const p of lastPods) {
+      const pendingServers = lastPods.filter((p) => {
         const node = serverNames.get(p.metadata.name);
-        if (node && !servers.has(node) && podDead(p)) {
+        return node !== undefined && !servers.has(node);
+      });
+      const events = pendingServers.length > 0 ? await startEvents() : [];
+      for (const p of pendingServers) {
+        const node = serverNames.get(p.metadata.name) as string;
+        const failure = startFailureOfPod(p) ?? startFailureOfEvents(p.metadata.name, events);
+        if (failure) {
+          noteFailure(node, p.metadata.name, 'server', failure);
+          servers.set(node, {
+            ok: false,
+            outcome: {
+              status: 'error',
+              error: `probe server on ${node} cannot start: ${failureText(failure)}`,
+            },
+          });
+        } else if (podDead(p)) {
           const why = podWhy(p);
           gaps.push({
             collector: 'probe/server',
@@ -284,6 +336,8 @@ export async function runProbes(
           });
         }
       }
+      // An image no node can pull: every other probe pod would wait out its budget the same way.
+      if (imageFailure()) break;
       const pendingCaptures = [...captureNodes].filter(([node, pod]) => {
         if (captureStarted.has(node) || captureDead.has(node)) return false;
         const p = lastPods.find((x) => x.metadata.name === pod);
@@ -338,6 +392,13 @@ export async function runProbes(
       });
     }
 
+    if (imageFailure()) {
+      return {
+        results: { startedAt, durationMs: Date.now() - t0, results, podFailures },
+        captures,
+        gaps,
+      };
+    }
     // Clients: one per node, running that node's probes.
     phase('clients');
     const env: ResolveEnv = { namespace: ns, serverPort: SERVER_PORT, servers, service };
@@ -383,15 +444,29 @@ export async function runProbes(
       }
     });
     const clientPods = new Set(clientNames.values());
+    const clientStuck = new Map<string, StartFailure>();
     for (;;) {
       try {
         lastPods = (await withTimeout(port.listPods(ns, selector), CALL_MS, 'list probe pods')) as K8sPod[];
       } catch {}
       const running = lastPods.filter(
         (p) =>
-          clientPods.has(p.metadata.name) && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed',
+          clientPods.has(p.metadata.name) &&
+          p.status.phase !== 'Succeeded' &&
+          p.status.phase !== 'Failed' &&
+          !clientStuck.has(p.metadata.name),
       );
-      if (running.length === 0 || Date.now() > deadline) break;
+      const pending = running.filter((p) => p.status.phase === 'Pending');
+      const events = pending.length > 0 ? await startEvents() : [];
+      for (const p of pending) {
+        const failure = startFailureOfPod(p) ?? startFailureOfEvents(p.metadata.name, events);
+        if (!failure) continue;
+        const node =
+          [...clientNames].find(([, pod]) => pod === p.metadata.name)?.[0] ?? p.spec.nodeName ?? '?';
+        clientStuck.set(p.metadata.name, failure);
+        noteFailure(node, p.metadata.name, 'client', failure);
+      }
+      if (running.every((p) => clientStuck.has(p.metadata.name)) || Date.now() > deadline) break;
       await sleep(POLL_MS);
     }
 
@@ -429,12 +504,15 @@ export async function runProbes(
           continue;
         }
         const line = parsed.lines.get(e.index);
+        const stuck = pod ? clientStuck.get(pod) : undefined;
         const outcome: ProbeOutcome = line
           ? line.outcome
-          : (clientErr.get(n.name) ?? {
-              status: 'error',
-              error: `no result from the probe client (${logErr || podWhy(podObj)}${parsed.done ? '' : ', did not finish'})`,
-            });
+          : stuck
+            ? { status: 'error', error: `probe client on ${n.name} cannot start: ${failureText(stuck)}` }
+            : (clientErr.get(n.name) ?? {
+                status: 'error',
+                error: `no result from the probe client (${logErr || podWhy(podObj)}${parsed.done ? '' : ', did not finish'})`,
+              });
         results.push(buildResult(e.probe, from, e.resolved.to, outcome, line?.size));
       }
     });
@@ -470,7 +548,12 @@ export async function runProbes(
   }
   results.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
-    results: { startedAt, durationMs: Date.now() - t0, results },
+    results: {
+      startedAt,
+      durationMs: Date.now() - t0,
+      results,
+      ...(podFailures.length > 0 ? { podFailures } : {}),
+    },
     captures,
     gaps,
     plan: { round: plan.round, rounds: plan.rounds, peers: plan.peers },

@@ -31,6 +31,7 @@ import { probeExternalFailed } from './probe-external-failed.ts';
 import { probeLargePacketsFailed } from './probe-large-packets-failed.ts';
 import { probeNodeIsolated } from './probe-node-isolated.ts';
 import { probeNodeportFailed } from './probe-nodeport-failed.ts';
+import { probePodStartFailed } from './probe-pod-start-failed.ts';
 import { probePodToPodFailed } from './probe-pod-to-pod-failed.ts';
 import { probeServiceFailed } from './probe-service-failed.ts';
 import { proxyNotReady } from './proxy-not-ready.ts';
@@ -95,4 +96,5 @@ export const RULES: Rule[] = [
   probeServiceFailed,
   probeNodeportFailed,
   probeExternalFailed,
+  probePodStartFailed,
 ];
