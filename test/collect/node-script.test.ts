@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { nodeOutcomeFromStream } from '../../src/collect/node/node-collection.ts';
 import { nodeScript, parseNodeStream } from '../../src/collect/node/node-script.ts';
 import { NODE_FILE_PARSERS, parseCniConfig } from '../../src/datapath/parsers/index.ts';
 import { createNetns, destroyNetns, nsExec, uniqueNetnsName } from '../support/netns.ts';
@@ -47,6 +48,7 @@ describe('node collection script, run for real inside a network namespace', () =
   it('carries every part, complete, and each parses with the datapath parsers', () => {
     const stream = parseNodeStream(output);
     assert.equal(stream.complete, true);
+    assert.equal(stream.cniDir, 'present');
     for (const key of [
       'links',
       'routes',
@@ -80,12 +82,54 @@ describe('node collection script, run for real inside a network namespace', () =
     );
   });
 
-  it('records a failing command as failed with its exit code, not as an empty file', () => {
+  it('records a file or directory that does not exist on the node as absent, not as empty or failed', () => {
     const stream = parseNodeStream(nsExec(ns, ['sh', '-c', nodeScript(join(root, 'missing'))]));
-    const part = stream.parts.flannelSubnetEnv;
-    assert.equal(part?.status, 'failed');
-    assert.ok(part?.status === 'failed' && part.exitCode !== 0 && /No such file/.test(part.stderr));
+    assert.equal(stream.complete, true);
+    assert.deepEqual(stream.parts.flannelSubnetEnv, { status: 'absent' });
+    assert.deepEqual(stream.parts.resolvConf, { status: 'absent' });
+    assert.equal(stream.cniDir, 'absent');
     assert.equal(stream.cniFiles.length, 0);
+    const outcome = nodeOutcomeFromStream(
+      'n1',
+      'local',
+      nsExec(ns, ['sh', '-c', nodeScript(join(root, 'missing'))]),
+    );
+    assert.equal(outcome.status, 'collected');
+    assert.ok(outcome.status === 'collected');
+    assert.deepEqual(outcome.input.states, {
+      flannelSubnetEnv: { state: 'absent' },
+      resolvConf: { state: 'absent' },
+      cniConfigs: { state: 'absent' },
+    });
+    assert.ok(
+      !outcome.gaps.some((g) => /subnet|resolv|cni/i.test(g.collector)),
+      JSON.stringify(outcome.gaps),
+    );
+  });
+
+  it('records a failing command as failed with its exit code, not as an empty file', () => {
+    const stream = parseNodeStream(
+      nsExec(ns, [
+        'sh',
+        '-c',
+        nodeScript(root).replace('iptables-legacy-save', 'iptables-legacy-save --no-such-flag'),
+      ]),
+    );
+    const part = stream.parts.iptablesLegacy;
+    assert.equal(part?.status, 'failed');
+    assert.ok(part?.status === 'failed' && part.exitCode !== 0 && part.stderr !== '');
+  });
+
+  it('records an empty CNI config directory as present with no files', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'ndt-nodescript-empty-'));
+    try {
+      mkdirSync(join(empty, 'etc/cni/net.d'), { recursive: true });
+      const stream = parseNodeStream(nsExec(ns, ['sh', '-c', nodeScript(empty)]));
+      assert.equal(stream.cniDir, 'present');
+      assert.deepEqual(stream.cniFiles, []);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('marks a stream cut off before the end as incomplete', () => {

@@ -48,6 +48,7 @@ export function combineOutcomes(outcomes: readonly NodeOutcome[], apiCalls = 0):
 export function nodeOutcomeFromStream(node: string, via: string, output: string): NodeOutcome {
   const stream = parseNodeStream(output);
   const files: BundleNodeInput['files'] = {};
+  const states: NonNullable<BundleNodeInput['states']> = {};
   const gaps: Gap[] = [];
   for (const key of Object.keys(NODE_COMMANDS) as (keyof typeof NODE_COMMANDS)[]) {
     const part = stream.parts[key];
@@ -58,6 +59,7 @@ export function nodeOutcomeFromStream(node: string, via: string, output: string)
       continue;
     }
     if (part.status === 'ok') files[key as NodeFileKey] = part.text;
+    else if (part.status === 'absent') states[key] = { state: 'absent' };
     else
       gaps.push(
         nodeGap(node, collector, 'error', `exit ${part.exitCode}${part.stderr ? `: ${part.stderr}` : ''}`),
@@ -66,7 +68,7 @@ export function nodeOutcomeFromStream(node: string, via: string, output: string)
   if (!stream.complete) {
     gaps.push(nodeGap(node, `node/${via}`, 'error', 'the node script output stopped before its end marker'));
   }
-  if (Object.keys(files).length === 0 && stream.cniFiles.length === 0) {
+  if (Object.keys(files).length === 0 && stream.cniFiles.length === 0 && stream.cniDir === undefined) {
     const why = output.trim() === '' ? 'no output' : firstLines(output);
     return {
       node,
@@ -74,7 +76,10 @@ export function nodeOutcomeFromStream(node: string, via: string, output: string)
       gap: nodeGap(node, `node/${via}`, 'error', `nothing collected: ${why}`),
     };
   }
-  return { node, status: 'collected', input: { files, cniFiles: stream.cniFiles }, gaps };
+  // The directory exists but holds no config: collected, and empty (a fact the CNI rule reads).
+  if (stream.cniDir === 'absent') states.cniConfigs = { state: 'absent' };
+  else if (stream.cniDir === 'present') states.cniConfigs = { state: 'collected' };
+  return { node, status: 'collected', input: { files, cniFiles: stream.cniFiles, states }, gaps };
 }
 
 function firstLines(s: string): string {

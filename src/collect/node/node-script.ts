@@ -38,6 +38,15 @@ export const NODE_COMMANDS: Record<Exclude<NodeFileKey, 'vxlanCapture' | 'cniSta
   resolvConf: 'cat "$ROOT/etc/resolv.conf"',
 };
 
+/**
+ * Parts read from a file: when the file does not exist the script says so (`absent`), a fact
+ * about the node, distinct from a read that failed.
+ */
+export const FILE_PARTS: Partial<Record<keyof typeof NODE_COMMANDS, string>> = {
+  flannelSubnetEnv: '$ROOT/run/flannel/subnet.env',
+  resolvConf: '$ROOT/etc/resolv.conf',
+};
+
 /** The first `tool` binary that is not busybox, by absolute path; the bare name otherwise. */
 const IPROUTE_LOOKUP = (tool: string): string =>
   `for p in /usr/sbin/${tool} /sbin/${tool} /usr/bin/${tool} /bin/${tool}; do [ -x "$p" ] && ! readlink -f "$p" | grep -q busybox && echo "$p" && exit; done; echo ${tool}`;
@@ -47,16 +56,19 @@ const IPROUTE_LOOKUP = (tool: string): string =>
  * running on the node itself).
  */
 export function nodeScript(root = ''): string {
-  const parts = Object.entries(NODE_COMMANDS).map(
-    ([key, cmd]) =>
-      `echo '${MARK} begin ${key}'; ( ${cmd} ) 2>"$ERR"; rc=$?; echo; echo "${MARK} end ${key} $rc $(head -c 300 "$ERR" | tr '\\n' ' ')"`,
-  );
+  const parts = Object.entries(NODE_COMMANDS).map(([key, cmd]) => {
+    const part = `echo '${MARK} begin ${key}'; ( ${cmd} ) 2>"$ERR"; rc=$?; echo; echo "${MARK} end ${key} $rc $(head -c 300 "$ERR" | tr '\\n' ' ')"`;
+    const file = FILE_PARTS[key as keyof typeof NODE_COMMANDS];
+    // -e follows symlinks: a dangling link is as absent as a missing file.
+    return file ? `if [ -e "${file}" ]; then ${part}; else echo '${MARK} absent ${key}'; fi` : part;
+  });
   return [
     'ROOT=' + JSON.stringify(root),
     // busybox sh runs its own applets before PATH, and busybox `ip` has no -j: use iproute2's.
     ...(['ip', 'bridge'] as const).map((tool) => `${tool.toUpperCase()}=$(${IPROUTE_LOOKUP(tool)})`),
     'ERR=$(mktemp)',
     ...parts,
+    `if [ -d "$ROOT/etc/cni/net.d" ]; then echo '${MARK} present ${NODE_CNI_DIR}'; else echo '${MARK} absent ${NODE_CNI_DIR}'; fi`,
     `for f in "$ROOT"/etc/cni/net.d/*; do [ -f "$f" ] || continue; echo "${MARK} begin ${NODE_CNI_DIR}/$(basename "$f")"; cat "$f"; echo; echo "${MARK} end ${NODE_CNI_DIR}/$(basename "$f") 0"; done`,
     'rm -f "$ERR"',
     `echo '${MARK} done'`,
@@ -66,16 +78,21 @@ export function nodeScript(root = ''): string {
 /** One part of a node's stream: its file content, or why it is missing. */
 export type NodePart =
   | { status: 'ok'; text: string }
+  | { status: 'absent' }
   | { status: 'failed'; exitCode: number; stderr: string };
 
 export interface ParsedNodeStream {
   parts: Partial<Record<NodeFileKey, NodePart>>;
   cniFiles: { file: string; text: string }[];
+  /** Whether /etc/cni/net.d exists; undefined when the stream does not say (an older script, cut short). */
+  cniDir: 'present' | 'absent' | undefined;
   /** False when the stream stopped before the final marker (agent killed, log truncated). */
   complete: boolean;
 }
 
 const BEGIN = `${MARK} begin `;
+const ABSENT = `${MARK} absent `;
+const PRESENT = `${MARK} present `;
 const END = `${MARK} end `;
 
 /** Splits a node script's output back into its parts. */
@@ -86,8 +103,14 @@ export function parseNodeStream(output: string): ParsedNodeStream {
   let current: string | undefined;
   let buf: string[] = [];
   let complete = false;
+  let cniDir: ParsedNodeStream['cniDir'];
   for (const line of lines) {
-    if (line.startsWith(BEGIN)) {
+    if (current === undefined && (line.startsWith(ABSENT) || line.startsWith(PRESENT))) {
+      const absent = line.startsWith(ABSENT);
+      const key = line.slice((absent ? ABSENT : PRESENT).length).trim();
+      if (key === NODE_CNI_DIR) cniDir = absent ? 'absent' : 'present';
+      else if (absent && key in NODE_FILES) parts[key as NodeFileKey] = { status: 'absent' };
+    } else if (line.startsWith(BEGIN)) {
       current = line.slice(BEGIN.length).trim();
       buf = [];
     } else if (line.startsWith(END) && current !== undefined) {
@@ -110,5 +133,5 @@ export function parseNodeStream(output: string): ParsedNodeStream {
       buf.push(line);
     }
   }
-  return { parts, cniFiles, complete };
+  return { parts, cniFiles, cniDir, complete };
 }
