@@ -6,7 +6,7 @@ import type { GapReason } from '../core/model.ts';
  */
 export function classifyApiError(err: unknown): { reason: GapReason; detail: string } {
   const e = err as { code?: unknown; message?: string; cause?: { code?: string; message?: string } };
-  const message = e?.message ?? String(err);
+  const message = statusMessage(err) ?? e?.message ?? String(err);
   if (typeof e?.code === 'number') {
     if (e.code === 401 || e.code === 403)
       return { reason: 'forbidden', detail: `HTTP ${e.code}: ${firstLine(message)}` };
@@ -22,6 +22,24 @@ export function classifyApiError(err: unknown): { reason: GapReason; detail: str
     return { reason: 'unreachable', detail: `${errno}: ${firstLine(e?.cause?.message ?? message)}` };
   }
   return { reason: 'error', detail: firstLine(message) };
+}
+
+/**
+ * The API server's own words from a Status body (`namespaces "x" not found`), which the
+ * client's message buries under "HTTP-Code: 404".
+ */
+function statusMessage(err: unknown): string | undefined {
+  const body = (err as { body?: unknown })?.body;
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const m = (parsed as { message?: unknown } | null)?.message;
+  return typeof m === 'string' && m !== '' ? m : undefined;
 }
 
 function firstLine(s: string): string {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
+import { classifyApiError } from '../../src/cluster/api-error.ts';
 import { KubePort } from '../../src/cluster/kube-port.ts';
 import { collectCluster } from '../../src/collect/cluster/collect-cluster.ts';
 import { EXIT, NetdoctorError } from '../../src/core/errors.ts';
@@ -78,7 +79,12 @@ describe('an API server that cannot be used exits 3 on the first call', () => {
       const code = Number(/^\/(\d{3})\//.exec(req.url ?? '')?.[1] ?? 200);
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(
-        JSON.stringify({ kind: 'Status', apiVersion: 'v1', code, message: 'refused by the test server' }),
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          code,
+          message: code === 404 ? 'namespaces "nope" not found' : 'refused by the test server',
+        }),
       );
     });
     html = createServer((_req, res) => {
@@ -114,6 +120,18 @@ describe('an API server that cannot be used exits 3 on the first call', () => {
   it('plain HTTP behind an https:// URL', async () => {
     const err = await refusal(kubePort(`https://127.0.0.1:${port(status)}`));
     assert.match(err.message, /TLS error/);
+  });
+
+  it("a later call that fails names the API server's own reason, not only the HTTP code", async () => {
+    const p = kubePort(`http://127.0.0.1:${port(status)}/404`, true);
+    const err = await p.createPod('nope', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } }).then(
+      () => assert.fail('created'),
+      (e: unknown) => e,
+    );
+    assert.deepEqual(classifyApiError(err), {
+      reason: 'not-found',
+      detail: 'HTTP 404: namespaces "nope" not found',
+    });
   });
 
   it('a web page instead of the API', async () => {

@@ -54,8 +54,15 @@ export function nodeAccessFrom(flags: DiagnoseFlags): NodeAccess {
 export function closingSummary(report: Report, bundleDir: string, archive: string, color: boolean): string {
   const c = pc.createColors(color);
   const lines: string[] = [''];
-  if (report.rootCauses.length === 0) {
-    lines.push(c.green(`verdict: ${report.verdict}; no root cause found`));
+  if (report.verdict === 'inconclusive') {
+    lines.push(
+      c.yellow(`verdict: inconclusive; no root cause found, but too little was seen to call it healthy:`),
+    );
+    for (const s of report.coverage.shortfalls) lines.push(`  - ${s}`);
+  } else if (report.rootCauses.length === 0) {
+    const paint = report.verdict === 'healthy' ? c.green : c.yellow;
+    lines.push(paint(`verdict: ${report.verdict}; no root cause found`));
+    for (const u of report.unexplained.slice(0, 5)) lines.push(`  unexplained: ${u.summary}`);
   } else {
     lines.push(c.bold(`verdict: ${report.verdict}; root cause(s):`));
     for (const rc of report.rootCauses) {

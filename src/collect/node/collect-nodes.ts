@@ -35,6 +35,16 @@ export interface CollectNodesOptions {
   onNode?: (outcome: NodeOutcome) => void;
 }
 
+function readyStatus(n: K8sNode): string | undefined {
+  return n.status.conditions?.find((c) => c.type === 'Ready')?.status;
+}
+
+/** Ready Unknown (or no Ready condition at all): the node controller has not heard from the kubelet. */
+function kubeletSilent(n: K8sNode): boolean {
+  const s = readyStatus(n);
+  return s === undefined || s === 'Unknown';
+}
+
 export async function collectNodes(
   port: ClusterPort,
   nodes: readonly K8sNode[],
@@ -42,10 +52,14 @@ export async function collectNodes(
   opts: CollectNodesOptions,
 ): Promise<NodeCollection> {
   switch (access.kind) {
-    case 'agent':
-      return collectNodesWithAgents(
+    case 'agent': {
+      // A node whose kubelet stopped reporting runs no pod: an agent there would only wait out
+      // its budget. A kubelet that reports NotReady (e.g. no CNI) still runs host-network agents.
+      const down = nodes.filter(kubeletSilent);
+      const up = nodes.filter((n) => !kubeletSilent(n));
+      const run = await collectNodesWithAgents(
         port,
-        nodes.map((n) => n.metadata.name),
+        up.map((n) => n.metadata.name),
         {
           runId: opts.runId,
           namespace: access.namespace,
@@ -55,6 +69,16 @@ export async function collectNodes(
           ...(opts.onNode ? { onNode: opts.onNode } : {}),
         },
       );
+      for (const n of down) {
+        run.gaps.push({
+          collector: 'node/agent',
+          reason: 'not-collected',
+          node: n.metadata.name,
+          detail: `the node's kubelet has stopped reporting (Ready ${readyStatus(n) ?? 'missing'}): no agent placed on it`,
+        });
+      }
+      return run;
+    }
     case 'local':
       return collectLocalNode(nodes, {
         timeoutMs: opts.timeoutMs,
