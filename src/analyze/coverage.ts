@@ -13,8 +13,8 @@ export const MIN_RULES_EVALUATED = 0.8;
 
 /** The thresholds, as the report explains them. */
 export const THRESHOLDS_TEXT =
-  `healthy needs every node's datapath collected, at least ${pct(MIN_PROBES_RAN)} of the planned probes run ` +
-  `(passed or failed, not errored), and at least ${pct(MIN_RULES_EVALUATED)} of the applicable rules evaluated; ` +
+  `healthy needs every node's datapath collected, at least ${pct(MIN_PROBES_RAN)} of the probes meant to run ` +
+  `actually run (passed or failed, not errored; probes skipped on purpose, such as external ones with no target configured, are not counted), and at least ${pct(MIN_RULES_EVALUATED)} of the applicable rules evaluated; ` +
   'a rule skipped because its inputs were not collected counts against that, a rule that does not apply to this cluster does not';
 
 function pct(x: number): string {
@@ -93,8 +93,9 @@ export function coverageOf(
   if (!nodesListed) shortfalls.push("the cluster's node list was not collected, so the total is unknown");
   if (notCollected.length > 0)
     shortfalls.push(`${notCollected.length} of ${names.length} node(s) not collected`);
+  const meant = probes.planned - probes.skipped;
   if (probes.planned === 0) shortfalls.push(probes.reason ?? 'no probe was planned');
-  else if (probes.ran / probes.planned < MIN_PROBES_RAN)
+  else if (meant === 0 || probes.ran / meant < MIN_PROBES_RAN)
     shortfalls.push(
       `only ${probes.ran} of ${probes.planned} probes ran (${probes.errored} errored, ${probes.skipped} skipped)`,
     );

@@ -162,7 +162,7 @@ describe('diagnose against the live lab', { skip, concurrency: false }, () => {
     assert.ok(await until(() => mine().length === 0, 30_000), `left behind: ${mine().join(', ')}`);
   });
 
-  it('a read-only ServiceAccount (no pods create, no exec) gives a report with gaps, not a crash', async (t) => {
+  it('a read-only ServiceAccount (no pods create, no exec) gives an inconclusive report with gaps, not a crash', async (t) => {
     const ns = `ndt-diag-ro-${process.pid}`;
     const role = `ndt-diag-readonly-${process.pid}`;
     t.after(() => {
@@ -236,8 +236,13 @@ describe('diagnose against the live lab', { skip, concurrency: false }, () => {
       '-o',
       'json',
     ]);
-    assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
+    // No agent and no probe pod could be created: nothing was seen, so nothing is called healthy.
+    assert.equal(r.code, 5, r.stderr);
     const report = JSON.parse(r.stdout) as Report;
+    assert.equal(report.verdict, 'inconclusive');
+    assert.equal(report.coverage.nodes.collected, 0);
+    assert.equal(report.coverage.nodes.total, lab.nodes.length);
+    assert.equal(report.coverage.sufficient, false);
     const forbidden = report.gaps.filter((g) => g.reason === 'forbidden');
     assert.ok(
       forbidden.some((g) => g.collector === 'node/agent'),
