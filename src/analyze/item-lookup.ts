@@ -14,17 +14,34 @@ import {
 import { type ClusterFileKey, NODE_FILES } from '../collect/bundle/layout.ts';
 import type { NodeDatapath } from '../core/datapath-types.ts';
 import type { ItemState } from '../core/item-state.ts';
-import type { Snapshot } from '../core/model.ts';
+import type { Gap, Snapshot } from '../core/model.ts';
 
 const UNKNOWN: ItemState = { state: 'not-collected', reason: 'unknown' };
+
+/**
+ * Gaps the reader found for a file (it is missing or does not parse), by path. Gaps grow while
+ * nodes stream in, so the index catches up with the new ones on each lookup.
+ */
+const readGaps = new WeakMap<Gap[], { seen: number; byPath: Map<string, Gap> }>();
+function readGap(s: Snapshot, path: string): Gap | undefined {
+  let idx = readGaps.get(s.gaps);
+  if (!idx) {
+    idx = { seen: 0, byPath: new Map() };
+    readGaps.set(s.gaps, idx);
+  }
+  for (; idx.seen < s.gaps.length; idx.seen++) {
+    const g = s.gaps[idx.seen] as Gap;
+    if ((g.reason === 'parse-error' || g.reason === 'not-found') && !idx.byPath.has(g.collector))
+      idx.byPath.set(g.collector, g);
+  }
+  return idx.byPath.get(path);
+}
 
 /** The recorded state of `path`, overridden by a gap the reader found for that very file. */
 function recorded(s: Snapshot, path: string): ItemState | undefined {
   const r = s.items?.[path];
   if (r?.state !== 'collected') return r;
-  const g = s.gaps.find(
-    (x) => x.collector === path && (x.reason === 'parse-error' || x.reason === 'not-found'),
-  );
+  const g = readGap(s, path);
   return g ? { state: 'not-collected', reason: 'unreadable', ...(g.detail ? { detail: g.detail } : {}) } : r;
 }
 

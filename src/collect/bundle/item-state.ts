@@ -109,7 +109,13 @@ export function legacyItemStates(
     if (list) list.push(g);
     else nodeGaps.set(g.node, [g]);
   }
-  const cniPrefix = (n: string): string => `${nodeDir(n)}/${NODE_CNI_DIR}/`;
+  // Nodes with at least one CNI config file, found in one pass (bundles list 70,000 files at 5,000 nodes).
+  const withCni = new Set<string>();
+  for (const f of files) {
+    const parts = f.split('/');
+    if (parts.length === 4 && parts[0] === 'nodes' && parts[2] === NODE_CNI_DIR)
+      withCni.add(parts[1] as string);
+  }
   for (const node of nodeNames) {
     const mine = nodeGaps.get(node) ?? [];
     const whole = mine.find((g) => nodeItemOfGap(g) === undefined && !/cni/i.test(g.collector));
@@ -126,7 +132,7 @@ export function legacyItemStates(
       else out[path] = notCollected('unknown', 'the bundle does not record this part');
     }
     const cni = nodeItemPath(node, 'cniConfigs');
-    out[cni] = files.some((f) => f.startsWith(cniPrefix(node)))
+    out[cni] = withCni.has(node)
       ? { state: 'collected' }
       : notCollected('unknown', 'the bundle does not record whether the directory exists');
   }
@@ -188,9 +194,16 @@ export function collectionItemStates(input: BundleInput, written: ReadonlySet<st
     out[PROBES_ITEM] = g ? notCollected(reasonOfGap(g), g.detail) : notCollected('not-attempted', undefined);
   }
   const names = new Set([...input.cluster.nodes.map((n) => n.metadata.name), ...Object.keys(input.nodes)]);
+  const byNode = new Map<string, Gap[]>();
+  for (const g of input.gaps) {
+    if (g.node === undefined) continue;
+    const list = byNode.get(g.node);
+    if (list) list.push(g);
+    else byNode.set(g.node, [g]);
+  }
   for (const node of names) {
     const data = input.nodes[node];
-    const mine = input.gaps.filter((g) => g.node === node);
+    const mine = byNode.get(node) ?? [];
     const whole = mine.find((g) => nodeItemOfGap(g) === undefined && g.collector.startsWith('node'));
     const keys: NodeItemKey[] = [...(Object.keys(NODE_FILES) as NodeFileKey[]), 'cniConfigs'];
     for (const key of keys) {
