@@ -6,6 +6,7 @@ import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
 import { readBundle } from '../../collect/bundle/read.ts';
 import { bundleDirName } from '../../collect/bundle/write.ts';
 import { DEFAULT_AGENT_IMAGE, DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
+import { EXIT } from '../../core/errors.ts';
 import { newRunId, runDiagnosis } from '../../diagnose/pipeline.ts';
 import { executePlan } from '../../remediate/executor.ts';
 import { loadManifest } from '../../remediate/manifest-source.ts';
@@ -125,6 +126,14 @@ export function registerFix(program: Command): void {
       };
       const plan = planRepairs({ report, snapshot, options });
       const out = (s: string) => process.stdout.write(s);
+      if (report.verdict === 'inconclusive' && plan.steps.length === 0) {
+        // Nothing to repair is not "healthy" when the diagnosis could not see enough.
+        process.stderr.write(
+          `nothing to repair, but the diagnosis is inconclusive: ${report.coverage.shortfalls.join('; ')}\n`,
+        );
+        process.exitCode = EXIT.inconclusive;
+        return;
+      }
       if (flags.dryRun) {
         await executePlan(plan, undefined as never, {
           dryRun: true,
