@@ -105,7 +105,7 @@ class Analysis {
         notCollected: new Set(),
       };
       try {
-        const missing = missingClusterInputs(rule, this.#ctx.snapshot);
+        const missing = missingClusterInputs(rule, this.#ctx.snapshot, collectedNodes);
         const applies = rule.appliesTo?.(this.#ctx) ?? { applies: true };
         if (missing)
           r.done = { rule: rule.id, status: 'skipped', reason: missing.reason, notCollected: missing.items };

@@ -12,9 +12,14 @@ import type { Rule } from './rule.ts';
 export function missingClusterInputs(
   rule: Rule,
   s: Snapshot,
+  collectedNodes: readonly string[],
 ): { reason: string; items: string[] } | undefined {
   const reasons: string[] = [];
   const items: string[] = [];
+  if ((rule.needs?.node?.length ?? 0) > 0 && collectedNodes.length === 0) {
+    items.push('nodes/');
+    reasons.push('node datapaths, and none was collected');
+  }
   for (const key of rule.needs?.cluster ?? []) {
     const st = clusterItemState(s, key);
     if (st.state === 'collected') continue;
