@@ -14,7 +14,9 @@ export function outputOption(defaultFormat: OutputFormat = 'text'): Option {
  * probe pods, node command pods), in every command that runs them. The names earlier releases
  * used (`--toolbox-image`, `--probe-image`) still work, hidden from help.
  */
-export function agentImageOptions(defaultImage: string): Option[] {
+export function agentImageOptions(
+  defaultImage: string,
+): [image: Option, toolboxAlias: Option, probeAlias: Option] {
   return [
     new Option(
       '--agent-image <image>',

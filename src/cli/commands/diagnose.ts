@@ -81,11 +81,7 @@ export function closingSummary(report: Report, bundleDir: string, archive: strin
 
 /** `netdoctor diagnose`: live collection, probes and analysis; writes a bundle with its reports. */
 export function registerDiagnose(program: Command): void {
-  const [imageOption, toolboxAlias, probeAlias] = agentImageOptions(DEFAULT_AGENT_IMAGE) as [
-    Option,
-    Option,
-    Option,
-  ];
+  const [imageOption, toolboxAlias, probeAlias] = agentImageOptions(DEFAULT_AGENT_IMAGE);
   program
     .command('diagnose')
     .description('collect, probe and analyze a live cluster; write a bundle and reports (read-only)')

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import type { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { analyze } from '../../analyze/engine.ts';
 import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
 import { readBundle } from '../../collect/bundle/read.ts';
@@ -42,11 +42,7 @@ interface FixFlags {
 
 /** `netdoctor fix`: plan and apply repairs for the diagnosed root causes. */
 export function registerFix(program: Command): void {
-  const [imageOption, toolboxAlias, probeAlias] = agentImageOptions(DEFAULT_AGENT_IMAGE) as [
-    Option,
-    Option,
-    Option,
-  ];
+  const [imageOption, toolboxAlias, probeAlias] = agentImageOptions(DEFAULT_AGENT_IMAGE);
   program
     .command('fix')
     .description('plan and apply ordered, verified repairs for the diagnosed root causes')

@@ -30,11 +30,7 @@ interface ValidateFlags {
 
 /** `netdoctor validate`: seed 001's suite plus app checks; exit 0 when every check passes, 1 otherwise. */
 export function registerValidate(program: Command): void {
-  const [imageOption, toolboxAlias, probeAlias] = agentImageOptions(DEFAULT_AGENT_IMAGE) as [
-    Option,
-    Option,
-    Option,
-  ];
+  const [imageOption, toolboxAlias, probeAlias] = agentImageOptions(DEFAULT_AGENT_IMAGE);
   program
     .command('validate')
     .description(
