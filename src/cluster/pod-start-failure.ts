@@ -14,6 +14,31 @@ export interface StartFailure {
   /** The kubelet's reason (ErrImagePull, FailedCreatePodSandBox, ...). */
   reason: string;
   message: string;
+  /** The kubelet has reported it more than once (it retries a failed sandbox). */
+  repeated?: boolean;
+}
+
+/** How long a sandbox failure must last before it counts (the kubelet retries; a CNI starting up can fail once). */
+export const SANDBOX_CONFIRM_MS = 8_000;
+
+/**
+ * Confirms start failures: one the pod status shows is final at once; a failed sandbox counts
+ * once the kubelet has reported it twice, or it has lasted {@link SANDBOX_CONFIRM_MS}, so a CNI
+ * that was still starting when the pod came does not read as a node that gives no pod a network.
+ */
+export class StartFailureWatch {
+  readonly #firstSeen = new Map<string, number>();
+
+  confirm(pod: string, f: StartFailure | undefined, now = Date.now()): StartFailure | undefined {
+    if (f === undefined) return undefined;
+    if (f.kind !== 'network' || f.repeated) return f;
+    const first = this.#firstSeen.get(pod);
+    if (first === undefined) {
+      this.#firstSeen.set(pod, now);
+      return undefined;
+    }
+    return now - first >= SANDBOX_CONFIRM_MS ? f : undefined;
+  }
 }
 
 const IMAGE_REASONS = /^(ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName)$/;
@@ -32,6 +57,8 @@ export interface EventView {
   reason?: string;
   message?: string;
   type?: string;
+  /** How many times the kubelet reported it (core/v1 events aggregate repeats). */
+  count?: number;
 }
 
 /** A terminal start failure from the pod's container status, if it shows one. */
@@ -53,7 +80,8 @@ export function startFailureOfEvents(pod: string, events: readonly EventView[]):
   for (const e of events) {
     if (e.involvedObject?.name !== pod || e.type !== 'Warning') continue;
     const message = e.message ?? '';
-    if (e.reason === 'FailedCreatePodSandBox') return { kind: 'network', reason: e.reason, message };
+    if (e.reason === 'FailedCreatePodSandBox')
+      return { kind: 'network', reason: e.reason, message, repeated: (e.count ?? 1) >= 2 };
     if (e.reason === 'Failed' && /pull|image/i.test(message))
       return { kind: 'image', reason: 'ErrImagePull', message };
   }

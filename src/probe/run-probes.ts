@@ -10,6 +10,7 @@ import { ownedSelector } from '../cluster/owned-labels.ts';
 import {
   type EventView,
   type StartFailure,
+  StartFailureWatch,
   startFailureOfEvents,
   startFailureOfPod,
 } from '../cluster/pod-start-failure.ts';
@@ -185,6 +186,7 @@ export async function runProbes(
     podFailures.push({ node, pod, role, kind: f.kind, reason: f.reason, message: f.message.slice(0, 500) });
   };
   const imageFailure = (): boolean => podFailures.some((f) => f.kind === 'image');
+  const watch = new StartFailureWatch();
   // The kubelet says why a sandbox cannot be created only in events; one list serves all pods.
   const setupStarted = Date.now();
   let eventsAt = 0;
@@ -312,7 +314,10 @@ export async function runProbes(
       const events = pendingServers.length > 0 ? await startEvents() : [];
       for (const p of pendingServers) {
         const node = serverNames.get(p.metadata.name) as string;
-        const failure = startFailureOfPod(p) ?? startFailureOfEvents(p.metadata.name, events);
+        const failure = watch.confirm(
+          p.metadata.name,
+          startFailureOfPod(p) ?? startFailureOfEvents(p.metadata.name, events),
+        );
         if (failure) {
           noteFailure(node, p.metadata.name, 'server', failure);
           servers.set(node, {
@@ -459,7 +464,10 @@ export async function runProbes(
       const pending = running.filter((p) => p.status.phase === 'Pending');
       const events = pending.length > 0 ? await startEvents() : [];
       for (const p of pending) {
-        const failure = startFailureOfPod(p) ?? startFailureOfEvents(p.metadata.name, events);
+        const failure = watch.confirm(
+          p.metadata.name,
+          startFailureOfPod(p) ?? startFailureOfEvents(p.metadata.name, events),
+        );
         if (!failure) continue;
         const node =
           [...clientNames].find(([, pod]) => pod === p.metadata.name)?.[0] ?? p.spec.nodeName ?? '?';

@@ -11,6 +11,7 @@ import {
   imagePullError,
   type PodStatusView,
   type StartFailure,
+  StartFailureWatch,
   startFailureOfEvents,
   startFailureOfPod,
 } from '../../cluster/pod-start-failure.ts';
@@ -120,6 +121,7 @@ async function collectOne(
   };
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
+  const watch = new StartFailureWatch();
 
   const pod = agentPod({
     node,
@@ -167,11 +169,13 @@ async function collectOne(
       const phase = view.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') break;
       const waiting = view.status?.containerStatuses?.[0]?.state?.waiting;
-      const failure =
+      const failure = watch.confirm(
+        name,
         startFailureOfPod(view) ??
-        (Date.now() - started > 2_000 && phase === 'Pending'
-          ? startFailureOfEvents(name, await recentEvents(port, ns, counter, callMs))
-          : undefined);
+          (Date.now() - started > 2_000 && phase === 'Pending'
+            ? startFailureOfEvents(name, await recentEvents(port, ns, counter, callMs))
+            : undefined),
+      );
       if (failure) {
         if (failure.kind === 'image') counter.pullFailure ??= { node, failure };
         return {
