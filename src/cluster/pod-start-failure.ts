@@ -88,6 +88,35 @@ export function startFailureOfEvents(pod: string, events: readonly EventView[]):
   return undefined;
 }
 
+/** The parts of a pod {@link stuckWithoutSandbox} reads. */
+export interface PendingPodView extends PodStatusView {
+  metadata: { name: string };
+  status: PodStatusView['status'] & { phase?: string };
+}
+
+/**
+ * A pod still Pending in ContainerCreating after `waitedMs`, with no image pull in progress:
+ * netdoctor's probe pods mount no volume, so what it waits for is its sandbox (the CNI ADD).
+ * Only a pod the kubelet has taken up (it reports the container waiting) counts; one it never
+ * saw says nothing about the node's network.
+ */
+export function stuckWithoutSandbox(
+  p: PendingPodView,
+  events: readonly EventView[],
+  waitedMs: number,
+): StartFailure | undefined {
+  if (p.status.phase !== 'Pending') return undefined;
+  if (p.status.containerStatuses?.[0]?.state?.waiting?.reason !== 'ContainerCreating') return undefined;
+  const mine = events.filter((e) => e.involvedObject?.name === p.metadata.name);
+  const pulling = mine.some((e) => e.reason === 'Pulling') && !mine.some((e) => e.reason === 'Pulled');
+  if (pulling) return undefined;
+  return {
+    kind: 'network',
+    reason: 'ContainerCreating',
+    message: `the pod sandbox was not set up after ${Math.round(waitedMs / 1000)} s, and the kubelet reported no reason`,
+  };
+}
+
 /** The one-line stop for an image the nodes cannot pull, with the remedy. */
 export function imagePullError(image: string, node: string, f: StartFailure): NetdoctorError {
   const why = f.message.split('\n', 1)[0]?.slice(0, 200) ?? '';

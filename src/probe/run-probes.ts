@@ -13,6 +13,7 @@ import {
   StartFailureWatch,
   startFailureOfEvents,
   startFailureOfPod,
+  stuckWithoutSandbox,
 } from '../cluster/pod-start-failure.ts';
 import type { ClusterPort } from '../cluster/port.ts';
 import { registerCleanup } from '../core/cleanup.ts';
@@ -372,9 +373,24 @@ export async function runProbes(
       await sleep(POLL_MS);
     }
     phase('captures');
+    const lateEvents = nodes.some((n) => !servers.has(n.name)) ? await startEvents() : [];
     for (const n of nodes) {
       if (servers.has(n.name)) continue;
-      const why = podWhy(lastPods.find((p) => serverNames.get(p.metadata.name) === n.name));
+      const pod = lastPods.find((p) => serverNames.get(p.metadata.name) === n.name);
+      const stuck = pod ? stuckWithoutSandbox(pod, lateEvents, Date.now() - setupStarted) : undefined;
+      if (pod && stuck) {
+        // Still no sandbox, and no image on its way: the node gives its pods no network.
+        noteFailure(n.name, pod.metadata.name, 'server', stuck);
+        servers.set(n.name, {
+          ok: false,
+          outcome: {
+            status: 'error',
+            error: `probe server on ${n.name} cannot start: ${failureText(stuck)}`,
+          },
+        });
+        continue;
+      }
+      const why = podWhy(pod);
       gaps.push({
         collector: 'probe/server',
         reason: 'timeout',

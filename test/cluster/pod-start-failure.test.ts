@@ -6,6 +6,7 @@ import {
   StartFailureWatch,
   startFailureOfEvents,
   startFailureOfPod,
+  stuckWithoutSandbox,
 } from '../../src/cluster/pod-start-failure.ts';
 import { EXIT } from '../../src/core/errors.ts';
 
@@ -54,6 +55,29 @@ describe('why a pod cannot start', () => {
       status: { containerStatuses: [{ state: { waiting: { reason: 'ErrImagePull' } } }] },
     });
     assert.ok(new StartFailureWatch().confirm('r', image), 'an image failure is final at once');
+  });
+
+  it('a pod left in ContainerCreating with no image on its way has no sandbox; a slow pull or an unseen pod says nothing', () => {
+    const pod = (reason?: string) => ({
+      metadata: { name: 'p' },
+      status: {
+        phase: 'Pending',
+        ...(reason ? { containerStatuses: [{ state: { waiting: { reason } } }] } : {}),
+      },
+    });
+    const stuck = stuckWithoutSandbox(pod('ContainerCreating'), [], 60_000);
+    assert.equal(stuck?.kind, 'network');
+    assert.match(stuck?.message ?? '', /not set up after 60 s/);
+    const pulling = [{ involvedObject: { name: 'p' }, reason: 'Pulling', type: 'Normal' }];
+    assert.equal(stuckWithoutSandbox(pod('ContainerCreating'), pulling, 60_000), undefined);
+    assert.ok(
+      stuckWithoutSandbox(
+        pod('ContainerCreating'),
+        [...pulling, { involvedObject: { name: 'p' }, reason: 'Pulled', type: 'Normal' }],
+        60_000,
+      ),
+    );
+    assert.equal(stuckWithoutSandbox(pod(), [], 60_000), undefined, 'the kubelet never took it up');
   });
 
   it('an image the nodes cannot pull is one line with the image, the node and the remedy, exit 5', () => {
