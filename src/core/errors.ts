@@ -3,7 +3,10 @@
  * are thrown anywhere and turned into output and an exit status in one place (cli/run.ts).
  */
 
-/** PRODUCT.md's exit codes. */
+/**
+ * The exit codes. `internal` (70, sysexits' EX_SOFTWARE) is netdoctor's own bug: kept apart from
+ * 1, "problems found", so a script never mistakes a crash for a diagnosis.
+ */
 export const EXIT = {
   healthy: 0,
   problems: 1,
@@ -11,6 +14,7 @@ export const EXIT = {
   cluster: 3,
   repairFailed: 4,
   inconclusive: 5,
+  internal: 70,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -19,6 +23,7 @@ export const ERROR_CODES = [
   'bundle-not-found',
   'bundle-malformed',
   'bundle-foreign',
+  'bundle-limit',
   'kubeconfig-invalid',
   'cluster-unreachable',
   'forbidden',
@@ -34,13 +39,14 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   'bundle-not-found': EXIT.usage,
   'bundle-malformed': EXIT.usage,
   'bundle-foreign': EXIT.usage,
+  'bundle-limit': EXIT.usage,
   'kubeconfig-invalid': EXIT.cluster,
   'cluster-unreachable': EXIT.cluster,
   forbidden: EXIT.cluster,
   lab: EXIT.problems,
   'repair-failed': EXIT.repairFailed,
   inconclusive: EXIT.inconclusive,
-  internal: EXIT.problems,
+  internal: EXIT.internal,
 };
 
 export interface NetdoctorErrorOptions {

@@ -7,6 +7,7 @@ import { create } from 'tar';
 import { readBundle } from '../../src/collect/bundle/read.ts';
 import { packBundle, writeBundle } from '../../src/collect/bundle/write.ts';
 import { NetdoctorError } from '../../src/core/errors.ts';
+import { listedFiles } from '../support/listed-files.ts';
 import { bundleInput } from './bundle-input.ts';
 import { buildNode, bundleNetnsName, captureNodeFiles, deleteNetns } from './node-capture.ts';
 
@@ -91,7 +92,7 @@ describe('reading broken, partial and foreign bundles', () => {
   });
 
   it('a truncated .tar.gz is bundle-malformed naming the archive, and leaves no temporary files', async () => {
-    const archive = await packBundle(good);
+    const archive = await packBundle(good, await listedFiles(good));
     const cut = join(work, 'cut.tar.gz');
     await cp(archive, cut);
     const { size } = await import('node:fs/promises').then((fs) => fs.stat(cut));

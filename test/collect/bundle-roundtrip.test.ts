@@ -16,6 +16,7 @@ import { bundleDirName, packBundle, writeBundle } from '../../src/collect/bundle
 import { redactValue } from '../../src/collect/redact/redact.ts';
 import type { Snapshot } from '../../src/core/model.ts';
 import { NODE_FILE_PARSERS } from '../../src/datapath/parsers/index.ts';
+import { listedFiles } from '../support/listed-files.ts';
 import { bundleInput, PROBES } from './bundle-input.ts';
 import { buildNode, bundleNetnsName, captureNodeFiles, deleteNetns } from './node-capture.ts';
 import { PLANTED_SECRETS } from './small-cluster.ts';
@@ -218,7 +219,7 @@ describe('bundle round trip', () => {
   });
 
   it('reads a .tar.gz of the bundle to the same snapshot and leaves no temporary files', async () => {
-    const archive = await packBundle(dir);
+    const archive = await packBundle(dir, await listedFiles(dir));
     assert.equal(archive, `${dir}.tar.gz`);
     const entries: string[] = [];
     await list({ file: archive, onReadEntry: (e) => entries.push(e.path) });

@@ -47,6 +47,7 @@ export function logFile(namespace: string, pod: string, container: string, previ
 export const NODE_FILES = {
   links: 'ip-link.json', // ip -d -j addr show  (links with their addresses)
   routes: 'ip-route.json', // ip -j route show table all
+  ipRules: 'ip-rule.json', // ip -j rule show (policy routing)
   neighbors: 'ip-neigh.json', // ip -j neigh show
   fdb: 'bridge-fdb.json', // bridge -j fdb show
   iptablesLegacy: 'iptables-legacy.txt', // iptables-legacy-save

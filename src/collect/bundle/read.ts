@@ -3,8 +3,7 @@
  * on its own: one broken file becomes a gap naming it and the rest is still analyzed, because
  * a partial bundle from a half-broken cluster is exactly what people bring at 3 a.m.
  */
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ClusterState } from '../../core/cluster-types.ts';
 import { emptyClusterState } from '../../core/cluster-types.ts';
@@ -14,9 +13,7 @@ import { NetdoctorError } from '../../core/errors.ts';
 import type { Gap, Snapshot, SnapshotMeta } from '../../core/model.ts';
 import type { ProbeResults } from '../../core/probe-types.ts';
 import { NODE_FILE_PARSERS, parseCniConfig } from '../../datapath/parsers/index.ts';
-import { extractArchive } from './archive.ts';
 import { IO_CONCURRENCY } from './concurrency.ts';
-import { readText } from './fs-io.ts';
 import { legacyItemStates } from './item-state.ts';
 import {
   CLUSTER_FILES,
@@ -28,31 +25,35 @@ import {
   PROBES_FILE,
 } from './layout.ts';
 import { withApiFieldNames } from './legacy-fields.ts';
+import { type BundleLimits, limitExceeded, resolveLimits } from './limits.ts';
 import { isSafeRelativePath, logKeyForPath } from './log-paths.ts';
 import { type ParsedManifest, parseManifest, toGap } from './manifest.ts';
+import { type OpenedBundle, openBundle } from './open-bundle.ts';
 import type { ReadBundleResult } from './types.ts';
+import { assertValid } from './validate.ts';
+import { walkBundleDir } from './walk-dir.ts';
+
+/** What every bundle read can be given. */
+export interface ReadOptions {
+  /** Limits on what is read; the defaults (limits.ts) for any not given. */
+  limits?: Partial<BundleLimits>;
+}
 
 /** Reads the bundle at `path` (a directory or a .tar.gz/.tgz) into a Snapshot. */
-export async function readBundle(path: string): Promise<Snapshot> {
-  return (await readBundleDetailed(path)).snapshot;
+export async function readBundle(path: string, opts: ReadOptions = {}): Promise<Snapshot> {
+  return (await readBundleDetailed(path, opts)).snapshot;
 }
 
 /** {@link readBundle}, also returning the manifest and where the time went. */
-export async function readBundleDetailed(path: string): Promise<ReadBundleResult> {
+export async function readBundleDetailed(path: string, opts: ReadOptions = {}): Promise<ReadBundleResult> {
   const start = performance.now();
-  const opened = await openBundle(path);
+  const opened = await openBundle(path, resolveLimits(opts.limits));
   try {
     const timer = { parseMs: 0 };
     const plan = await readBase(opened, timer);
     const { snapshot, readGaps } = plan;
     await mapLimit(plan.nodeNames, NODE_CONCURRENCY, async (name) => {
-      snapshot.nodes[name] = await readNode(
-        opened.dir,
-        name,
-        plan.nodeEntries.get(name) ?? [],
-        readGaps,
-        timer,
-      );
+      snapshot.nodes[name] = await readNode(opened, name, plan.nodeEntries.get(name) ?? [], readGaps, timer);
     });
     // Keep the manifest's node order (readers and reports list nodes in it).
     const ordered: Record<string, NodeDatapath> = {};
@@ -92,7 +93,7 @@ export interface BundleStream {
   close(): Promise<void>;
 }
 
-export interface StreamOptions {
+export interface StreamOptions extends ReadOptions {
   /**
    * How many nodes the reader holds at once, counting the one the consumer has in hand:
    * 1 reads the next node only when asked; 3 (the default) parses two ahead.
@@ -110,7 +111,7 @@ export interface StreamOptions {
 export async function readBundleStream(path: string, opts: StreamOptions = {}): Promise<BundleStream> {
   const start = performance.now();
   const readAhead = Math.max(1, opts.readAhead ?? 3);
-  const opened = await openBundle(path);
+  const opened = await openBundle(path, resolveLimits(opts.limits));
   const timer = { parseMs: 0 };
   let plan: BasePlan;
   try {
@@ -145,7 +146,7 @@ export async function readBundleStream(path: string, opts: StreamOptions = {}): 
         const gaps: Gap[] = [];
         hold(1);
         inFlight.push(
-          readNode(opened.dir, name, nodeEntries.get(name) ?? [], gaps, timer).then((dp) => ({ dp, gaps })),
+          readNode(opened, name, nodeEntries.get(name) ?? [], gaps, timer).then((dp) => ({ dp, gaps })),
         );
       }
     };
@@ -177,58 +178,6 @@ export async function readBundleStream(path: string, opts: StreamOptions = {}): 
     timings,
     close: opened.close,
   };
-}
-
-/** A bundle directory ready to read, and how to clean up what opening it unpacked. */
-interface OpenedBundle {
-  dir: string;
-  archive: string | undefined;
-  close(): Promise<void>;
-}
-
-async function openBundle(path: string): Promise<OpenedBundle> {
-  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    throw new NetdoctorError(
-      'bundle-not-found',
-      `No bundle at ${path}: ${err.code === 'ENOENT' ? 'it does not exist' : err.message}.`,
-      {
-        path,
-        cause: err,
-        suggestions: ['Give the path of a bundle directory or .tar.gz written by `netdoctor diagnose`.'],
-      },
-    );
-  });
-  if (info.isFile() && basename(path) === MANIFEST) {
-    // Pointing at the manifest itself means its bundle.
-    return { dir: dirname(path), archive: undefined, close: async () => {} };
-  }
-  if (info.isDirectory()) return { dir: path, archive: undefined, close: async () => {} };
-  const temp = await extractArchive(path);
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await rm(temp, { recursive: true, force: true });
-  };
-  try {
-    return { dir: await archiveRoot(temp, path), archive: path, close };
-  } catch (err) {
-    await close();
-    throw err;
-  }
-}
-
-/** The bundle directory inside an unpacked archive: its top, or its one top folder. */
-async function archiveRoot(temp: string, archive: string): Promise<string> {
-  if (await exists(join(temp, MANIFEST))) return temp;
-  const entries = await readdir(temp, { withFileTypes: true });
-  const only = entries.length === 1 ? entries[0] : undefined;
-  if (only?.isDirectory() && (await exists(join(temp, only.name, MANIFEST)))) return join(temp, only.name);
-  throw new NetdoctorError(
-    'bundle-malformed',
-    `${archive} holds no ${MANIFEST}: expected it at the top of the archive or inside its single top folder.`,
-    { path: archive, suggestions: ['Create a bundle with `netdoctor diagnose`, then analyze its .tar.gz.'] },
-  );
 }
 
 /** What a bundle path holds, so each file goes to the right parser. */
@@ -282,24 +231,33 @@ async function readBase(opened: OpenedBundle, timer: { parseMs: number }): Promi
   const { dir, archive } = opened;
   const manifestPath = join(dir, MANIFEST);
   const shownManifest = archive === undefined ? manifestPath : `${archive}:${MANIFEST}`;
-  let manifestText: string;
-  try {
-    manifestText = await readFile(manifestPath, 'utf8');
-  } catch (err) {
+  const read = await opened.reader.read(MANIFEST);
+  if (read.kind !== 'text') {
     throw new NetdoctorError(
       'bundle-malformed',
-      `${archive ?? dir} is not a netdoctor bundle: ${shownManifest} is missing.`,
+      `${archive ?? dir} is not a netdoctor bundle: ${shownManifest} is ${read.reason === 'not-found' ? 'missing' : `unreadable (${read.detail})`}.`,
       {
         path: manifestPath,
-        cause: err,
         suggestions: ['Create a bundle with `netdoctor diagnose` (it writes a directory and a .tar.gz).'],
       },
     );
   }
+  const manifestText = read.text;
   const manifest = timed(timer, () => parseManifest(manifestText, shownManifest));
 
   const gaps: Gap[] = [];
-  const listed = manifest.files?.map((f) => f.path) ?? (await walk(dir));
+  const listed =
+    manifest.files?.map((f) => f.path) ??
+    (await walkBundleDir(dir, opened.limits)).filter((p) => p !== MANIFEST);
+  if (listed.length > opened.limits.maxEntries) {
+    throw limitExceeded(
+      'maxEntries',
+      opened.limits,
+      archive ?? dir,
+      `it lists ${listed.length} files`,
+      listed.length,
+    );
+  }
   const clusterEntries: Exclude<Entry, NodeEntry>[] = [];
   const nodeEntries = new Map<string, NodeEntry[]>();
   const nodeNames = [...manifest.nodes];
@@ -329,7 +287,7 @@ async function readBase(opened: OpenedBundle, timer: { parseMs: number }): Promi
   const cluster = emptyClusterState();
   let probes: ProbeResults | undefined;
   await mapLimit(clusterEntries, IO_CONCURRENCY, async (entry) => {
-    const text = await readEntry(dir, entry, gaps);
+    const text = await readEntry(opened, entry, gaps);
     if (text === undefined) return;
     parseEntry(entry, gaps, timer, () => {
       switch (entry.kind) {
@@ -368,7 +326,7 @@ async function readBase(opened: OpenedBundle, timer: { parseMs: number }): Promi
  * streaming reader. A file that cannot be read or parsed becomes a gap in `gaps`, never an error.
  */
 export async function readNode(
-  dir: string,
+  opened: OpenedBundle,
   name: string,
   entries: readonly NodeEntry[],
   gaps: Gap[],
@@ -377,11 +335,15 @@ export async function readNode(
   const dp: NodeDatapath = { name };
   const cni: CniConfigFile[] = [];
   await mapLimit(entries, IO_CONCURRENCY, async (entry) => {
-    const text = await readEntry(dir, entry, gaps);
+    const text = await readEntry(opened, entry, gaps);
     if (text === undefined) return;
     parseEntry(entry, gaps, timer, () => {
       if (entry.kind === 'node') parseNodeFile(dp, entry.key, text);
-      else cni.push(parseCniConfig(entry.file, text));
+      else {
+        const config = parseCniConfig(entry.file, text);
+        assertValid({ kind: 'cni-config' }, config);
+        cni.push(config);
+      }
     });
   });
   // CNI runtimes pick the lexically first config file, so keep that order.
@@ -389,19 +351,26 @@ export async function readNode(
   return dp;
 }
 
-async function readEntry(dir: string, entry: Entry, gaps: Gap[]): Promise<string | undefined> {
-  try {
-    return await readText(join(dir, entry.path));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    gaps.push({
-      collector: entry.path,
-      reason: code === 'ENOENT' ? 'not-found' : 'error',
-      detail: code === 'ENOENT' ? `listed in ${MANIFEST} but absent from the bundle` : (err as Error).message,
-      ...('node' in entry ? { node: entry.node } : {}),
-    });
+/**
+ * A file's text, or undefined with a gap saying why not (absent, a link, a FIFO...). A limit
+ * crossed is not a gap: it stops the whole read (exit 2).
+ */
+async function readEntry(opened: OpenedBundle, entry: Entry, gaps: Gap[]): Promise<string | undefined> {
+  const node = 'node' in entry ? { node: entry.node } : {};
+  const refused = opened.refused.get(entry.path);
+  if (refused !== undefined) {
+    gaps.push({ collector: entry.path, reason: 'error', detail: refused, ...node });
     return undefined;
   }
+  const r = await opened.reader.read(entry.path);
+  if (r.kind === 'text') return r.text;
+  gaps.push({
+    collector: entry.path,
+    reason: r.reason === 'not-found' ? 'not-found' : 'error',
+    detail: r.reason === 'not-found' ? `listed in ${MANIFEST} but absent from the bundle` : r.detail,
+    ...node,
+  });
+  return undefined;
 }
 
 function parseEntry(entry: Entry, gaps: Gap[], timer: { parseMs: number }, parse: () => void): void {
@@ -441,13 +410,16 @@ function readClusterFile(cluster: ClusterState, key: ClusterFileKey, text: strin
   }
   const items = Array.isArray(value) ? value : (value as { items?: unknown } | null)?.items;
   if (!Array.isArray(items)) throw new Error('expected a List object with an "items" array');
-  (cluster[key] as unknown[]) = key === 'networkPolicies' ? items.map(withApiFieldNames) : items;
+  const list = key === 'networkPolicies' ? items.map(withApiFieldNames) : items;
+  assertValid({ kind: 'cluster', key }, list, Array.isArray(value) ? '' : '/items');
+  (cluster[key] as unknown[]) = list;
 }
 
 function parseProbes(text: string): ProbeResults {
   const value = JSON.parse(text) as ProbeResults | null;
   if (!value || !Array.isArray(value.results))
     throw new Error('expected probe results with a "results" array');
+  assertValid({ kind: 'probes' }, value);
   return value;
 }
 
@@ -458,7 +430,9 @@ function parseProbes(text: string): ProbeResults {
 function parseNodeFile(dp: NodeDatapath, key: NodeFileKey, text: string): void {
   const parse = NODE_FILE_PARSERS[key] as ((t: string) => unknown) | undefined;
   if (parse === undefined) throw new Error(`no parser for ${NODE_FILES[key]}`);
-  (dp as unknown as Record<string, unknown>)[key] = parse(text);
+  const value = parse(text);
+  assertValid({ kind: 'node', key }, value);
+  (dp as unknown as Record<string, unknown>)[key] = value;
 }
 
 function snapshotMeta(m: ParsedManifest): SnapshotMeta {
@@ -469,20 +443,4 @@ function snapshotMeta(m: ParsedManifest): SnapshotMeta {
     ...(m.cluster === undefined ? {} : { cluster: m.cluster }),
     ...(m.description === undefined ? {} : { description: m.description }),
   };
-}
-
-/** Every file under `dir`, bundle-relative, for manifests that do not list their files. */
-async function walk(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
-    .filter((p) => p !== MANIFEST);
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

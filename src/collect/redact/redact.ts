@@ -3,7 +3,14 @@
  * to a bundle. A bundle is meant to be pasted into tickets, so whatever could authenticate as
  * someone (tokens, keys, passwords) must not survive, while every byte a diagnosis needs does.
  */
-import { MAY_HOLD_SECRET, REDACTED, SECRET_ENV_NAME, SECRET_OBJECT_KEY, TEXT_RULES } from './patterns.ts';
+import {
+  MAY_HOLD_SECRET,
+  REDACTED,
+  SECRET_ENV_NAME,
+  SECRET_FLAG,
+  SECRET_OBJECT_KEY,
+  TEXT_RULES,
+} from './patterns.ts';
 
 /** Redacted text and how many secrets were replaced in it. */
 export interface RedactedText {
@@ -53,7 +60,7 @@ export function redactValueCounted<T>(value: T): { value: T; count: number } {
 
 function walk(value: unknown, counter: { n: number }): unknown {
   if (typeof value === 'string') return redactString(value, counter);
-  if (Array.isArray(value)) return value.map((v) => walk(v, counter));
+  if (Array.isArray(value)) return walkArray(value, counter);
   if (value === null || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
@@ -69,6 +76,21 @@ function walk(value: unknown, counter: { n: number }): unknown {
     out[key] = walk(v, counter);
   }
   return out;
+}
+
+/**
+ * An array, with command-line arguments in mind: the element after a secret flag given on its
+ * own (`['--token', 'x']`) is the secret, which no text rule can see from the value alone.
+ */
+function walkArray(list: unknown[], counter: { n: number }): unknown[] {
+  return list.map((v, i) => {
+    const prev = list[i - 1];
+    if (typeof v === 'string' && v !== REDACTED && typeof prev === 'string' && SECRET_FLAG.test(prev)) {
+      counter.n++;
+      return REDACTED;
+    }
+    return walk(v, counter);
+  });
 }
 
 /** A container env entry (`{name, value}`) whose name says it holds a secret. */
