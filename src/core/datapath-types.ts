@@ -44,6 +44,31 @@ export interface Route {
   metric?: number;
 }
 
+/**
+ * `ip -j rule show`: one policy-routing rule. Rules are tried by ascending priority; the first
+ * that matches and whose action decides (a table with a route for the address, or a discard)
+ * wins.
+ */
+export interface IpRule {
+  priority: number;
+  /** `all` or a CIDR. */
+  src: string;
+  /** A CIDR; absent: any destination. */
+  dst?: string;
+  iif?: string;
+  oif?: string;
+  fwmark?: number;
+  fwmask?: number;
+  ipproto?: string;
+  dport?: number;
+  /** The selector is negated (`not from ...`). */
+  not?: boolean;
+  /** The table looked up (`main`, `local`, `100`); absent for a discard. */
+  table?: string;
+  /** `lookup` unless the rule discards (`blackhole`, `unreachable`, `prohibit`) or jumps. */
+  action: string;
+}
+
 /** `ip -j neigh`. */
 export interface Neighbor {
   dst: string;
@@ -144,6 +169,8 @@ export interface NodeDatapath {
   name: string;
   links?: Link[];
   routes?: Route[];
+  /** Policy-routing rules; absent from bundles that predate their collection. */
+  ipRules?: IpRule[];
   neighbors?: Neighbor[];
   fdb?: FdbEntry[];
   iptablesLegacy?: IptablesDump;

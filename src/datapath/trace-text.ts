@@ -17,8 +17,14 @@ const MARK: Record<HopStatus, string> = { ok: 'ok', broken: 'BROKEN', unknown: '
 
 export function renderTraceText(r: TraceResult, style: TraceTextStyle = PLAIN): string {
   const q = r.query;
-  const what = `${q.port !== undefined ? `:${q.port}` : ''}${q.protocol ? `/${q.protocol}` : ''}`;
-  const lines: string[] = [`trace ${q.from} -> ${q.to}${what}`];
+  // A reply comes from the port the request went to.
+  const port = q.port !== undefined ? `:${q.port}` : '';
+  const proto = q.protocol ? `/${q.protocol}` : '';
+  const lines: string[] = [
+    q.reply
+      ? `trace the reply ${q.from}${port} -> ${q.to}${proto}`
+      : `trace ${q.from} -> ${q.to}${port}${proto}`,
+  ];
   const kindWidth = Math.max(...r.hops.map((h) => h.kind.length), 4);
   r.hops.forEach((h, i) => {
     const mark = style[h.status](MARK[h.status].padEnd(6));

@@ -15,6 +15,12 @@ export interface TraceQuery {
   to: string;
   port?: number;
   protocol?: TraceProtocol;
+  /**
+   * The packet is the answer of an established connection (the reply path): conntrack says
+   * ESTABLISHED, nat is not consulted, and `port` is the answering side's port, so rules on the
+   * destination port cannot be judged.
+   */
+  reply?: boolean;
 }
 
 export type HopStatus = 'ok' | 'broken' | 'unknown';
@@ -45,14 +51,34 @@ export type TraceHop =
       endpoints: string[];
       /** The endpoint the trace follows. */
       endpoint?: string;
+      /** Why a broken translation broke: no KUBE-SERVICES chain, no rule for the Service, no endpoints. */
+      problem?: 'no-chain' | 'no-rule' | 'no-endpoints';
     })
-  | (HopCommon & { kind: 'node-route'; dst: string; route?: string; dev?: string; via?: string })
+  | (HopCommon & {
+      kind: 'node-route';
+      dst: string;
+      route?: string;
+      dev?: string;
+      via?: string;
+      /** The `ip rule` that chose the table (or discarded the packet), when not the main table's default. */
+      policyRule?: string;
+      /** Set when reverse-path filtering drops the packet on its way in. */
+      rpFilter?: true;
+      /** Set when the node does not forward at all (net.ipv4.ip_forward = 0). */
+      forwardingOff?: true;
+      /** The subnet a route was wanted for (the peer's pod subnet), for a missing or wrong route. */
+      want?: string;
+    })
   | (HopCommon & {
       kind: 'filter';
       table: string;
       chain: string;
       verdict: 'accept' | 'drop' | 'reject' | 'unknown';
       rule?: string;
+      /** The iptables backend the deciding rule sits in. */
+      backend?: 'iptables-nft' | 'iptables-legacy' | 'nftables';
+      /** Set when that is not the backend kube-proxy programs (the node's rules are split). */
+      inactiveBackend?: boolean;
     })
   | (HopCommon & {
       kind: 'vxlan-neighbour';
@@ -62,8 +88,29 @@ export type TraceHop =
       expectedMac?: string;
     })
   | (HopCommon & { kind: 'vxlan-fdb'; dev: string; mac: string; remote?: string; expectedRemote?: string })
-  | (HopCommon & { kind: 'underlay'; from?: string; to: string; dev?: string; port?: number })
-  | (HopCommon & { kind: 'peer-node'; peer: string })
+  | (HopCommon & {
+      kind: 'underlay';
+      from?: string;
+      to: string;
+      dev?: string;
+      port?: number;
+      /** Set when a firewall hook drops the encapsulated packet on its way out. */
+      vxlanBlocked?: true;
+    })
+  | (HopCommon & {
+      kind: 'peer-node';
+      peer: string;
+      /** Set when a firewall hook drops the encapsulated packet on its way in. */
+      vxlanBlocked?: true;
+      /** Set when the packet is sent to another node (or no node) than the one its address lives on. */
+      misdirected?: true;
+    })
+  | (HopCommon & {
+      kind: 'egress-nat';
+      /** The nat POSTROUTING rule that decided (`-A CHAIN spec`); absent when the policy did. */
+      rule?: string;
+      masqueraded: boolean;
+    })
   | (HopCommon & { kind: 'delivered'; ip: string; port?: number; pod?: string });
 
 export type TraceHopKind = TraceHop['kind'];

@@ -13,6 +13,9 @@ import { cidrContains } from '../core/net/cidr.ts';
 import { activeIptables } from './active-iptables.ts';
 import { formatFdb, formatNeighbor, formatRoute } from './format.ts';
 import { evaluateChain, type PacketView } from './iptables-eval.ts';
+import { firstHookDrop } from './netfilter-hooks.ts';
+import { nftNativeDrop } from './nft-eval.ts';
+import { formatIpRule, type RoutingKey, routeFor } from './policy-routing.ts';
 import { DISCARD_ROUTE_TYPES, lookupRoute } from './route-lookup.ts';
 import { resolveServiceNat } from './service-nat.ts';
 import {
@@ -26,6 +29,25 @@ import {
 } from './trace-cluster.ts';
 import type { TraceEndpointInfo, TraceHop, TraceProtocol, TraceQuery, TraceResult } from './trace-types.ts';
 
+/** A hook that drops a packet, as a hop reports it. */
+interface HookBlock {
+  /** `raw PREROUTING (iptables-nft)`, `nft inet hostfw forward`. */
+  where: string;
+  table: string;
+  chain: string;
+  backend: 'iptables-nft' | 'iptables-legacy' | 'nftables';
+  /** The drop sits in the iptables backend kube-proxy does not program. */
+  inactive: boolean;
+  verdict: 'drop' | 'reject';
+  what: string;
+  /** `-A CHAIN spec`, or the nft rule text; absent for a chain policy. */
+  rule?: string;
+  evidence: Evidence;
+}
+
+/** Each snapshot's cluster view; snapshots are never changed once built. */
+const views = new WeakMap<Snapshot, ClusterView>();
+
 /** VXLAN adds 50 bytes (outer Ethernet 14 + IP 20 + UDP 8 + VXLAN 8) to every frame. */
 const VXLAN_OVERHEAD = 50;
 
@@ -36,7 +58,12 @@ const VXLAN_OVERHEAD = 50;
  * Throws a usage NetdoctorError for names not in the snapshot.
  */
 export function traceFlow(snapshot: Snapshot, query: TraceQuery): TraceResult {
-  const view = buildClusterView(snapshot);
+  // Analysis traces hundreds of probes over one snapshot: index its pods and Services once.
+  let view = views.get(snapshot);
+  if (!view) {
+    view = buildClusterView(snapshot);
+    views.set(snapshot, view);
+  }
   const from = resolveEndpoint(view, query.from, false);
   const to = resolveEndpoint(view, query.to, true);
   const walk = (endpointIndex: number): TraceResult => {
@@ -66,6 +93,8 @@ class Tracer {
   protocol: TraceProtocol;
   port: number | undefined;
   dst = '';
+  /** The packet's source address (the pod's, or the node's for host-network pods). */
+  src = '';
   dnat = false;
   resolvedTo: { ip: string; node?: string; pod?: string } | undefined;
   /** Which of a Service's endpoints this walk follows. */
@@ -88,6 +117,7 @@ class Tracer {
 
   run(from: ResolvedEndpoint, to: ResolvedEndpoint): void {
     // 1. Where the packet starts.
+    this.src = from.ip;
     const srcName = from.node;
     if (!this.sourceHop(from)) return;
     if (!srcName) return;
@@ -146,19 +176,22 @@ class Tracer {
     }
 
     if (dstHostNetwork && dstNode?.name === src.name) {
+      if (!from.hostNetwork && !this.inputHop(src.name, dp, from.ip, bridge?.ifname)) return;
       this.deliveredHop(src.name, dstPod, true);
       return;
     }
 
     // 4b. Routed on the source node.
-    const route = this.routeHop(src, dp, dstNode, bridge);
+    const route = this.routeHop(src, dp, dstNode, bridge, from.hostNetwork ? undefined : bridge?.ifname);
     if (!route) return;
     const inIface = from.hostNetwork ? undefined : bridge?.ifname;
     if (!this.filterHop(src.name, dp, from.hostNetwork ? 'OUTPUT' : 'FORWARD', from.ip, inIface, route.dev))
       return;
 
     if (!dstNode) {
-      // Not a pod or node address: the path leaves the cluster here.
+      // Not a pod or node address: the path leaves the cluster here, and a pod's address must
+      // be masqueraded on the way out, or the answer has no way back.
+      if (!from.hostNetwork && !this.reply() && !this.egressNatHop(src.name, dp, from.ip, route.dev)) return;
       this.add({
         kind: 'delivered',
         status: 'ok',
@@ -192,11 +225,12 @@ class Tracer {
     const peerDp = this.snapshot.nodes[peer.name];
     if (!peerDp) return;
     if (dstHostNetwork) {
+      if (!this.inputHop(peer.name, peerDp, from.ip, overlay?.ifname)) return;
       this.deliveredHop(peer.name, dstPod, true);
       return;
     }
     const peerBridge = peerDp.links?.find((l) => l.ifname === 'cni0') ?? findPodBridge(peerDp, peer);
-    const peerRoute = this.routeHop(peer, peerDp, peer, peerBridge);
+    const peerRoute = this.routeHop(peer, peerDp, peer, peerBridge, overlay?.ifname);
     if (!peerRoute) return;
     if (!this.filterHop(peer.name, peerDp, 'FORWARD', from.ip, overlay?.ifname, peerRoute.dev)) return;
     this.deliveredHop(peer.name, dstPod, false);
@@ -366,6 +400,7 @@ class Tracer {
         this.add({
           ...hop,
           status: 'broken',
+          problem: 'no-chain',
           summary: `${node.name} has no KUBE-SERVICES chain`,
           reason: `${node.name} has no KUBE-SERVICES chain in its nat table: kube-proxy has not programmed this node`,
           evidence: [
@@ -381,6 +416,9 @@ class Tracer {
         this.add({
           ...hop,
           status: 'broken',
+          // kube-proxy writes no nat rule for a Service without ready endpoints (it rejects in
+          // filter instead): then the missing rule is the endpoints' doing, not kube-proxy's.
+          problem: this.readyEndpoints(key) === 0 ? 'no-endpoints' : 'no-rule',
           summary: `no nat rule for ${tuple} on ${node.name}`,
           reason: `${node.name} has no KUBE-SERVICES rule for ${key} (${tuple}): kube-proxy's Service rules are missing or stale`,
           evidence: [
@@ -400,6 +438,7 @@ class Tracer {
         this.add({
           ...hop,
           status: 'broken',
+          problem: 'no-endpoints',
           ...(nat.svcChain ? { chain: nat.svcChain } : {}),
           summary: `${what} has no endpoints`,
           reason: nat.svcChain
@@ -431,6 +470,18 @@ class Tracer {
     }
   }
 
+  /** Ready endpoints of a Service in its EndpointSlices; undefined when it has no slice. */
+  readyEndpoints(serviceKey: string): number | undefined {
+    const [ns, name] = serviceKey.split('/');
+    const slices = this.snapshot.cluster.endpointSlices.filter(
+      (s) =>
+        (s.metadata.namespace ?? 'default') === ns &&
+        s.metadata.labels?.['kubernetes.io/service-name'] === name,
+    );
+    if (slices.length === 0) return undefined;
+    return slices.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
+  }
+
   endpointSliceEvidence(serviceKey: string): Evidence[] {
     const [ns, name] = serviceKey.split('/');
     const slices = this.snapshot.cluster.endpointSlices.filter(
@@ -453,6 +504,7 @@ class Tracer {
     dp: NodeDatapath,
     dstNode: NodeFacts | undefined,
     bridge: Link | undefined,
+    iif?: string,
   ): Route | undefined {
     const source = nodeFile(node.name, 'routes');
     const dst = this.dst;
@@ -467,8 +519,165 @@ class Tracer {
       });
       return undefined;
     }
-    const route = lookupRoute(dp.routes, dst);
+    const key: RoutingKey = {
+      src: this.src,
+      dst,
+      ...(iif ? { iif } : {}),
+      proto: this.protocol,
+      ...(this.port !== undefined && !this.query.reply ? { dport: this.port } : {}),
+    };
+    if (iif && !this.forwardingHop(node, dp)) return undefined;
+    if (iif && !this.rpFilterHop(node, dp, iif)) return undefined;
+    const decision = routeFor(dp.routes, dp.ipRules, key);
+    const rulesSource = nodeFile(node.name, 'ipRules');
+    if (decision.kind === 'discard') {
+      const rule = formatIpRule(decision.rule);
+      this.add({
+        ...base,
+        policyRule: rule,
+        status: 'broken',
+        summary: `${node.name} discards packets to ${dst} by policy routing`,
+        reason: `${node.name} discards ${this.describePacket(this.src)} by ip rule ${rule}`,
+        evidence: [{ source: rulesSource, observed: rule, expected: 'no rule discarding pod traffic' }],
+      });
+      return undefined;
+    }
+    const route = decision.kind === 'route' ? decision.route : undefined;
+    const ruleUsed = decision.kind === 'route' && decision.rule ? formatIpRule(decision.rule) : undefined;
+    if (route && ruleUsed) {
+      // A table other than main's default: the rule is part of the proof, whatever follows.
+      const ruleEv = { source: rulesSource, observed: `${ruleUsed} -> ${formatRoute(route)}` };
+      const added = this.routeChecks(node, dp, dstNode, bridge, route, dst, source);
+      const last = this.hops.at(-1);
+      if (last?.kind === 'node-route') {
+        last.policyRule = ruleUsed;
+        last.evidence.push(ruleEv);
+        last.summary = `${last.summary} (table ${decision.kind === 'route' ? decision.table : '?'} by ip rule ${ruleUsed.split(':')[0]})`;
+      }
+      return added;
+    }
+    return this.routeChecks(node, dp, dstNode, bridge, route, dst, source);
+  }
+
+  reply(): boolean {
+    return this.query.reply === true;
+  }
+
+  /**
+   * nat POSTROUTING for a pod's packet leaving the cluster: a MASQUERADE or SNAT rule must take
+   * it. Unknown (no nat table collected) passes; false to stop.
+   */
+  egressNatHop(node: string, dp: NodeDatapath, srcIp: string, outIface: string | undefined): boolean {
+    const active = activeIptables(dp);
+    const nat = active?.dump.tables['nat'];
+    if (!active || !nat || nat.chains['POSTROUTING'] === undefined) return true;
+    const pkt = this.packet(dp, srcIp, this.dst, this.protocol, this.port, undefined, outIface, this.dnat);
+    const v = evaluateChain(nat, 'POSTROUTING', pkt);
+    const target = v.rule?.target;
+    const masqueraded = target === 'MASQUERADE' || target === 'SNAT';
+    const what = v.rule
+      ? `-A ${v.rule.chain} ${v.rule.spec}`
+      : `policy ${nat.chains['POSTROUTING']}, no rule`;
+    const source = nodeFile(node, active.key);
+    // Rules netdoctor cannot judge (sets, marks it does not know) may masquerade: no verdict then.
+    if (!masqueraded && v.uncertain.some((r) => r.target === 'MASQUERADE' || r.target === 'SNAT'))
+      return true;
+    return this.add({
+      kind: 'egress-nat',
+      node,
+      masqueraded,
+      ...(v.rule ? { rule: what } : {}),
+      status: masqueraded ? 'ok' : 'broken',
+      summary: masqueraded
+        ? `${srcIp} is masqueraded leaving ${node} (${what})`
+        : `${node} does not masquerade ${srcIp} leaving the cluster`,
+      ...(masqueraded
+        ? {}
+        : {
+            reason: `${node} sends ${this.describePacket(srcIp)} out of the cluster unmasqueraded (nat POSTROUTING: ${what}): the answer cannot find its way back to a pod address`,
+          }),
+      evidence: [
+        {
+          source,
+          observed: `nat POSTROUTING: ${what}`,
+          ...(masqueraded ? {} : { expected: `-j MASQUERADE for ${srcIp} leaving the cluster` }),
+        },
+      ],
+    });
+  }
+
+  /** A packet that came in on an interface is routed on only when the node forwards; false to stop. */
+  forwardingHop(node: NodeFacts, dp: NodeDatapath): boolean {
+    const v = dp.sysctls?.['net.ipv4.ip_forward'];
+    if (v !== '0') return true;
+    return this.add({
+      kind: 'node-route',
+      node: node.name,
+      dst: this.dst,
+      forwardingOff: true,
+      status: 'broken',
+      summary: `${node.name} does not forward packets`,
+      reason: `${node.name} does not forward ${this.describePacket(this.src)}: net.ipv4.ip_forward is 0`,
+      evidence: [
+        {
+          source: nodeFile(node.name, 'sysctls'),
+          observed: 'net.ipv4.ip_forward = 0',
+          expected: 'net.ipv4.ip_forward = 1',
+        },
+      ],
+    });
+  }
+
+  /**
+   * Reverse-path filtering on the interface a packet came in on: strict mode (1) drops it when
+   * the route back to its source leaves by another interface, loose mode (2) when there is no
+   * route back at all. The stricter of `all` and `default` applies (a new interface takes
+   * `default`). False to stop.
+   */
+  rpFilterHop(node: NodeFacts, dp: NodeDatapath, iif: string): boolean {
+    const all = Number(dp.sysctls?.['net.ipv4.conf.all.rp_filter'] ?? 0);
+    const def = Number(dp.sysctls?.['net.ipv4.conf.default.rp_filter'] ?? 0);
+    const mode = Math.max(Number.isFinite(all) ? all : 0, Number.isFinite(def) ? def : 0);
+    if (mode === 0 || !dp.routes) return true;
+    const back = routeFor(dp.routes, dp.ipRules, { src: this.dst, dst: this.src });
+    const backDev = back.kind === 'route' ? back.route.dev : undefined;
+    const ok = mode === 1 ? backDev === iif : back.kind === 'route';
+    if (ok) return true;
+    const shown = back.kind === 'route' ? formatRoute(back.route) : 'no route';
+    return this.add({
+      kind: 'node-route',
+      node: node.name,
+      dst: this.dst,
+      rpFilter: true,
+      status: 'broken',
+      summary: `${node.name} drops the packet from ${this.src} by reverse-path filtering`,
+      reason: `${node.name} drops ${this.describePacket(this.src)} arriving on ${iif}: rp_filter is ${mode === 1 ? 'strict' : 'loose'} and the route back to ${this.src} is ${shown}`,
+      evidence: [
+        {
+          source: nodeFile(node.name, 'sysctls'),
+          observed: `net.ipv4.conf.all.rp_filter = ${all}, net.ipv4.conf.default.rp_filter = ${def}`,
+        },
+        {
+          source: nodeFile(node.name, 'routes'),
+          observed: `route back to ${this.src}: ${shown}`,
+          expected: mode === 1 ? `a route back via ${iif}` : 'a route back',
+        },
+      ],
+    });
+  }
+
+  /** Judges the route the decision chose; returns it, or undefined to stop. */
+  routeChecks(
+    node: NodeFacts,
+    dp: NodeDatapath,
+    dstNode: NodeFacts | undefined,
+    bridge: Link | undefined,
+    route: Route | undefined,
+    dst: string,
+    source: string,
+  ): Route | undefined {
     const want = dstNode?.podCidr && cidrContains(dstNode.podCidr, dst) ? dstNode.podCidr : dst;
+    const base = { kind: 'node-route' as const, node: node.name, dst, want };
     if (!route) {
       this.add({
         ...base,
@@ -731,9 +940,25 @@ class Tracer {
         expected: `${overlay.ifname} mtu <= ${underDev.mtu - VXLAN_OVERHEAD}`,
       });
     }
-    // The encapsulated packet is the node's own traffic: it crosses filter OUTPUT.
+    // The encapsulated packet is the node's own traffic: it crosses the OUTPUT hooks.
     const active = activeIptables(dp);
     const filter = active?.dump.tables['filter'];
+    if (port !== undefined) {
+      const pkt = this.packet(dp, overlay.vxlan?.local ?? '', remote, 'udp', port, undefined, r.dev, false);
+      const blocked = this.hookDrop(node.name, dp, 'OUTPUT', pkt, active);
+      if (blocked) {
+        this.add({
+          ...base,
+          status: 'broken',
+          vxlanBlocked: true,
+          dev: r.dev ?? '',
+          summary: `${node.name} blocks VXLAN (udp/${port}) to ${remote}`,
+          reason: `${node.name} ${blocked.where} ${blocked.verdict}s VXLAN to ${remote} udp/${port}: ${blocked.what}`,
+          evidence: [...ev, blocked.evidence],
+        });
+        return undefined;
+      }
+    }
     if (active && filter && port !== undefined) {
       const v = evaluateChain(
         filter,
@@ -745,6 +970,7 @@ class Tracer {
         this.add({
           ...base,
           status: 'broken',
+          vxlanBlocked: true,
           dev: r.dev ?? '',
           summary: `${node.name} blocks VXLAN (udp/${port}) to ${remote}`,
           reason: `${node.name} filter OUTPUT ${v.verdict}s VXLAN to ${remote} udp/${port}: ${what}`,
@@ -773,6 +999,7 @@ class Tracer {
         ...base,
         peer: remote,
         status: 'broken',
+        misdirected: true,
         summary: `${remote} is no node of the cluster`,
         reason: `packets for ${dstNode.name} are sent to ${remote}, which is no node's address`,
         evidence: [
@@ -791,6 +1018,7 @@ class Tracer {
         peer: peer.name,
         node: peer.name,
         status: 'broken',
+        misdirected: true,
         summary: `packets for ${this.dst} reach ${peer.name}, not ${dstNode.name}`,
         reason: `packets for ${this.dst} are sent to ${peer.name} (${remote}), but ${this.dst} lives on ${dstNode.name}`,
         evidence: [
@@ -836,6 +1064,32 @@ class Tracer {
       const active = activeIptables(dp);
       const filter = active?.dump.tables['filter'];
       const port = overlay.vxlan?.port;
+      if (port !== undefined && peer.underlayIp) {
+        const pkt = this.packet(
+          dp,
+          overlay.vxlan?.local ?? '',
+          peer.underlayIp,
+          'udp',
+          port,
+          vx?.vxlan?.dev,
+          undefined,
+          false,
+        );
+        const blocked = this.hookDrop(peer.name, dp, 'INPUT', pkt, active);
+        if (blocked) {
+          this.add({
+            ...base,
+            peer: peer.name,
+            node: peer.name,
+            status: 'broken',
+            vxlanBlocked: true,
+            summary: `${peer.name} blocks VXLAN (udp/${port})`,
+            reason: `${peer.name} ${blocked.where} ${blocked.verdict}s VXLAN udp/${port} from ${overlay.vxlan?.local ?? 'the source node'}: ${blocked.what}`,
+            evidence: [blocked.evidence],
+          });
+          return undefined;
+        }
+      }
       if (active && filter && port !== undefined && peer.underlayIp) {
         const v = evaluateChain(
           filter,
@@ -858,6 +1112,7 @@ class Tracer {
             peer: peer.name,
             node: peer.name,
             status: 'broken',
+            vxlanBlocked: true,
             summary: `${peer.name} blocks VXLAN (udp/${port})`,
             reason: `${peer.name} filter INPUT ${v.verdict}s VXLAN udp/${port} from ${overlay.vxlan?.local ?? 'the source node'}: ${what}`,
             evidence: [{ source: nodeFile(peer.name, active.key), observed: what }],
@@ -931,11 +1186,62 @@ class Tracer {
       });
     }
     const source = nodeFile(node, active.key);
-    const v = evaluateChain(
-      filter,
-      chain,
-      this.packet(dp, srcIp, this.dst, this.protocol, this.port, inIface, outIface, this.dnat),
+    const reply = this.query.reply === true;
+    const pkt = this.packet(
+      dp,
+      srcIp,
+      this.dst,
+      this.protocol,
+      this.port,
+      inIface,
+      outIface,
+      this.dnat,
+      reply,
     );
+    // raw, mangle and nat on the same path, and every hook of the other backend, drop too.
+    const other = firstHookDrop(dp, chain, pkt, { reply, skip: { key: active.key, table: 'filter' } });
+    if (other) {
+      const what = other.rule
+        ? `-A ${other.rule.chain} ${other.rule.spec}`
+        : `policy ${other.policy ?? 'DROP'}`;
+      const backendName = other.key === 'iptablesNft' ? 'iptables-nft' : 'iptables-legacy';
+      const backend = other.key === active.key ? '' : ` (${backendName})`;
+      return this.add({
+        ...base,
+        table: other.table,
+        chain: other.chain,
+        verdict: other.verdict,
+        backend: backendName,
+        ...(other.key === active.key ? {} : { inactiveBackend: true }),
+        ...(other.rule ? { rule: what } : {}),
+        status: 'broken',
+        summary: `${node} ${other.table} ${other.chain}${backend} ${other.verdict}s the packet`,
+        reason: `${node} ${other.table} ${other.chain}${backend} ${other.verdict}s ${this.describePacket(srcIp)}: ${what}`,
+        evidence: [{ source: nodeFile(node, other.key), observed: `*${other.table} ${what}` }],
+      });
+    }
+    // A host firewall written with nft, outside iptables' tables.
+    const native = nftNativeDrop(dp.nftRuleset, chain, pkt, {
+      iptablesNft: dp.iptablesNft !== undefined,
+      reply,
+    });
+    if (native) {
+      const where = `${native.family} ${native.table} ${native.chain}`;
+      const what = native.rule ?? `policy ${native.verdict}`;
+      return this.add({
+        ...base,
+        table: `nft ${native.family} ${native.table}`,
+        chain: native.chain,
+        verdict: native.verdict,
+        backend: 'nftables',
+        ...(native.rule ? { rule: native.rule } : {}),
+        status: 'broken',
+        summary: `${node} nft ${where} ${native.verdict}s the packet`,
+        reason: `${node} nft ${where} ${native.verdict}s ${this.describePacket(srcIp)}: ${what}`,
+        evidence: [{ source: nodeFile(node, 'nftRuleset'), observed: `table ${where}: ${what}` }],
+      });
+    }
+    const v = evaluateChain(filter, chain, pkt);
     const what = v.rule ? `-A ${v.rule.chain} ${v.rule.spec}` : `policy ${filter.chains[chain] ?? 'ACCEPT'}`;
     const ev: Evidence[] = [{ source, observed: what }];
     for (const u of v.uncertain.slice(0, 3))
@@ -944,6 +1250,7 @@ class Tracer {
       return this.add({
         ...base,
         verdict: v.verdict,
+        backend: active.key === 'iptablesNft' ? 'iptables-nft' : 'iptables-legacy',
         ...(v.rule ? { rule: what } : {}),
         status: 'broken',
         summary: `${node} filter ${chain} ${v.verdict}s the packet`,
@@ -958,6 +1265,97 @@ class Tracer {
       status: 'ok',
       summary: `${node} filter ${chain} accepts (${v.path.join(' -> ')}: ${what})${v.uncertain.length ? `; ${v.uncertain.length} rule(s) could not be judged` : ''}`,
       evidence: ev,
+    });
+  }
+
+  /**
+   * A drop of the node's own (encapsulated) packet by any hook but the active backend's filter
+   * chain, which the caller judges with its full evidence: raw, mangle, nat, the other backend,
+   * a host firewall written with nft.
+   */
+  hookDrop(
+    node: string,
+    dp: NodeDatapath,
+    path: 'OUTPUT' | 'INPUT',
+    pkt: PacketView,
+    active: ReturnType<typeof activeIptables>,
+  ): HookBlock | undefined {
+    const reply = this.query.reply === true;
+    const other = firstHookDrop(dp, path, pkt, {
+      reply,
+      ...(active ? { skip: { key: active.key, table: 'filter' } } : {}),
+    });
+    if (other) {
+      const what = other.rule
+        ? `-A ${other.rule.chain} ${other.rule.spec}`
+        : `policy ${other.policy ?? 'DROP'}`;
+      const backend = other.key === 'iptablesNft' ? 'iptables-nft' : 'iptables-legacy';
+      return {
+        where: `${other.table} ${other.chain} (${backend})`,
+        table: other.table,
+        chain: other.chain,
+        backend,
+        inactive: activeIptables(dp)?.key !== other.key,
+        verdict: other.verdict,
+        what,
+        ...(other.rule ? { rule: what } : {}),
+        evidence: { source: nodeFile(node, other.key), observed: `*${other.table} ${what}` },
+      };
+    }
+    const native = nftNativeDrop(dp.nftRuleset, path, pkt, {
+      iptablesNft: dp.iptablesNft !== undefined,
+      reply,
+    });
+    if (!native) return undefined;
+    const what = native.rule ?? `policy ${native.verdict}`;
+    return {
+      where: `nft ${native.family} ${native.table} ${native.chain}`,
+      table: `nft ${native.family} ${native.table}`,
+      chain: native.chain,
+      backend: 'nftables',
+      inactive: false,
+      verdict: native.verdict,
+      what,
+      ...(native.rule ? { rule: native.rule } : {}),
+      evidence: {
+        source: nodeFile(node, 'nftRuleset'),
+        observed: `table ${native.family} ${native.table} ${native.chain}: ${what}`,
+      },
+    };
+  }
+
+  /**
+   * A packet for the node itself (a host-network destination) crosses the INPUT hooks of every
+   * backend, filter included; false to stop.
+   */
+  inputHop(node: string, dp: NodeDatapath, srcIp: string, inIface: string | undefined): boolean {
+    const reply = this.query.reply === true;
+    const pkt = this.packet(
+      dp,
+      srcIp,
+      this.dst,
+      this.protocol,
+      this.port,
+      inIface,
+      undefined,
+      this.dnat,
+      reply,
+    );
+    const b = this.hookDrop(node, dp, 'INPUT', pkt, undefined);
+    if (!b) return true;
+    return this.add({
+      kind: 'filter',
+      node,
+      table: b.table,
+      chain: b.chain,
+      verdict: b.verdict,
+      backend: b.backend,
+      ...(b.inactive ? { inactiveBackend: true as const } : {}),
+      ...(b.rule ? { rule: b.rule } : {}),
+      status: 'broken',
+      summary: `${node} ${b.where} ${b.verdict}s the packet`,
+      reason: `${node} ${b.where} ${b.verdict}s ${this.describePacket(srcIp)}: ${b.what}`,
+      evidence: [b.evidence],
     });
   }
 
@@ -1017,6 +1415,7 @@ class Tracer {
     inIface: string | undefined,
     outIface: string | undefined,
     dnat: boolean,
+    reply = false,
   ): PacketView {
     const local = new Set<string>();
     for (const l of dp.links ?? []) for (const a of l.addrs) local.add(a.local);
@@ -1024,16 +1423,19 @@ class Tracer {
       src,
       dst,
       proto,
-      ...(dport !== undefined ? { dport } : {}),
+      // A reply goes to the client's ephemeral port, which the snapshot does not know.
+      ...(dport !== undefined && !reply ? { dport } : {}),
       ...(inIface !== undefined ? { inIface } : {}),
       ...(outIface !== undefined ? { outIface } : {}),
-      ctstates: new Set(dnat ? ['NEW', 'DNAT'] : ['NEW']),
+      ctstates: new Set(reply ? ['ESTABLISHED'] : dnat ? ['NEW', 'DNAT'] : ['NEW']),
       mark: 0,
       localAddrs: local,
     };
   }
 
   describePacket(src: string): string {
+    if (this.query.reply)
+      return `the reply ${src}${this.port !== undefined ? `:${this.port}` : ''} -> ${this.dst}/${this.protocol}`;
     return `${src} -> ${this.dst}${this.port !== undefined ? `:${this.port}` : ''}/${this.protocol}`;
   }
 

@@ -59,12 +59,15 @@ describe('allow-overlay-port against a writer that restores stale tables and ins
 }, () => {
   let ns = '';
   let writer: ChildProcess | undefined;
+  const stopWriter = () => {
+    if (writer?.pid !== undefined && writer.exitCode === null) process.kill(-writer.pid, 'SIGKILL');
+  };
   before(() => {
     ns = createNetns(uniqueNetnsName('wrt'));
     loadNodeRules(ns, join(EXAMPLES_DIR, 'vxlan-port-blocked'), 'ndlab-node2');
   });
   after(() => {
-    writer?.kill('SIGKILL');
+    stopWriter();
     destroyNetns(ns);
   });
 
@@ -80,7 +83,8 @@ describe('allow-overlay-port against a writer that restores stale tables and ins
     const original = withoutWriter(rulesOf(ns, 'nft', 'filter'));
     assert.equal(overlayDrops(ns).length, 2);
 
-    writer = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', WRITER], { stdio: 'ignore' });
+    // Its own process group, so stopping it also stops an iptables-nft-restore it has under way.
+    writer = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', WRITER], { stdio: 'ignore', detached: true });
     // Let the writer put its rule on top: every position the plan recorded is now off by one.
     let seen = false;
     for (const deadline = Date.now() + 5_000; !seen && Date.now() < deadline; ) {
@@ -111,7 +115,7 @@ describe('allow-overlay-port against a writer that restores stale tables and ins
     assert.equal(rb.status, 'rolled-back', JSON.stringify(rb));
     // Let one more stale restore pass: the restored rules must survive it.
     await new Promise((done) => setTimeout(done, 1_000));
-    writer.kill('SIGKILL');
+    stopWriter();
     await new Promise((done) => setTimeout(done, 200));
     assert.deepEqual(withoutWriter(rulesOf(ns, 'nft', 'filter')), original);
   });

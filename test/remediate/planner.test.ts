@@ -16,6 +16,7 @@ import { type Plan, planRepairs } from '../../src/remediate/planner.ts';
 import { renderPlan } from '../../src/remediate/render-plan.ts';
 import { DEFAULT_OPTIONS, PHASES, type RepairOptions } from '../../src/remediate/step.ts';
 import { STEPS } from '../../src/remediate/steps/index.ts';
+import { listedFiles } from '../support/listed-files.ts';
 
 async function planFor(id: string, options: Partial<RepairOptions> = {}): Promise<Plan> {
   return planSnapshot(await readBundle(join(EXAMPLES_DIR, id)), options);
@@ -267,7 +268,9 @@ describe('repair planner over the recorded examples', () => {
     const tmp = await mkdtemp(join(tmpdir(), 'ndt-manifest-'));
     try {
       await cp(join(EXAMPLES_DIR, 'healthy'), join(tmp, 'healthy'), { recursive: true });
-      const fromArchive = await loadManifest(await packBundle(join(tmp, 'healthy')));
+      const fromArchive = await loadManifest(
+        await packBundle(join(tmp, 'healthy'), await listedFiles(join(tmp, 'healthy'))),
+      );
       assert.deepEqual(fromArchive.objects, manifest.objects);
     } finally {
       await rm(tmp, { recursive: true, force: true });

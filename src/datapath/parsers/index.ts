@@ -9,6 +9,7 @@ import { parseFlannelSubnetEnv } from './flannel-subnet-env.ts';
 import { parseIpAddr } from './ip-addr.ts';
 import { parseIpNeigh } from './ip-neigh.ts';
 import { parseIpRoute } from './ip-route.ts';
+import { parseIpRule } from './ip-rule.ts';
 import { parseIptablesSave } from './iptables-save.ts';
 import { parseNftRuleset } from './nft-ruleset.ts';
 import { parseProcModules } from './proc-modules.ts';
@@ -20,6 +21,7 @@ import { parseVxlanCapture } from './vxlan-capture.ts';
 export const NODE_FILE_PARSERS: NodeFileParsers = {
   links: parseIpAddr,
   routes: parseIpRoute,
+  ipRules: parseIpRule,
   neighbors: parseIpNeigh,
   fdb: parseBridgeFdb,
   iptablesLegacy: parseIptablesSave,
@@ -41,6 +43,7 @@ export { parseFlannelSubnetEnv } from './flannel-subnet-env.ts';
 export { parseIpAddr } from './ip-addr.ts';
 export { parseIpNeigh } from './ip-neigh.ts';
 export { parseIpRoute } from './ip-route.ts';
+export { parseIpRule } from './ip-rule.ts';
 export { iptablesOption, parseIptablesSave, tokenizeIptablesSpec } from './iptables-save.ts';
 export { parseNftRuleset } from './nft-ruleset.ts';
 export { parseProcModules } from './proc-modules.ts';

@@ -4,6 +4,7 @@ import { addPolicyAllow } from './add-policy-allow.ts';
 import { alignIptablesBackend } from './align-iptables-backend.ts';
 import { allowDnsEgress } from './allow-dns-egress.ts';
 import { allowOverlayPort } from './allow-overlay-port.ts';
+import { deleteFirewallRule } from './delete-firewall-rule.ts';
 import { enableBridgeNf } from './enable-bridge-nf.ts';
 import { enableIpForward } from './enable-ip-forward.ts';
 import { fixCorednsUpstream } from './fix-coredns-upstream.ts';
@@ -18,6 +19,7 @@ import { restartCoredns } from './restart-coredns.ts';
 import { restartKubeProxy } from './restart-kube-proxy.ts';
 import { restartKubelet } from './restart-kubelet.ts';
 import { restoreMasquerade } from './restore-masquerade.ts';
+import { scaleCoredns } from './scale-coredns.ts';
 
 export const STEPS: RepairStep[] = [
   restartKubelet,
@@ -26,11 +28,13 @@ export const STEPS: RepairStep[] = [
   alignIptablesBackend,
   restoreMasquerade,
   allowOverlayPort,
+  deleteFirewallRule,
   resetCniBridge,
   reinstallCni,
   restartCniAgent,
   fixOverlayMtu,
   restartKubeProxy,
+  scaleCoredns,
   restartCoredns,
   fixCorednsUpstream,
   fixCorefile,
