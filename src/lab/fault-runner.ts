@@ -6,8 +6,10 @@ import type { Fault, FaultContext } from './faults/fault.ts';
 import { FAULTS } from './faults/index.ts';
 import { applyManifest, kubectl, tryKubectl } from './kubectl.ts';
 import type { LabPaths } from './paths.ts';
+import { type GroundTruth, generateFault, seedOfFaultId } from './random/generate.ts';
+import { SHAPES } from './random/shapes/index.ts';
 import { run, tryRun } from './shell.ts';
-import { readState, StateRecorder } from './state.ts';
+import { type LabState, readState, StateRecorder } from './state.ts';
 import { type LabNode, planTopology } from './topology.ts';
 import { loadVersions } from './versions.ts';
 
@@ -20,25 +22,49 @@ export function listFaults(): { id: string; summary: string; expectedRootCause: 
   }));
 }
 
-function findFault(id: string): Fault {
+/** A catalog fault, or a generated one (`random-<seed>`) with the node and peer its seed picks. */
+interface Resolved {
+  fault: Fault;
+  node?: string;
+  peer?: string;
+}
+
+function findFault(id: string, nodeCount: number): Resolved {
+  const seed = seedOfFaultId(id);
+  if (seed !== undefined) {
+    const g = generateFault(seed, planTopology(nodeCount));
+    return { fault: g.fault, node: g.node.name, peer: g.peer.name };
+  }
   const f = FAULTS.find((x) => x.id === id);
   if (!f) {
     throw new NetdoctorError('usage', `no fault named ${id}`, { suggestions: ['netdoctor lab faults'] });
   }
-  return f;
+  return { fault: f };
 }
 
-function context(paths: LabPaths, nodeName: string | undefined): { ctx: FaultContext; rec: StateRecorder } {
+function upState(paths: LabPaths): LabState {
   const state = readState(paths.stateFile);
   if (state?.phase !== 'up') {
     throw new NetdoctorError('lab', 'the lab is not up', { suggestions: ['netdoctor lab up'] });
   }
+  return state;
+}
+
+function context(
+  paths: LabPaths,
+  nodeName: string | undefined,
+  peerName?: string,
+): { ctx: FaultContext; rec: StateRecorder } {
+  const state = upState(paths);
   const t = planTopology(state.nodeCount);
   const workers = t.nodes.filter((n) => n.role === 'worker');
   const node = nodeName ? t.nodes.find((n) => n.name === nodeName) : (workers[0] ?? t.controlPlane);
   if (!node) throw new NetdoctorError('usage', `no lab node named ${nodeName}`);
   const peer =
-    t.nodes.find((n) => n !== node && n.role === 'worker') ?? t.nodes.find((n) => n !== node) ?? node;
+    (peerName ? t.nodes.find((n) => n.name === peerName) : undefined) ??
+    t.nodes.find((n) => n !== node && n.role === 'worker') ??
+    t.nodes.find((n) => n !== node) ??
+    node;
   const holderOf = (n: LabNode) => {
     const pid = state.holders[n.name];
     if (pid === undefined) throw new NetdoctorError('lab', `${n.name} has no running holder`);
@@ -69,8 +95,9 @@ export async function breakFault(
   id: string,
   nodeName?: string,
 ): Promise<{ id: string; node?: string }> {
-  const fault = findFault(id);
-  const { ctx, rec } = context(paths, nodeName);
+  const resolved = findFault(id, upState(paths).nodeCount);
+  const { fault } = resolved;
+  const { ctx, rec } = context(paths, resolved.node ?? nodeName, resolved.peer);
   if (rec.state.faults.some((f) => f.id === id)) {
     throw new NetdoctorError('lab', `${id} is already in force`, { suggestions: ['netdoctor lab heal'] });
   }
@@ -78,6 +105,35 @@ export async function breakFault(
   const node = fault.scope === 'node' ? ctx.node.name : undefined;
   rec.update((s) => s.faults.push(node === undefined ? { id, data } : { id, node, data }));
   return node === undefined ? { id } : { id, node };
+}
+
+/** The randomized generator's shapes: what `lab break --random` draws from. */
+export function listShapes(): { id: string; layer: string; category: string; scope: string }[] {
+  return SHAPES.map((s) => ({ id: s.id, layer: s.layer, category: s.category, scope: s.scope }));
+}
+
+/** A generated fault in force: its id for `heal`, what it did, and what a right diagnosis says. */
+export interface BrokenRandom {
+  id: string;
+  seed: number;
+  node: string;
+  peer: string;
+  summary: string;
+  truth: GroundTruth;
+}
+
+/** Breaks the lab with the fault `seed` generates; `lab heal` undoes it like any other. */
+export async function breakRandom(paths: LabPaths, seed: number): Promise<BrokenRandom> {
+  const g = generateFault(seed, planTopology(upState(paths).nodeCount));
+  await breakFault(paths, g.fault.id);
+  return {
+    id: g.fault.id,
+    seed,
+    node: g.node.name,
+    peer: g.peer.name,
+    summary: g.fault.summary,
+    truth: g.truth,
+  };
 }
 
 /** A fault whose heal left something behind, even after a second heal. */
@@ -97,8 +153,9 @@ export async function healFaults(paths: LabPaths): Promise<{ healed: string[]; r
   const healed: string[] = [];
   const residue: Residue[] = [];
   for (const f of [...(state?.faults ?? [])].reverse()) {
-    const { ctx, rec } = context(paths, f.node);
-    const fault = findFault(f.id);
+    const resolved = findFault(f.id, state?.nodeCount ?? 0);
+    const { fault } = resolved;
+    const { ctx, rec } = context(paths, resolved.node ?? f.node, resolved.peer);
     await fault.heal(ctx, f.data);
     let left = await settledResidue(fault, ctx, f.data);
     if (left.length > 0) {

@@ -23,6 +23,7 @@ import { labStatus } from '../../src/lab/status.ts';
 import { NET } from '../../src/lab/topology.ts';
 import { labUp } from '../../src/lab/up.ts';
 import { loadVersions } from '../../src/lab/versions.ts';
+import { CONFIRMED_CONFIDENCE } from '../../src/remediate/planner.ts';
 import {
   allPodsRunning,
   eventually,
@@ -232,6 +233,11 @@ async function diagnoseFault(fault: string, node: string | undefined): Promise<s
   if (node) assert.deepEqual([first?.subject.kind, first?.subject.name], ['Node', node]);
   assert.notEqual(report.verdict, 'healthy');
   assert.ok(first && first.evidence.length > 0, 'the root cause carries evidence');
+  // fix acts only on a confirmed cause; a partial match here would leave the fault unrepaired.
+  assert.ok(
+    first.confidence >= CONFIRMED_CONFIDENCE,
+    `${first.category} is only a partial match (confidence ${first.confidence}): ${first.evidence.map((e) => e.observed).join('; ')}`,
+  );
   return bundleDir;
 }
 

@@ -1,12 +1,15 @@
 /** `netdoctor lab ...`: the one-machine multi-node cluster netdoctor is tested on. */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { NetdoctorError } from '../../core/errors.ts';
 import { labDown } from '../../lab/down.ts';
-import { breakFault, healFaults, listFaults } from '../../lab/fault-runner.ts';
+import { breakFault, breakRandom, healFaults, listFaults, listShapes } from '../../lab/fault-runner.ts';
 import { labPaths } from '../../lab/paths.ts';
+import { freshSeed } from '../../lab/random/generate.ts';
 import { labStatus, renderStatus } from '../../lab/status.ts';
+import { MAX_NODES } from '../../lab/topology.ts';
 import { labUp } from '../../lab/up.ts';
 import { loadVersions } from '../../lab/versions.ts';
+import { count, duration } from '../option-parsers.ts';
 
 function requireRoot(): void {
   if (process.getuid?.() !== 0) {
@@ -24,13 +27,17 @@ export function registerLab(program: Command): void {
   lab
     .command('up')
     .description('build what is missing and start the cluster (one control plane, N-1 workers)')
-    .option('--nodes <n>', 'number of nodes', '3')
-    .option('--timeout <seconds>', 'how long to wait for Ready', '420')
-    .action(async (o: { nodes: string; timeout: string }) => {
+    .option('--nodes <n>', `number of nodes (1 to ${MAX_NODES})`, count({ min: 1, max: MAX_NODES }), 3)
+    .addOption(
+      new Option('--timeout <duration>', 'how long to wait for Ready: 420, 420s, 7m')
+        .argParser(duration({ min: 1000, max: 3 * 3_600_000 }))
+        .default(420_000, '7m'),
+    )
+    .action(async (o: { nodes: number; timeout: number }) => {
       requireRoot();
       const v = loadVersions();
       const paths = labPaths(v);
-      const r = await labUp(paths, v, { nodes: Number(o.nodes), timeoutSeconds: Number(o.timeout), log });
+      const r = await labUp(paths, v, { nodes: o.nodes, timeoutSeconds: o.timeout / 1000, log });
       log(`up in ${r.seconds.toFixed(1)}s`);
       process.stdout.write(renderStatus(labStatus(paths)));
     });
@@ -62,26 +69,60 @@ export function registerLab(program: Command): void {
 
   lab
     .command('faults')
-    .description('list the faults the lab can inject')
+    .description('list the faults the lab can inject (--shapes: the shapes `break --random` draws from)')
     .option('-o, --output <format>', 'text or json', 'text')
-    .action((o: { output: string }) => {
-      const f = listFaults();
+    .option('--shapes', "list the randomized generator's shapes instead, with layer and root cause")
+    .action((o: { output: string; shapes?: boolean }) => {
+      const rows = o.shapes
+        ? listShapes().map((x) => ({ ...x, line: `${x.id.padEnd(46)}${x.layer.padEnd(9)}${x.category}` }))
+        : listFaults().map((x) => ({ ...x, line: `${x.id.padEnd(30)}${x.summary}` }));
       process.stdout.write(
         o.output === 'json'
-          ? `${JSON.stringify(f, null, 2)}\n`
-          : f.map((x) => `${x.id.padEnd(30)}${x.summary}`).join('\n') + '\n',
+          ? `${JSON.stringify(
+              rows.map(({ line: _, ...r }) => r),
+              null,
+              2,
+            )}\n`
+          : `${rows.map((r) => r.line).join('\n')}\n`,
       );
     });
 
   lab
-    .command('break <fault>')
-    .description('inject a fault the way the real outage happens')
-    .option('--node <name>', 'the node to break (default: a worker)')
-    .action(async (fault: string, o: { node?: string }) => {
-      requireRoot();
-      const r = await breakFault(labPaths(loadVersions()), fault, o.node);
-      log(`broke ${r.id}${r.node ? ` on ${r.node}` : ''}`);
-    });
+    .command('break [fault]')
+    .description(
+      'inject a fault the way the real outage happens; --random composes one from a seed and prints what a right diagnosis says',
+    )
+    .option('--node <name>', 'the node to break (default: a worker; a random fault picks its own)')
+    .option('--random', 'a fault generated from --seed (or a fresh seed), across every layer')
+    .option(
+      '--seed <n>',
+      'the seed of a --random fault (same seed, same fault)',
+      count({ min: 0, max: 2 ** 31 - 1 }),
+    )
+    .option('-o, --output <format>', "text or json (the random fault's ground truth)", 'text')
+    .action(
+      async (
+        fault: string | undefined,
+        o: { node?: string; random?: boolean; seed?: number; output: string },
+      ) => {
+        requireRoot();
+        if ((fault === undefined) === (o.random !== true)) {
+          throw new NetdoctorError('usage', 'name one fault, or pass --random (with --seed N to repeat one)');
+        }
+        if (o.seed !== undefined && !o.random) throw new NetdoctorError('usage', '--seed goes with --random');
+        const paths = labPaths(loadVersions());
+        if (o.random) {
+          const r = await breakRandom(paths, o.seed ?? freshSeed());
+          if (o.output === 'json') process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+          const subject = r.truth.subjects.map((x) => `${x.kind} ${x.name}`).join(' or ') || 'any subject';
+          log(`broke ${r.id} (${r.truth.shape}): ${r.summary}`);
+          log(`a right diagnosis names ${r.truth.category} on ${subject}`);
+          return;
+        }
+        const r = await breakFault(paths, fault ?? '', o.node);
+        log(`broke ${r.id}${r.node ? ` on ${r.node}` : ''}`);
+      },
+    );
 
   lab
     .command('heal')

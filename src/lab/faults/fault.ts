@@ -1,4 +1,5 @@
 /** One fault of PRODUCT.md's catalog: injected and healed with the commands a real outage involves. */
+import type { RootCauseCategory } from '../../core/model.ts';
 import type { LabPaths } from '../paths.ts';
 import type { RunResult } from '../shell.ts';
 import type { LabNode, LabTopology } from '../topology.ts';
@@ -26,7 +27,7 @@ export interface Fault {
   id: string;
   summary: string;
   /** The root cause netdoctor is expected to report (PRODUCT.md). */
-  expectedRootCause: string;
+  expectedRootCause: RootCauseCategory;
   /** Whether `--node` picks where it lands. */
   scope: 'node' | 'cluster';
   /** Injects; returns what heal needs (saved configuration, old values). */
