@@ -443,6 +443,7 @@ function saveNode(dir: string, ns: string, node: NodeSpec, vxlanCapture?: string
     writeFileSync(join(dir, NODE_FILES[key]), text);
   put('links', nsExec(ns, ['ip', '-d', '-j', 'addr', 'show']));
   put('routes', nsExec(ns, ['ip', '-j', 'route', 'show', 'table', 'all']));
+  put('ipRules', nsExec(ns, ['ip', '-j', 'rule', 'show']));
   put('neighbors', nsExec(ns, ['ip', '-j', 'neigh', 'show']));
   put('fdb', nsExec(ns, ['bridge', '-j', 'fdb', 'show']));
   put('iptablesLegacy', nsExec(ns, ['iptables-legacy-save']));

@@ -36,6 +36,11 @@ const CLUSTER_SUBJECT: Record<string, ExampleEntry['expected'][number]['subject'
   'service-selector-typo': { kind: 'Service', name: 'web' },
 };
 
+/** Faults that break more than one subject: kube-proxy crash-loops on both workers. */
+const MORE_SUBJECTS: Record<string, NonNullable<ExampleEntry['expected'][number]['subject']>[]> = {
+  'kube-proxy-crashloop': [{ kind: 'Node', name: 'ndlab-node3' }],
+};
+
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: node scripts/example-index.ts <recorded-examples-dir>');
 const entries: ExampleEntry[] = [
@@ -52,7 +57,9 @@ for (const f of listFaults()) {
     fault: f.summary,
     // A cluster-scoped fault without a fixed subject (the policy one names the namespace or the
     // policy, depending on how many policies isolate it) is checked by category alone.
-    expected: subject ? [{ category, subject }] : [{ category }],
+    expected: subject
+      ? [{ category, subject }, ...(MORE_SUBJECTS[f.id] ?? []).map((s) => ({ category, subject: s }))]
+      : [{ category }],
   });
 }
 process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);

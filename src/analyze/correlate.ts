@@ -51,6 +51,7 @@ export function correlate(findings: readonly Finding[]): RootCause[] {
     (f): f is SymptomFinding => f.symptom !== undefined && f.cause === undefined,
   );
 
+  const symptomIds = new Set(symptoms.map((s) => s.id));
   const symptomsByNode = new Map<string, SymptomFinding[]>();
   for (const s of symptoms) {
     for (const n of s.symptom.nodes) {
@@ -95,9 +96,12 @@ export function correlate(findings: readonly Finding[]): RootCause[] {
         }
       }
     }
+    // A traced cause explains the symptoms whose traces end at it.
+    for (const id of c.cause.explains ?? []) if (symptomIds.has(id)) sy.add(id);
     explainsSymptoms.set(c, sy);
     explainsCauses.set(c, ca);
   }
+  absorbTracedCauses(causes, explainsSymptoms, explainsCauses);
   // Two causes that explain each other: the stronger keeps the edge.
   for (const [a, set] of explainsCauses) {
     for (const b of [...set]) {
@@ -111,7 +115,9 @@ export function correlate(findings: readonly Finding[]): RootCause[] {
   const explainedBy = new Map<CauseFinding, number>();
   for (const set of explainsCauses.values())
     for (const b of set) explainedBy.set(b, (explainedBy.get(b) ?? 0) + 1);
-  const roots = causes.filter((c) => !explainedBy.has(c));
+  // Log lines outlive the fault they tell of: a cause resting on them alone stays a finding.
+  const canLead = (c: CauseFinding): boolean => c.cause.basis !== 'logs';
+  const roots = causes.filter((c) => !explainedBy.has(c) && canLead(c));
   const reached = new Set<CauseFinding>();
   const reach = (from: CauseFinding): void => {
     const stack = [from];
@@ -125,46 +131,49 @@ export function correlate(findings: readonly Finding[]): RootCause[] {
   for (const r of roots) reach(r);
   // Longer cycles leave causes no root reaches: promote the strongest of them until none is left.
   for (;;) {
-    const left = causes.filter((c) => !reached.has(c));
+    const left = causes.filter((c) => !reached.has(c) && canLead(c) && explainedBy.has(c));
     if (left.length === 0) break;
     const best = left.reduce((a, b) => (stronger(a, b) ? a : b));
     roots.push(best);
     reach(best);
   }
 
-  const out = roots.map((r) => {
-    const explained = new Set<string>();
-    const seen = new Set<CauseFinding>([r]);
-    const stack = [r];
-    let symptomCount = 0;
-    while (stack.length > 0) {
-      const c = stack.pop() as CauseFinding;
-      for (const id of explainsSymptoms.get(c) ?? []) {
-        if (!explained.has(id)) {
-          explained.add(id);
-          symptomCount++;
+  const out = demoteUnsupported(
+    roots.map((r) => {
+      const explained = new Set<string>();
+      const seen = new Set<CauseFinding>([r]);
+      const stack = [r];
+      let symptomCount = 0;
+      while (stack.length > 0) {
+        const c = stack.pop() as CauseFinding;
+        for (const id of explainsSymptoms.get(c) ?? []) {
+          if (!explained.has(id)) {
+            explained.add(id);
+            symptomCount++;
+          }
+        }
+        for (const n of explainsCauses.get(c) ?? []) {
+          if (seen.has(n)) continue;
+          seen.add(n);
+          explained.add(n.id);
+          stack.push(n);
         }
       }
-      for (const n of explainsCauses.get(c) ?? []) {
-        if (seen.has(n)) continue;
-        seen.add(n);
-        explained.add(n.id);
-        stack.push(n);
-      }
-    }
-    const boost = Math.min(MAX_BOOST, SYMPTOM_BOOST * symptomCount);
-    const rc: RootCause = {
-      category: r.cause.category,
-      subject: r.subject,
-      confidence: clampConfidence(r.cause.confidence + (r.cause.confidence > 0 ? boost : 0)),
-      summary: r.summary,
-      evidence: r.evidence,
-      explains: [...explained].sort(),
-      remediation: r.cause.remediation,
-      finding: r.id,
-    };
-    return { rc, layer: LAYERS.indexOf(r.layer) };
-  });
+      const boost = Math.min(MAX_BOOST, SYMPTOM_BOOST * symptomCount);
+      const rc: RootCause = {
+        category: r.cause.category,
+        subject: r.subject,
+        confidence: clampConfidence(r.cause.confidence + (r.cause.confidence > 0 ? boost : 0)),
+        summary: r.summary,
+        evidence: r.evidence,
+        explains: [...explained].sort(),
+        remediation: r.cause.remediation,
+        finding: r.id,
+      };
+      return { rc, layer: LAYERS.indexOf(r.layer), own: ownEvidence(r), symptoms: symptomCount };
+    }),
+    symptomIds,
+  );
   out.sort(
     (a, b) =>
       b.rc.explains.length - a.rc.explains.length ||
@@ -173,4 +182,63 @@ export function correlate(findings: readonly Finding[]): RootCause[] {
       (a.rc.finding < b.rc.finding ? -1 : a.rc.finding > b.rc.finding ? 1 : 0),
   );
   return out.map((o) => o.rc);
+}
+
+/** Evidence a cause has of its own: anything but the probe results its symptoms also show. */
+function ownEvidence(c: Finding): number {
+  return c.evidence.filter((e) => !e.source.startsWith('probes/')).length;
+}
+
+/**
+ * A traced cause and a catalog cause that name the same fault: the catalog cause keeps it
+ * (same category and subject), or outranks it when it explains every symptom the traced one
+ * does with more evidence of its own. The traced cause is then one of the things it explains.
+ */
+function absorbTracedCauses(
+  causes: readonly CauseFinding[],
+  explainsSymptoms: Map<CauseFinding, Set<string>>,
+  explainsCauses: Map<CauseFinding, Set<CauseFinding>>,
+): void {
+  const catalog = causes.filter((c) => c.cause.basis !== 'trace');
+  for (const t of causes) {
+    if (t.cause.basis !== 'trace') continue;
+    const ts = explainsSymptoms.get(t) ?? new Set<string>();
+    const same = catalog.find(
+      (c) => c.cause.category === t.cause.category && sameSubject(c.subject, t.subject),
+    );
+    if (same) {
+      const cs = explainsSymptoms.get(same);
+      for (const id of ts) cs?.add(id);
+      explainsCauses.get(same)?.add(t);
+      continue;
+    }
+    if (ts.size === 0) continue;
+    const outranks = catalog.find((c) => {
+      if (c.cause.basis === 'logs') return false;
+      const cs = explainsSymptoms.get(c) ?? new Set<string>();
+      return [...ts].every((id) => cs.has(id)) && ownEvidence(c) > ownEvidence(t);
+    });
+    if (outranks) explainsCauses.get(outranks)?.add(t);
+  }
+}
+
+/**
+ * A root cause with no evidence of its own, every symptom of which another root cause
+ * explains, adds nothing: it becomes one of the things that other root cause explains.
+ */
+function demoteUnsupported<T extends { rc: RootCause; own: number; symptoms: number }>(
+  roots: T[],
+  symptomIds: ReadonlySet<string>,
+): T[] {
+  const symptomsOf = (r: T): string[] => r.rc.explains.filter((id) => symptomIds.has(id));
+  const kept = [...roots];
+  for (const r of roots) {
+    const mine = symptomsOf(r);
+    if (r.own > 0 || mine.length === 0) continue;
+    const other = kept.find((o) => o !== r && mine.every((id) => o.rc.explains.includes(id)));
+    if (!other) continue;
+    kept.splice(kept.indexOf(r), 1);
+    other.rc.explains = [...new Set([...other.rc.explains, r.rc.finding, ...r.rc.explains])].sort();
+  }
+  return kept;
 }

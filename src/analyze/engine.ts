@@ -13,6 +13,7 @@ import { isNodeSkip, type Rule, type RuleContext } from './rule.ts';
 import { missingClusterInputs, missingNodeInput } from './rule-needs.ts';
 import { RULES } from './rules/index.ts';
 import { buildIndex } from './snapshot-index.ts';
+import { nodesToTrace, TRACE_RULE_ID, traceableFailures, traceFailedProbes } from './trace-causes.ts';
 import { unexplainedSymptoms, verdictOf } from './verdict.ts';
 
 /** The node parts without which a node does not count as collected. */
@@ -86,12 +87,16 @@ class Analysis {
   readonly #now: Date;
   #nodesSeen = 0;
   readonly #seen: NodeSeen[] = [];
+  /** Nodes whose datapath the tracing of failed probes needs, and those datapaths as they pass. */
+  readonly #traceNodes: Set<string>;
+  readonly #kept: Record<string, NodeDatapath> = {};
 
   constructor(base: Snapshot, collectedNodes: readonly string[], opts: AnalyzeOptions) {
     this.#base = base;
     const clusterOnly: Snapshot = { ...base, nodes: {} };
     this.#ctx = { snapshot: clusterOnly, index: buildIndex(clusterOnly), collectedNodes };
     this.#now = opts.now ?? new Date();
+    this.#traceNodes = opts.rules ? new Set() : nodesToTrace(base);
     this.#matrix = this.#ctx.index.nodeNames.length > 0 ? new RouteMatrixBuilder(this.#ctx.index) : undefined;
     this.#runs = (opts.rules ?? RULES).map((rule) => {
       const r: RuleRun = {
@@ -142,6 +147,7 @@ class Analysis {
       }
     }
     this.#matrix?.addNode(dp.name, dp.routes);
+    if (this.#traceNodes.has(dp.name)) this.#kept[dp.name] = dp;
   }
 
   /**
@@ -202,6 +208,20 @@ class Analysis {
     for (const r of this.results()) {
       outcomes.push(r.outcome);
       for (const f of r.findings) findings.push(f);
+    }
+    if (this.#traceNodes.size > 0 && traceableFailures(this.#base).length > 0) {
+      // After the rules: a traced cause says which of their symptoms end at it.
+      try {
+        const traced = traceFailedProbes({ ...this.#base, nodes: this.#kept }, findings);
+        for (const f of traced) findings.push(f);
+        outcomes.push(
+          traced.length > 0
+            ? { rule: TRACE_RULE_ID, status: 'fail', findings: traced.map((f) => f.id) }
+            : { rule: TRACE_RULE_ID, status: 'pass' },
+        );
+      } catch (e) {
+        outcomes.push({ rule: TRACE_RULE_ID, status: 'error', error: errorText(e) });
+      }
     }
     findings.sort(compareFindings);
     const rootCauses = correlate(findings);

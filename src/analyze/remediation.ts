@@ -7,6 +7,7 @@ export const STEP = {
   restartCniAgent: 'restart-cni-agent',
   restartKubeProxy: 'restart-kube-proxy',
   restartCoredns: 'restart-coredns',
+  scaleCoredns: 'scale-coredns',
   fixCorednsUpstream: 'fix-coredns-upstream',
   fixCorefile: 'fix-corefile',
   fixServiceSelector: 'fix-service-selector',

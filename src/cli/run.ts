@@ -9,18 +9,25 @@ import { NETDOCTOR_VERSION } from '../core/version.ts';
 import { COMMANDS } from './commands/index.ts';
 import { handleError } from './handle-error.ts';
 
+const EXIT_CODES_HELP = `
+Exit codes:
+  0   healthy
+  1   problems found
+  2   usage error, or a bundle that cannot be read or is over a bundle limit
+  3   cannot reach or read the cluster
+  4   a repair failed verification and was rolled back
+  5   inconclusive: too little could be collected or probed to call the cluster healthy
+      (the report says what)
+  70  internal error: a bug in netdoctor (please report it with the message)
+`;
+
 export function buildProgram(): Command {
   const program = new Command('netdoctor')
     .description("Finds why a Kubernetes cluster's network is broken, proves it, and repairs it safely.")
     .version(NETDOCTOR_VERSION)
     .option('-v, --verbose', 'more detail on stderr')
     .showSuggestionAfterError()
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 healthy; 1 problems found; 2 usage error or unreadable bundle; 3 cannot reach or\n' +
-        'read the cluster; 4 a repair failed verification and was rolled back; 5 inconclusive: too\n' +
-        'little could be collected or probed to call the cluster healthy (the report says what).',
-    )
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
   for (const register of COMMANDS) register(program);
   return program;

@@ -36,8 +36,11 @@ export function loadKubeConfig(target: KubeTarget): KubeConfig {
     if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
     else kc.loadFromDefault();
   } catch (err) {
+    // A YAML error quotes the lines around the fault, which in a kubeconfig are tokens and keys:
+    // only its first line (what and where) is kept.
+    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
     throw new NetdoctorError('kubeconfig-invalid', 'the kubeconfig could not be read', {
-      cause: err,
+      cause: new Error(first),
       ...(target.kubeconfig ? { path: target.kubeconfig } : {}),
       suggestions: ['check the file is YAML with clusters, users and contexts', 'pass --kubeconfig PATH'],
     });

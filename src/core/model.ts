@@ -37,6 +37,8 @@ export const ROOT_CAUSE_CATEGORIES = [
   'service.no-endpoints',
   'service.endpoints-not-ready',
   'network.cidr-overlap',
+  'node.firewall-drops-traffic',
+  'node.routing-policy-wrong',
 ] as const;
 export type RootCauseCategory = (typeof ROOT_CAUSE_CATEGORIES)[number];
 
@@ -102,6 +104,15 @@ export const SYMPTOM_KINDS = [
 ] as const;
 export type SymptomKind = (typeof SYMPTOM_KINDS)[number];
 
+/**
+ * What a cause claim rests on. `state`: the collected objects or datapath show the fault;
+ * `probes`: probe results alone; `trace`: a failed probe traced through the datapath dies
+ * at the fault; `logs`: log lines alone. Log lines outlive the fault they describe, so a
+ * cause resting on logs alone is reported as a finding, never as a root cause.
+ */
+export const CAUSE_BASES = ['state', 'probes', 'trace', 'logs'] as const;
+export type CauseBasis = (typeof CAUSE_BASES)[number];
+
 /** A rule's conclusion that a root-cause category applies to a subject. */
 export interface CauseClaim {
   category: RootCauseCategory;
@@ -114,6 +125,13 @@ export interface CauseClaim {
    * not-ready CoreDNS pods), so that a node-scoped cause there can explain it.
    */
   nodes?: string[];
+  /** What the claim rests on; `state` when absent. */
+  basis?: CauseBasis;
+  /**
+   * Finding ids of the symptoms this cause explains by itself, beyond what the causal graph
+   * gives it: a traced cause explains the symptoms whose traces end at it.
+   */
+  explains?: string[];
 }
 
 /** A symptom a finding reports, with the nodes it involves (empty: cluster-wide). */
@@ -138,6 +156,19 @@ export interface Finding {
   symptom?: SymptomClaim;
   /** Commands a person can run next to see more or fix it (read-only ones first). */
   nextCommands?: string[];
+  /** For a traced cause: the traces of the failed probes that die at it (a few, as evidence). */
+  traces?: FlowTrace[];
+}
+
+/** One failed probe's path through the datapath model, hop by hop, as evidence. */
+export interface FlowTrace {
+  /** The probe id (`probes/results.json#<id>`). */
+  probe: string;
+  /** `request`: the probe's own packet; `reply`: the answer on its way back. */
+  direction: 'request' | 'reply';
+  status: 'delivered' | 'broken' | 'unknown';
+  /** One line per hop: `[ok] node: summary`. The last broken one is where the packet dies. */
+  hops: string[];
 }
 
 /** A root cause: a cause-finding promoted by correlation, with the symptoms it explains. */

@@ -14,10 +14,13 @@ import { CountingPort } from '../cluster/counting-port.ts';
 import { imagePullError } from '../cluster/pod-start-failure.ts';
 import type { ClusterPort } from '../cluster/port.ts';
 import { type BundleManifest, MANIFEST, REPORT_FILES } from '../collect/bundle/layout.ts';
+import { checkOutDir } from '../collect/bundle/out-dir.ts';
 import type { BundleNodeInput } from '../collect/bundle/types.ts';
 import { packBundle, writeBundle } from '../collect/bundle/write.ts';
-import { collectCluster } from '../collect/cluster/collect-cluster.ts';
+import { collectCluster, readPodLogs } from '../collect/cluster/collect-cluster.ts';
+import { dnsServerLogTargets } from '../collect/cluster/log-targets.ts';
 import { collectNodes, type NodeAccess } from '../collect/node/collect-nodes.ts';
+import type { K8sPod } from '../core/cluster-types.ts';
 import type { Gap, Report } from '../core/model.ts';
 import type { ProbeResults } from '../core/probe-types.ts';
 import { NETDOCTOR_VERSION } from '../core/version.ts';
@@ -134,6 +137,9 @@ export async function runDiagnosis(basePort: ClusterPort, opts: DiagnoseOptions)
     }
   };
 
+  // Before anything is collected: a bundle directory that cannot be used fails now, not later.
+  await checkOutDir(opts.outDir);
+
   const collection = await timed(
     'collect-cluster',
     port.target.server,
@@ -208,6 +214,12 @@ export async function runDiagnosis(basePort: ClusterPort, opts: DiagnoseOptions)
     if (pull) throw imagePullError(opts.probeImage, pull.node, pull);
     probes = run.results;
     gaps.push(...run.gaps);
+    if (probes) {
+      const targets = dnsServerLogTargets(cluster.pods as K8sPod[]);
+      // A failed re-read keeps the log read before the probes; the gap says it is the older one.
+      for (const g of await readPodLogs(port, targets, cluster.logs))
+        gaps.push({ ...g, collector: `${g.collector} (after probes)` });
+    }
     for (const [node, capture] of Object.entries(run.captures)) {
       const input = nodes[node] ?? { files: {}, cniFiles: [] };
       input.files.vxlanCapture = `${JSON.stringify(capture, null, 2)}\n`;
@@ -241,17 +253,18 @@ export async function runDiagnosis(basePort: ClusterPort, opts: DiagnoseOptions)
     () => 'written',
   );
 
+  let written: string[] = [];
   const report = await timed(
     'analyze',
     opts.outDir,
     async () => {
       const r = await analyzeBundle(opts.outDir, { now: now() });
-      await addReports(opts.outDir, r);
+      written = await addReports(opts.outDir, r);
       return r;
     },
     (r) => `${r.verdict}, ${r.rootCauses.length} root cause(s), ${r.findings.length} finding(s)`,
   );
-  const packed = await packBundle(opts.outDir);
+  const packed = await packBundle(opts.outDir, written);
 
   return {
     report,
@@ -264,8 +277,8 @@ export async function runDiagnosis(basePort: ClusterPort, opts: DiagnoseOptions)
   };
 }
 
-/** Writes the four reports into the bundle and lists them in its manifest. */
-async function addReports(dir: string, report: Report): Promise<void> {
+/** Writes the four reports into the bundle, lists them in its manifest, and returns its file list. */
+async function addReports(dir: string, report: Report): Promise<string[]> {
   const files = renderBundleReports(report);
   const written = (Object.keys(REPORT_FILES) as (keyof typeof REPORT_FILES)[]).map((k) => ({
     path: REPORT_FILES[k],
@@ -279,4 +292,5 @@ async function addReports(dir: string, report: Report): Promise<void> {
     ...written.map((f) => ({ path: f.path, bytes: Buffer.byteLength(f.text) })),
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   await writeFile(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest.files.map((f) => f.path);
 }

@@ -7,7 +7,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NetdoctorError } from '../core/errors.ts';
 import type { Plan } from './planner.ts';
-import { renderPlan } from './render-plan.ts';
+import { renderLeftAlone, renderPlan } from './render-plan.ts';
 import type { AppliedRecord, RepairExec, RepairStep, StepPlan, VerifyOutcome } from './step.ts';
 import { errText, toYaml } from './step-kit.ts';
 import { STEPS } from './steps/index.ts';
@@ -81,6 +81,7 @@ export async function executePlan(
     appendFile(auditPath, `${JSON.stringify({ time: now().toISOString(), ...entry })}\n`);
   await writeFile(join(fixDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
 
+  opts.out(renderLeftAlone(plan));
   const outcomes: StepOutcome[] = [];
   for (const { step, plan: p } of bound) {
     opts.out(`\n== ${p.step}: ${p.title}\n`);

@@ -30,7 +30,26 @@ export function renderPlan(plan: Plan): string {
     for (const note of s.notes) out.push(`   note: ${note}`);
   });
   if (plan.steps.length > 0)
-    out.push('', `${plan.steps.length + 1}. [validation] netdoctor validate: the seed 001 suite`);
+    out.push(
+      '',
+      `${plan.steps.length + 1}. [validation] netdoctor validate: pod, DNS, service and egress checks`,
+    );
+  out.push(...leftAloneLines(plan));
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * What the plan leaves alone and why: steps with nothing to do, and root causes not repaired.
+ * A real run prints it before the first change, so a run that ends with causes left over says
+ * which and why without a dry run.
+ */
+export function renderLeftAlone(plan: Plan): string {
+  const lines = leftAloneLines(plan);
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+function leftAloneLines(plan: Plan): string[] {
+  const out: string[] = [];
   if (plan.noOps.length > 0) {
     out.push('', 'Nothing to do:');
     for (const n of plan.noOps) out.push(`  - ${n.step}: ${n.reason}`);
@@ -42,5 +61,5 @@ export function renderPlan(plan: Plan): string {
       for (const c of s.manualCommands ?? []) out.push(`      $ ${c}`);
     }
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }

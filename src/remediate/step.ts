@@ -39,6 +39,11 @@ export interface RepairOptions {
    */
   recreateBarePods: boolean;
   /**
+   * Consent to delete a host firewall rule a traced failed probe dies at
+   * (--allow-firewall-change): netdoctor did not write it, someone may have meant it.
+   */
+  allowFirewallChange: boolean;
+  /**
    * The last known CNI DaemonSet manifest (--manifest FILE, or the DaemonSet an earlier bundle
    * recorded: manifest-source.ts), already read and parsed by the caller so planning stays pure.
    */
@@ -52,6 +57,7 @@ export const DEFAULT_OPTIONS: RepairOptions = {
   emergencyAllowDns: false,
   allowAppChange: false,
   recreateBarePods: false,
+  allowFirewallChange: false,
 };
 
 /** A root cause's link to the step that addresses it. */

@@ -145,6 +145,13 @@ function rootCause(report: Report, rc: RootCause, n: number): string {
     '<h4>Evidence</h4>',
     evidenceTable(rc.evidence),
   ];
+  // A traced cause shows a path that dies at it, hop by hop.
+  const trace = report.findings.find((f) => f.id === rc.finding)?.traces?.[0];
+  if (trace)
+    parts.push(
+      `<h4>Trace of <code>${h(trace.probe)}</code> (${h(trace.direction)})</h4>`,
+      `<pre><code>${trace.hops.map(h).join('\n')}</code></pre>`,
+    );
   const explained = explainedFindings(report, rc);
   parts.push(`<h4>Explains (${explained.length})</h4>`);
   if (explained.length === 0) parts.push('<p class="muted">No other finding.</p>');

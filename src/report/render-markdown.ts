@@ -107,6 +107,9 @@ function rootCause(report: Report, rc: RootCause, n: number): string {
     evidenceTable(rc.evidence),
     '',
   ];
+  // A traced cause shows a path that dies at it, hop by hop (report.json keeps a few).
+  const t = report.findings.find((f) => f.id === rc.finding)?.traces?.[0];
+  if (t) lines.push(`**Trace** of ${code(t.probe)} (${t.direction}):`, '', markdownFence(t.hops, 'text'), '');
   const explained = explainedFindings(report, rc);
   if (explained.length === 0) {
     lines.push('**Explains:** no other finding.');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runRule } from '../../src/analyze/engine.ts';
+import { analyze, runRule } from '../../src/analyze/engine.ts';
 import { podHealth } from '../../src/analyze/k8s.ts';
 import type { Rule } from '../../src/analyze/rule.ts';
 import { cniAgentNotReady } from '../../src/analyze/rules/cni-agent-not-ready.ts';
@@ -306,6 +306,9 @@ describe('rule details', () => {
     const f = run(cniAgentStalled, s).findings[0];
     assert.equal(f?.severity, 'error');
     assert.equal(f?.cause?.confidence, 0.7);
+    // Resting on the log alone, it is a finding to follow up, never a root cause.
+    assert.equal(f?.cause?.basis, 'logs');
+    assert.ok(!analyze(s).rootCauses.some((c) => c.category === 'cni.agent-stalled'));
   });
 
   it('DNS probe symptoms list the source node and the CoreDNS pod node', () => {

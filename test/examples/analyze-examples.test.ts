@@ -42,7 +42,52 @@ describe('analysis of the recorded example bundles', () => {
         assert.notEqual(report.verdict, 'healthy');
         assert.ok(first && first.evidence.length > 0, 'the root cause carries evidence');
       }
+      // No false root causes: every one is the fault's, or a diagnosis the catalog also accepts.
+      const allowed = [...ex.expected, ...(ex.alternatives ?? [])];
+      const outside = report.rootCauses.filter(
+        (rc) =>
+          !allowed.some(
+            (e) =>
+              e.category === rc.category && (e.subject === undefined || e.subject.name === rc.subject.name),
+          ),
+      );
+      assert.deepEqual(
+        outside.map((rc) => `${rc.category} ${rc.subject.kind}/${rc.subject.name}`),
+        [],
+        "a root cause outside the example's fault",
+      );
       assert.deepEqual(validateReport(JSON.parse(JSON.stringify(report))), { valid: true });
     });
   }
+});
+
+describe('traced causes on the recorded examples', () => {
+  for (const ex of catalog.filter((e) => e.expected.length > 0)) {
+    it(`${ex.id}: every broken hop a failed probe dies at is the fault's own root cause, or under it`, async () => {
+      const report = analyze(await readBundle(join(EXAMPLES_DIR, ex.id)));
+      const categories = new Set(ex.expected.map((e) => e.category));
+      for (const f of report.findings.filter((x) => x.rule === 'trace-failed-probes')) {
+        const under = report.rootCauses.find((rc) => rc.finding === f.id || rc.explains.includes(f.id));
+        assert.ok(
+          under && categories.has(under.category),
+          `${f.id} (${f.summary}) sits under ${under?.category}`,
+        );
+      }
+    });
+  }
+
+  it('the datapath faults among them are found by tracing too', async () => {
+    const tracedIn = async (id: string) =>
+      analyze(await readBundle(join(EXAMPLES_DIR, id)))
+        .findings.filter((f) => f.rule === 'trace-failed-probes')
+        .map((f) => `${f.cause?.category} ${f.subject.name}`);
+    assert.ok((await tracedIn('ip-forward-disabled')).includes('node.ip-forward-disabled ndlab-node2'));
+    assert.ok((await tracedIn('vxlan-port-blocked')).includes('overlay.port-blocked ndlab-node2'));
+    assert.ok((await tracedIn('masquerade-removed')).includes('node.masquerade-missing ndlab-node2'));
+    assert.ok((await tracedIn('iptables-backend-mixed')).includes('node.iptables-backend-mixed ndlab-node2'));
+    assert.deepEqual(
+      [...new Set(await tracedIn('flannel-agent-stalled'))],
+      ['cni.routes-missing ndlab-node2'],
+    );
+  });
 });

@@ -13,7 +13,15 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import type { Report } from '../../src/core/model.ts';
 import { NET } from '../../src/lab/topology.ts';
-import { kubectl, LAB_IMAGE, type LabInfo, labFault, labOrSkipReason, ownedPods } from './live-lab.ts';
+import {
+  kubectl,
+  LAB_IMAGE,
+  type LabInfo,
+  labFault,
+  labHealAndSettle,
+  labOrSkipReason,
+  ownedPods,
+} from './live-lab.ts';
 
 const status = labOrSkipReason();
 const skip = 'skip' in status ? status.skip : false;
@@ -183,7 +191,7 @@ describe('blind runs end fast with the reason (live lab)', {
     assert.match(reasonLine(r.stderr), /wrongca@lab.*TLS error/);
   });
 
-  it('a node whose pods cannot get a network (cni0 re-addressed): a finding on that node, not a gap, found in 60 s', () => {
+  it('a node whose pods cannot get a network (cni0 re-addressed): a finding on that node, not a gap, found in 60 s', async () => {
     const broken = lab.nodes[1]?.name;
     assert.ok(broken);
     labFault(['break', 'cni-bridge-wrong-address', '--node', broken]);
@@ -222,15 +230,11 @@ describe('blind runs end fast with the reason (live lab)', {
       assert.equal(rc?.subject.name, broken);
       assert.ok(rc?.explains.includes(f.id), 'the bridge on that node explains it');
     } finally {
-      labFault(['heal']);
+      await labHealAndSettle(lab);
     }
   });
 
-  // Skipped: in the full live run, after the broken-bridge case above, this diagnosis reported one
-  // root cause on the healed lab (degraded); not yet explained, so it does not gate CI.
-  it("the healthy lab with netdoctor's default agent image: healthy, exit 0, full coverage", {
-    skip: 'reports one root cause after the broken-bridge case in the full live run: under investigation',
-  }, () => {
+  it("the healthy lab with netdoctor's default agent image: healthy, exit 0, full coverage", {}, () => {
     const r = timedCli([
       'diagnose',
       '--kubeconfig',
@@ -249,7 +253,11 @@ describe('blind runs end fast with the reason (live lab)', {
     // A lab started before it tagged its toolbox under the default name ends in exit 5 here.
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as Report;
-    assert.equal(report.verdict, 'healthy', JSON.stringify(report.coverage));
+    assert.equal(
+      report.verdict,
+      'healthy',
+      `${report.rootCauses.map((c) => `${c.category} on ${c.subject.kind} ${c.subject.name}: ${c.summary}`).join('; ')} ${JSON.stringify(report.coverage)}`,
+    );
 
     assert.equal(report.coverage.nodes.collected, lab.nodes.length);
     assert.equal(report.coverage.sufficient, true);

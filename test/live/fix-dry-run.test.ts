@@ -25,12 +25,20 @@
  *   (kube-proxy removes the probe Service's rules asynchronously), for at most 120 s.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, kubectl, LAB_IMAGE, type LabInfo, labFault, labOrSkipReason, ownedPods } from './live-lab.ts';
+import {
+  cli,
+  kubectl,
+  LAB_IMAGE,
+  type LabInfo,
+  labFault,
+  labOrSkipReason,
+  onNode,
+  ownedPods,
+} from './live-lab.ts';
 
 const status = labOrSkipReason();
 const skip = 'skip' in status ? status.skip : false;
@@ -93,16 +101,6 @@ function clusterSnapshot(): { objects: Record<string, unknown>; owned: string[] 
     }
   }
   return { objects, owned: mine };
-}
-
-function onNode(pid: number, cmd: string): string {
-  const r = spawnSync('nsenter', ['-t', String(pid), '-n', '-m', 'sh', '-c', cmd], {
-    encoding: 'utf8',
-    timeout: 30_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
-  return r.stdout;
 }
 
 /**

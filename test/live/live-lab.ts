@@ -83,3 +83,50 @@ export function labFault(args: string[]): void {
   const r = cli(['lab', ...args], 300_000);
   if (r.code !== 0) throw new Error(`lab ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
 }
+
+/**
+ * `lab heal`, then waits until every kube-system pod that is not going away is Ready: a healed
+ * node's CoreDNS replica takes a while to pass readiness, and a diagnosis run in that window
+ * rightly reports it.
+ */
+export async function labHealAndSettle(lab: LabInfo, timeoutMs = 120_000): Promise<void> {
+  labFault(['heal']);
+  let waiting: string[] = [];
+  const ready = () => {
+    const r = kubectl(lab, ['-n', 'kube-system', 'get', 'pods', '-o', 'json']);
+    if (!r.ok) return false;
+    const pods = (JSON.parse(r.out) as { items: SystemPod[] }).items;
+    waiting = pods
+      .filter((p) => !p.metadata.deletionTimestamp)
+      .filter((p) => !p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      .map((p) => p.metadata.name);
+    return waiting.length === 0;
+  };
+  if (!(await until(ready, timeoutMs, 1000)))
+    throw new Error(`kube-system pods not Ready ${timeoutMs / 1000} s after heal: ${waiting.join(', ')}`);
+}
+
+interface SystemPod {
+  metadata: { name: string; deletionTimestamp?: string };
+  status: { conditions?: { type: string; status: string }[] };
+}
+
+/** Runs a shell command in a lab node's network and mount namespaces; throws on a non-zero exit. */
+export function onNode(holderPid: number, cmd: string): string {
+  const r = tryOnNode(holderPid, cmd);
+  if (r.code !== 0) throw new Error(`${cmd} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Like onNode, returning the exit code instead of throwing. */
+export function tryOnNode(
+  holderPid: number,
+  cmd: string,
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('nsenter', ['-t', String(holderPid), '-n', '-m', 'sh', '-c', cmd], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}

@@ -53,10 +53,12 @@ describe('progress', () => {
     const out = sink(true);
     const p = createProgress(out, { color: false, intervalMs: 5 });
     p.phase('collect');
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    // Waits for frames rather than a fixed time: a loaded machine runs timers late.
+    const frames = () => out.text().match(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/g) ?? [];
+    for (let waited = 0; frames().length < 3 && waited < 5_000; waited += 10)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     p.done('collect');
-    const frames = out.text().match(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/g) ?? [];
-    assert.ok(frames.length >= 3, `expected several spinner frames, got ${frames.length}`);
+    assert.ok(frames().length >= 3, `expected several spinner frames, got ${frames().length}`);
     const after = out.text().length;
     await new Promise((resolve) => setTimeout(resolve, 25));
     assert.equal(out.text().length, after, 'nothing is drawn after the last phase ends');

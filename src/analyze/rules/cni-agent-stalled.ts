@@ -1,7 +1,8 @@
-import type { K8sPod } from '../../core/cluster-types.ts';
+import type { K8sNode, K8sPod } from '../../core/cluster-types.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { parseCidr4 } from '../../core/net/ipv4.ts';
+import { FLANNEL_BACKEND_DATA } from '../../datapath/trace-cluster.ts';
 import { causeFinding, nodeSubject } from '../finding.ts';
 import { logSource, podHealth, podLogs, snapshotTime } from '../k8s.ts';
 import { STEP } from '../remediation.ts';
@@ -25,11 +26,16 @@ export function findExit(lines: readonly string[]): { at: number; line: string }
   return undefined;
 }
 
-/** Peer pod subnets with no route, and peer VTEPs with no FDB entry, on this node. */
+/**
+ * Peer pod subnets with no route, and peer VTEPs with no FDB entry, on this node. A peer whose
+ * VTEP MAC (`vtepMacByNode`) has an entry counts as programmed even when the entry points
+ * elsewhere: the agent did its job there, and the wrong destination is overlay-fdb-missing's.
+ */
 export function missingPeerState(
   node: string,
   dp: NodeDatapath,
   index: SnapshotIndex,
+  vtepMacByNode: ReadonlyMap<string, string> = new Map(),
 ): { routes: string[] | undefined; fdb: string[] | undefined } {
   let routes: string[] | undefined;
   if (dp.routes) {
@@ -43,12 +49,14 @@ export function missingPeerState(
   let fdb: string[] | undefined;
   const vxlan = dp.links?.some((l) => /^flannel\.\d+$/.test(l.ifname)) ?? false;
   if (dp.fdb && vxlan) {
-    const have = new Set(
-      dp.fdb.filter((e) => /^flannel\.\d+$/.test(e.dev) && e.dst).map((e) => e.dst as string),
-    );
+    const entries = dp.fdb.filter((e) => /^flannel\.\d+$/.test(e.dev) && e.dst);
+    const have = new Set(entries.map((e) => e.dst as string));
+    const macs = new Set(entries.map((e) => e.mac.toLowerCase()));
     fdb = [];
     for (const [peer, ip] of index.internalIpByNode) {
-      if (peer !== node && !have.has(ip)) fdb.push(ip);
+      if (peer === node || have.has(ip)) continue;
+      const mac = vtepMacByNode.get(peer);
+      if (!mac || !macs.has(mac)) fdb.push(ip);
     }
   }
   return { routes, fdb };
@@ -60,7 +68,24 @@ type PeerState = ReturnType<typeof missingPeerState>;
 const agents = perAnalysis(() => ({
   byNode: new Map<string, { pod: K8sPod; log: Evidence | undefined; exited: boolean }>(),
   missing: new Map<string, PeerState>(),
+  vtepMacByNode: new Map<string, string>(),
 }));
+
+/** Each node's flannel VTEP MAC, from its backend-data annotation. */
+function vtepMacs(nodes: readonly K8sNode[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const n of nodes) {
+    const raw = n.metadata.annotations?.[FLANNEL_BACKEND_DATA];
+    if (!raw) continue;
+    try {
+      const mac = (JSON.parse(raw) as { VtepMAC?: unknown }).VtepMAC;
+      if (typeof mac === 'string') out.set(n.metadata.name, mac.toLowerCase());
+    } catch {
+      // A garbled annotation: that peer is judged by its FDB destination alone.
+    }
+  }
+  return out;
+}
 
 function listOf(items: string[]): string {
   return `${items.slice(0, 10).join(', ')}${items.length > 10 ? ` and ${items.length - 10} more` : ''}`;
@@ -77,7 +102,7 @@ export const cniAgentStalled: Rule = {
   layer: 'cni',
   needs: { cluster: ['daemonSets', 'pods', 'nodes'], node: ['routes', 'links'] },
   title: 'CNI agent running but stalled',
-  why: 'A Running, Ready agent that has not programmed its node looks healthy while the node has no peer routes; DNS timeouts are the usual symptom (seed 004).',
+  why: 'A Running, Ready agent that has not programmed its node looks healthy while the node has no peer routes; DNS timeouts are the usual symptom.',
   appliesTo: ({ index }) =>
     index.cni === 'flannel'
       ? { applies: true }
@@ -87,6 +112,7 @@ export const cniAgentStalled: Rule = {
     const { snapshot, index } = ctx;
     const now = snapshotTime(snapshot);
     const st = agents(ctx);
+    for (const [n, mac] of vtepMacs(snapshot.cluster.nodes)) st.vtepMacByNode.set(n, mac);
     for (const pod of index.cniPods) {
       const node = pod.spec.nodeName;
       if (!node || pod.status.phase !== 'Running') continue;
@@ -117,7 +143,8 @@ export const cniAgentStalled: Rule = {
   /** Node phase: what the healthy-looking agent's node actually has for its peers. */
   runNode: (ctx, dp) => {
     const st = agents(ctx);
-    if (st.byNode.has(dp.name)) st.missing.set(dp.name, missingPeerState(dp.name, dp, ctx.index));
+    if (st.byNode.has(dp.name))
+      st.missing.set(dp.name, missingPeerState(dp.name, dp, ctx.index, st.vtepMacByNode));
     return [];
   },
   finish: (ctx) => {
@@ -169,6 +196,9 @@ export const cniAgentStalled: Rule = {
             category: 'cni.agent-stalled',
             confidence: corroborated ? 0.95 : 0.7,
             remediation: [STEP.restartCniAgent],
+            // Without the node's datapath only the log says the agent stopped: a finding to
+            // follow up, not a root cause.
+            ...(corroborated ? {} : { basis: 'logs' as const }),
           },
         ),
       );

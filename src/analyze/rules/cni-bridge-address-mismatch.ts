@@ -28,7 +28,7 @@ export const cniBridgeAddressMismatch: Rule = {
   layer: 'cni',
   needs: { cluster: ['nodes'], node: ['links'] },
   title: 'cni0 address matches the node pod subnet',
-  why: "Pods use cni0's address as their gateway; with an address outside the node's pod subnet even same-node pods cannot reach each other (seed 002).",
+  why: "Pods use cni0's address as their gateway; with an address outside the node's pod subnet even same-node pods cannot reach each other.",
   appliesTo: (ctx) => allOf(bridgeCni(ctx), needsNodes(ctx)),
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;

@@ -10,7 +10,7 @@ export const cniCalicoBgpPeers: Rule = {
   layer: 'cni',
   needs: { cluster: ['daemonSets', 'pods'], node: ['cniStatus'] },
   title: 'Calico BGP sessions established',
-  why: 'With Calico in BGP mode a node only gets routes to its peers’ pod blocks over Established BGP sessions; a session down means those pods are unreachable (seed 003).',
+  why: 'With Calico in BGP mode a node only gets routes to its peers’ pod blocks over Established BGP sessions; a session down means those pods are unreachable.',
   appliesTo: ({ index, collectedNodes }) => {
     if (index.cni !== 'calico')
       return { applies: false, reason: `this cluster runs ${index.cni}, not Calico` };

@@ -13,7 +13,7 @@ export const cniCiliumStatus: Rule = {
   layer: 'cni',
   needs: { cluster: ['daemonSets', 'pods'], node: ['cniStatus'] },
   title: 'Cilium agents report Ok',
-  why: 'The Cilium agent owns its node’s eBPF datapath; `cilium status` says when it lost the API, its KVStore, or reachability to other nodes (seed 003).',
+  why: 'The Cilium agent owns its node’s eBPF datapath; `cilium status` says when it lost the API, its KVStore, or reachability to other nodes.',
   appliesTo: ({ index, collectedNodes }) => {
     if (index.cni !== 'cilium')
       return { applies: false, reason: `this cluster runs ${index.cni}, not Cilium` };

@@ -10,7 +10,7 @@ export const cniDaemonsetMissing: Rule = {
   layer: 'cni',
   needs: { cluster: ['daemonSets', 'pods', 'nodes', 'configMaps'] },
   title: 'CNI DaemonSet exists',
-  why: 'Without its DaemonSet the CNI agent runs nowhere: pods get no network, peers no routes, and DNS and Services fail in cascade (seed 001).',
+  why: 'Without its DaemonSet the CNI agent runs nowhere: pods get no network, peers no routes, and DNS and Services fail in cascade.',
   appliesTo: ({ index }) =>
     index.cni === 'unknown'
       ? {

@@ -46,7 +46,7 @@ export const cniRoutesMissing: Rule = {
   layer: 'cni',
   needs: { cluster: ['nodes', 'pods'], node: ['routes', 'links'] },
   title: 'Pod-subnet routes to peer nodes',
-  why: 'Without a route to a peer pod subnet, every packet from this node to pods there (DNS included) is lost; seed 004 is exactly this.',
+  why: 'Without a route to a peer pod subnet, every packet from this node to pods there (DNS included) is lost; a node that silently lost its overlay routes looks exactly like this.',
   appliesTo: (ctx) => allOf(needsFlannel(ctx), needsNodes(ctx)),
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;

@@ -1,13 +1,20 @@
 import type { Evidence } from '../../core/model.ts';
 import { type Corefile, parseCorefile, unknownCorefilePlugins } from '../../datapath/parsers/corefile.ts';
 import { causeFinding } from '../finding.ts';
-import { logSource, podLogs } from '../k8s.ts';
+import { logSource, podHealth, podLogs, snapshotTime } from '../k8s.ts';
 import { STEP } from '../remediation.ts';
 import type { Rule } from '../rule.ts';
 import { perAnalysis } from './support/datapath.ts';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)(:\d+)?$/;
 const LOOP_LOG = /plugin\/loop: Loop \(.*\) detected/;
+/**
+ * What CoreDNS prints when it cannot load its Corefile, then exits: `/etc/coredns/Corefile:18 -
+ * Error during parsing: unknown property 'max_concurent'`, an `Unknown directive`, a forward
+ * to a file that does not exist. netdoctor's own parser knows plugins, not every property.
+ */
+const LOAD_ERROR_LOG =
+  /Error during parsing|Unknown directive|not an IP address or file|no such file or directory/;
 const SOURCE = 'cluster/configmaps.json#kube-system/coredns Corefile';
 
 const corednsNodes = perAnalysis(
@@ -108,6 +115,28 @@ export const dnsConfigInvalid: Rule = {
         if (p.loop) loop = true;
       }
     }
+    const now = snapshotTime(snapshot);
+    let failingPodSaidSo = false;
+    for (const pod of index.corednsPods) {
+      // Only a pod that is failing now says why in its log; a healthy one's old lines are history.
+      const h = podHealth(pod, now);
+      if (h.state === 'ok' || h.state === 'flapping') continue;
+      for (const previous of [true, false]) {
+        const line = podLogs(snapshot, pod, { previous })
+          .join('\n')
+          .split('\n')
+          .findLast((l) => LOAD_ERROR_LOG.test(l));
+        if (line) {
+          evidence.push({
+            source: logSource(pod, undefined, previous),
+            observed: line.trim(),
+            expected: 'CoreDNS loads its Corefile',
+          });
+          failingPodSaidSo = true;
+          break;
+        }
+      }
+    }
     for (const pod of index.corednsPods) {
       for (const previous of [true, false]) {
         const line = podLogs(snapshot, pod, { previous })
@@ -117,11 +146,16 @@ export const dnsConfigInvalid: Rule = {
         if (line) {
           evidence.push({ source: logSource(pod, undefined, previous), observed: line.trim() });
           loop = true;
+          const h = podHealth(pod, now);
+          if (h.state !== 'ok' && h.state !== 'flapping') failingPodSaidSo = true;
           break;
         }
       }
     }
     if (evidence.length === 0) return [];
+    // The Corefile itself, or a CoreDNS pod failing now, backs it; a healthy pod's old log line
+    // alone may tell of a Corefile fixed since.
+    const backed = failingPodSaidSo || evidence.some((e) => e.source.startsWith('cluster/'));
     const fromLogs = evidence.some((e) => !e.source.startsWith('cluster/'));
     return [
       causeFinding(
@@ -142,6 +176,7 @@ export const dnsConfigInvalid: Rule = {
           category: 'dns.config-invalid',
           confidence: fromLogs ? 0.95 : 0.85,
           remediation: [STEP.fixCorefile],
+          ...(backed ? {} : { basis: 'logs' as const }),
         },
       ),
     ];

@@ -28,7 +28,35 @@ export const dnsCorednsNotReady: Rule = {
     );
     const subject = { kind: 'Deployment' as const, namespace: 'kube-system', name: 'coredns' };
     if (pods.length === 0) {
-      if (deployment?.spec.replicas === 0) return [];
+      // Scaled to 0 on purpose is fine while something else serves the DNS Service.
+      const served = (index.slicesByService.get('kube-system/kube-dns') ?? []).some((sl) =>
+        (sl.endpoints ?? []).some((e) => e.conditions?.ready !== false && e.addresses.length > 0),
+      );
+      if (deployment?.spec.replicas === 0 && served) return [];
+      if (deployment?.spec.replicas === 0)
+        return [
+          causeFinding(
+            dnsCorednsNotReady,
+            {
+              subject,
+              severity: 'critical',
+              summary: 'CoreDNS is scaled to 0 replicas: nothing answers cluster DNS queries',
+              evidence: [
+                {
+                  source: 'cluster/deployments.json#kube-system/coredns',
+                  observed: 'spec.replicas: 0, no CoreDNS pod',
+                  expected: 'replicas > 0 (kubeadm runs 2)',
+                },
+              ],
+              nextCommands: [
+                'kubectl -n kube-system get deploy coredns',
+                'kubectl -n kube-system scale deploy coredns --replicas=2',
+              ],
+            },
+            // A restart of zero pods changes nothing: the replicas must come back.
+            { category: 'dns.coredns-not-ready', confidence: 0.9, remediation: [STEP.scaleCoredns] },
+          ),
+        ];
       return [
         causeFinding(
           dnsCorednsNotReady,

@@ -9,7 +9,7 @@ export const dnsCorednsPods: Rule = {
   layer: 'dns',
   needs: { cluster: ['pods'] },
   title: 'CoreDNS pods running and ready',
-  why: 'A CoreDNS pod that crash-loops or fails readiness drops out of the DNS Service; CoreDNS in CrashLoopBackOff is the first signal of seed 001.',
+  why: 'A CoreDNS pod that crash-loops or fails readiness drops out of the DNS Service; CoreDNS in CrashLoopBackOff is often the first signal of a cascading failure.',
   run: ({ snapshot, index }) => {
     const now = snapshotTime(snapshot);
     const out: Finding[] = [];

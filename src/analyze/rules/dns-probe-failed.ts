@@ -7,7 +7,7 @@ export const dnsProbeFailed: Rule = {
   layer: 'dns',
   needs: { probes: true },
   title: 'Cluster DNS answers from every node',
-  why: 'DNS timeouts are how most network faults first show; which nodes fail, and against which CoreDNS pod, points at the broken path (seed 004).',
+  why: 'DNS timeouts are how most network faults first show; which nodes fail, and against which CoreDNS pod, points at the broken path.',
   appliesTo: ({ snapshot }) =>
     snapshot.probes ? { applies: true } : { applies: false, reason: 'no probe results in the snapshot' },
   run: (ctx) => dnsProbeSymptoms(dnsProbeFailed, ctx, false),

@@ -37,7 +37,7 @@ export const policyDnsEgressBlocked: Rule = {
   layer: 'policy',
   needs: { cluster: ['networkPolicies', 'pods', 'namespaces', 'services'] },
   title: 'Pods isolated for egress can reach cluster DNS',
-  why: 'An egress policy without a port-53 allowance makes every lookup in the namespace time out; it looks like a CoreDNS outage but is policy (seed 003).',
+  why: 'An egress policy without a port-53 allowance makes every lookup in the namespace time out; it looks like a CoreDNS outage but is policy.',
   appliesTo: ({ snapshot }) =>
     snapshot.cluster.networkPolicies.length === 0
       ? { applies: false, reason: 'no NetworkPolicies in the snapshot' }

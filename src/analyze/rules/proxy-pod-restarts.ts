@@ -9,7 +9,7 @@ export const proxyPodRestarts: Rule = {
   layer: 'proxy',
   needs: { cluster: ['pods'] },
   title: 'kube-proxy pods stable',
-  why: 'kube-proxy restarts are one of the six signals of the cascading failure of seed 001; each restart also flushes and rewrites the Service rules.',
+  why: 'kube-proxy restarts are a signal of a cascading DNS and proxy failure; each restart also flushes and rewrites the Service rules.',
   run: ({ snapshot, index }) => {
     const now = snapshotTime(snapshot);
     const out: Finding[] = [];

@@ -10,7 +10,7 @@ export const serviceEndpointsEmpty: Rule = {
   layer: 'service',
   needs: { cluster: ['services', 'endpointSlices'] },
   title: 'Service endpoints populated',
-  why: 'Empty or unready endpoints are what clients of a Service see ("no endpoints"); seed 001 counts them among its six signals.',
+  why: 'Empty or unready endpoints are what clients of a Service see ("no endpoints"), and one of the signals of a cascading DNS and proxy failure.',
   appliesTo: ({ snapshot }) =>
     hasGap(snapshot, 'endpointslice')
       ? { applies: false, reason: 'EndpointSlices were not collected' }

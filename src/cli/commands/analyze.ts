@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { analyzeBundle } from '../../analyze/analyze-bundle.ts';
 import { render, shouldUseColor } from '../../report/index.ts';
+import { type BundleLimitFlags, limitsFrom, withBundleLimitOptions } from '../bundle-limit-options.ts';
 import { type OutputFormat, outputOption } from '../options.ts';
 import { exitCodeFor, writeReportFiles } from '../report-output.ts';
 
 /** `netdoctor analyze <bundle>`: the same analysis as `diagnose`, offline, on a saved bundle. */
 export function registerAnalyze(program: Command): void {
-  program
+  const cmd = program
     .command('analyze')
     .description('analyze a saved bundle (directory or .tar.gz) offline')
     .argument('<bundle>', 'bundle directory or .tar.gz written by `netdoctor diagnose`')
@@ -14,11 +15,13 @@ export function registerAnalyze(program: Command): void {
     .option(
       '--out <dir>',
       'also write DIAGNOSIS-REPORT.md, diagnosis-summary.txt, report.json and report.html here',
-    )
-    .action(async (bundle: string, opts: { output: OutputFormat; out?: string }) => {
-      const report = await analyzeBundle(bundle);
+    );
+  withBundleLimitOptions(cmd).action(
+    async (bundle: string, opts: { output: OutputFormat; out?: string } & BundleLimitFlags) => {
+      const report = await analyzeBundle(bundle, { limits: limitsFrom(opts) });
       if (opts.out) await writeReportFiles(opts.out, report);
       process.stdout.write(render(report, opts.output, { color: shouldUseColor(process.stdout) }));
       process.exitCode = exitCodeFor(report);
-    });
+    },
+  );
 }

@@ -1,7 +1,7 @@
-import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import pc from 'picocolors';
 import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
+import { checkOutDir, outDirFromFlag } from '../../collect/bundle/out-dir.ts';
 import { bundleDirName } from '../../collect/bundle/write.ts';
 import { DEFAULT_AGENT_IMAGE, DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
 import { NODE_ACCESS_KINDS, type NodeAccess, type NodeAccessKind } from '../../collect/node/collect-nodes.ts';
@@ -108,12 +108,13 @@ export function registerDiagnose(program: Command): void {
     .addOption(outputOption())
     .action(async (flags: DiagnoseFlags) => {
       const access = nodeAccessFrom(flags);
+      const outDir = outDirFromFlag(flags.out, () => bundleDirName(new Date()));
+      await checkOutDir(outDir);
       const kc = loadKubeConfig({
         ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
         ...(flags.context ? { context: flags.context } : {}),
       });
       const port = new KubePort(kc);
-      const outDir = resolve(flags.out ?? bundleDirName(new Date()));
       const progress = createProgress(process.stderr);
       try {
         const result = await runDiagnosis(port, {

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
+import type { BundleLimits } from '../../collect/bundle/limits.ts';
 import { readBundle } from '../../collect/bundle/read.ts';
 import { collectPolicySnapshot } from '../../collect/cluster/policy-snapshot.ts';
 import { EXIT, NetdoctorError } from '../../core/errors.ts';
@@ -12,10 +13,13 @@ import { reachabilityMatrix } from '../../policy/reachability-matrix.ts';
 import { renderExplanation } from '../../policy/render-explanation.ts';
 import { renderLints } from '../../policy/render-lints.ts';
 import { renderMatrix } from '../../policy/render-matrix.ts';
+import { type BundleLimitFlags, limitsFrom, withBundleLimitOptions } from '../bundle-limit-options.ts';
 
 /** Where a policy command reads the cluster: a saved bundle, or the live cluster it names. */
 export interface SnapshotSource {
   bundle?: string;
+  /** Limits for reading `bundle` (the bundle limit flags). */
+  limits?: Partial<BundleLimits>;
   kubeconfig?: string;
   context?: string;
 }
@@ -28,8 +32,8 @@ export type SnapshotProvider = (source: SnapshotSource) => Promise<Snapshot>;
  * collector as `diagnose` (only the kinds policy evaluation needs). What could not be read is
  * said on stderr, since it limits what can be explained.
  */
-export const defaultSnapshotProvider: SnapshotProvider = async ({ bundle, kubeconfig, context }) => {
-  if (bundle) return readBundle(bundle);
+export const defaultSnapshotProvider: SnapshotProvider = async ({ bundle, kubeconfig, context, limits }) => {
+  if (bundle) return readBundle(bundle, limits === undefined ? {} : { limits });
   const port = new KubePort(
     loadKubeConfig({ ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) }),
   );
@@ -50,7 +54,7 @@ function outputOption(): Option {
 
 /** `--bundle`, or `--kubeconfig`/`--context` for the live cluster (PRODUCT.md common flags). */
 function withSourceOptions(cmd: Command): Command {
-  return cmd
+  return withBundleLimitOptions(cmd)
     .option(
       '--bundle <path>',
       'bundle directory or .tar.gz written by `netdoctor diagnose` (default: the live cluster)',
@@ -59,9 +63,10 @@ function withSourceOptions(cmd: Command): Command {
     .option('--context <name>', 'kubeconfig context');
 }
 
-function sourceOf(o: SnapshotSource): SnapshotSource {
+function sourceOf(o: SnapshotSource & BundleLimitFlags): SnapshotSource {
   return {
     ...(o.bundle === undefined ? {} : { bundle: o.bundle }),
+    ...(o.bundle === undefined || Object.keys(limitsFrom(o)).length === 0 ? {} : { limits: limitsFrom(o) }),
     ...(o.kubeconfig === undefined ? {} : { kubeconfig: o.kubeconfig }),
     ...(o.context === undefined ? {} : { context: o.context }),
   };

@@ -9,6 +9,7 @@ import {
   renderValidationText,
   runValidation,
 } from '../../remediate/validate.ts';
+import { duration } from '../option-parsers.ts';
 import { agentImageOf, agentImageOptions } from '../options.ts';
 
 const FORMATS = ['text', 'json', 'junit'] as const;
@@ -24,7 +25,8 @@ interface ValidateFlags {
   probeNamespace: string;
   externalTarget?: string;
   externalName?: string;
-  timeout: string;
+  /** Milliseconds. */
+  timeout: number;
   details?: boolean;
 }
 
@@ -51,7 +53,11 @@ export function registerValidate(program: Command): void {
     .option('--probe-namespace <ns>', 'namespace for the probe pods and Service', DEFAULT_AGENT_NAMESPACE)
     .option('--external-target <url>', 'external URL fetched from every node (none: skipped)')
     .option('--external-name <name>', 'external name resolved through cluster DNS (none: skipped)')
-    .option('--timeout <seconds>', 'budget for the probe run', '120')
+    .addOption(
+      new Option('--timeout <duration>', 'budget for the probe run: 120, 120s, 2m')
+        .argParser(duration({ min: 1000, max: 24 * 3_600_000 }))
+        .default(120_000, '2m'),
+    )
     .option('--details', 'show the detail of passing checks too')
     .action(async (flags: ValidateFlags) => {
       const targets = flags.target.map(parseTarget);
@@ -66,7 +72,7 @@ export function registerValidate(program: Command): void {
         namespace: flags.probeNamespace,
         runId: newRunId(),
         targets,
-        timeoutMs: Number(flags.timeout) * 1000,
+        timeoutMs: flags.timeout,
         ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
         ...(flags.externalName ? { externalName: flags.externalName } : {}),
       });

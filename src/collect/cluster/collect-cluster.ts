@@ -6,7 +6,7 @@ import { mapLimit } from '../../core/concurrency.ts';
 import { NetdoctorError } from '../../core/errors.ts';
 import type { Gap } from '../../core/model.ts';
 import { TimeoutError, withTimeout } from '../../core/timeout.ts';
-import { logsWorthCollecting } from './log-targets.ts';
+import { type LogTarget, logsWorthCollecting } from './log-targets.ts';
 
 /** Namespaces whose ConfigMaps hold networking configuration (CoreDNS, kube-proxy, CNI). */
 const NETWORKING_NAMESPACES = ['kube-system', 'kube-flannel', 'calico-system', 'tigera-operator'];
@@ -130,10 +130,26 @@ export async function collectCluster(
 
   const targets = opts.logs ? logsWorthCollecting(cluster.pods as K8sPod[], opts.maxUnhealthyPodLogs) : [];
   apiCalls += targets.length;
+  gaps.push(...(await readPodLogs(port, targets, cluster.logs, opts)));
+
+  return { cluster, gaps, apiCalls };
+}
+
+/**
+ * Reads each target's log (with timestamps) into `logs`, keyed `ns/pod/container[/previous]`;
+ * a log that cannot be read is a gap and leaves whatever `logs` held for it.
+ */
+export async function readPodLogs(
+  port: ClusterPort,
+  targets: readonly LogTarget[],
+  logs: Record<string, string>,
+  opts: Pick<CollectClusterOptions, 'timeoutMs' | 'concurrency' | 'logTailLines'> = DEFAULT_COLLECT_OPTIONS,
+): Promise<Gap[]> {
+  const gaps: Gap[] = [];
   await mapLimit(targets, opts.concurrency, async (t) => {
     const key = `${t.namespace}/${t.pod}/${t.container}${t.previous ? '/previous' : ''}`;
     try {
-      cluster.logs[key] = await withTimeout(
+      logs[key] = await withTimeout(
         port.podLog({ ...t, tailLines: opts.logTailLines, timestamps: true }),
         opts.timeoutMs,
         `logs of ${key}`,
@@ -144,8 +160,7 @@ export async function collectCluster(
       gaps.push(gapFrom(`logs/${key}`, err));
     }
   });
-
-  return { cluster, gaps, apiCalls };
+  return gaps;
 }
 
 /** Server-side-apply bookkeeping: often half an object's size, and never analyzed. */

@@ -55,3 +55,16 @@ export function logsWorthCollecting(pods: K8sPod[], maxUnhealthy: number): LogTa
   }
   return out;
 }
+
+/**
+ * The cluster DNS servers' current logs. They are read again once the probes have run: the
+ * probes' own lookups are the freshest evidence of an upstream that does not answer, and the
+ * server logs a failed forward only after its own timeout, so a log read before the probes
+ * misses it.
+ */
+export function dnsServerLogTargets(pods: K8sPod[]): LogTarget[] {
+  return logsWorthCollecting(
+    pods.filter((p) => p.metadata.labels?.['k8s-app'] === 'kube-dns'),
+    0,
+  ).filter((t) => !t.previous);
+}

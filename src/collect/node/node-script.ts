@@ -27,6 +27,7 @@ export const MARK = '=====netdoctor';
 export const NODE_COMMANDS: Record<Exclude<NodeFileKey, 'vxlanCapture' | 'cniStatus'>, string> = {
   links: '"$IP" -d -j addr show',
   routes: '"$IP" -j route show table all',
+  ipRules: '"$IP" -j rule show',
   neighbors: '"$IP" -j neigh show',
   fdb: '"$BRIDGE" -j fdb show',
   iptablesLegacy: 'iptables-legacy-save',
