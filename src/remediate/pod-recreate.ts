@@ -61,6 +61,11 @@ export interface RecreatedPod {
   uid: string;
   /** `Kind/name` of the controller that brings it back; undefined for a bare pod netdoctor recreated. */
   owner?: string;
+  /**
+   * The uids of the owner's other pods when this one was deleted. They are not successors: a
+   * Ready replica on another node must not stand in for the one being recreated here.
+   */
+  siblings?: string[];
 }
 
 /** What recreating did. */
@@ -85,7 +90,8 @@ export async function recreatePodsOn(
   allowBare: boolean,
 ): Promise<Recreation> {
   const out: Recreation = { actions: [], recreated: [], skippedBare: [] };
-  const live = ((await exec.port.listPods(undefined, '')) as LivePod[]).filter((p) => onPodNetwork(p, node));
+  const all = (await exec.port.listPods(undefined, '')) as LivePod[];
+  const live = all.filter((p) => onPodNetwork(p, node));
   for (const p of live) {
     const ns = p.metadata.namespace ?? 'default';
     const owner = ownerOf(p);
@@ -112,15 +118,28 @@ export async function recreatePodsOn(
         : 'delete pod, then create it again from its spec',
       result: owner ? `deleted; ${owner.kind} ${owner.name} recreates it` : 'recreated',
     });
+    const siblings = owner
+      ? all
+          .filter(
+            (q) =>
+              q.metadata.uid !== p.metadata.uid &&
+              (q.metadata.namespace ?? 'default') === ns &&
+              sameOwner(ownerOf(q), owner),
+          )
+          .map((q) => q.metadata.uid ?? '')
+      : [];
     out.recreated.push({
       namespace: ns,
       name: p.metadata.name,
       uid: p.metadata.uid ?? '',
-      ...(owner ? { owner: `${owner.kind}/${owner.name}` } : {}),
+      ...(owner ? { owner: `${owner.kind}/${owner.name}`, siblings } : {}),
     });
   }
   return out;
 }
+
+const sameOwner = (a: { kind: string; name: string } | undefined, b: { kind: string; name: string }) =>
+  a !== undefined && a.kind === b.kind && a.name === b.name;
 
 const ready = (p: K8sPod) =>
   p.metadata.deletionTimestamp === undefined &&
@@ -128,35 +147,43 @@ const ready = (p: K8sPod) =>
   (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /**
- * Whether every recreated pod has a Ready successor: per owner, as many new Ready pods (ones
- * that were not deleted) as were deleted; a bare pod, its new self Ready under the same name.
+ * The owners still short of Ready successors, given the pods listed now in the recreated pods'
+ * namespaces: per owner, as many new Ready pods (ones that did not exist when the pods were
+ * deleted) as were deleted; a bare pod, its new self Ready under the same name.
  */
-export async function successorsReady(
-  exec: RepairExec,
-  recreated: RecreatedPod[],
-): Promise<{ ok: true; detail: string } | { ok: false; reason: string }> {
-  if (recreated.length === 0) return { ok: true, detail: 'no pod needed recreating' };
-  const gone = new Set(recreated.map((r) => r.uid));
-  const byNs = new Map<string, LivePod[]>();
-  for (const ns of new Set(recreated.map((r) => r.namespace)))
-    byNs.set(ns, (await exec.port.listPods(ns, '')) as LivePod[]);
-  const waiting: string[] = [];
+export function missingSuccessors(recreated: RecreatedPod[], podsNow: K8sPod[]): string[] {
+  // Neither the deleted pods nor the replicas that were already running count as successors.
+  const old = new Set(recreated.flatMap((r) => [r.uid, ...(r.siblings ?? [])]));
   const groups = new Map<string, RecreatedPod[]>();
   for (const r of recreated) {
     const k = `${r.namespace}\u0000${r.owner ?? `Pod/${r.name}`}`;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
+  const waiting: string[] = [];
   for (const [k, rs] of groups) {
     const [ns = '', owner = ''] = k.split('\u0000');
-    const pods = byNs.get(ns) ?? [];
-    const fresh = pods.filter((p) => {
-      if (gone.has(p.metadata.uid ?? '') || !ready(p)) return false;
+    const fresh = podsNow.filter((p) => {
+      if ((p.metadata.namespace ?? 'default') !== ns || old.has(p.metadata.uid ?? '') || !ready(p))
+        return false;
       const o = ownerOf(p);
       return o ? `${o.kind}/${o.name}` === owner : `Pod/${p.metadata.name}` === owner;
     });
     if (fresh.length < rs.length)
       waiting.push(`${ns} ${owner}: ${fresh.length} of ${rs.length} new pods Ready`);
   }
+  return waiting;
+}
+
+/** Whether every recreated pod has a Ready successor (see {@link missingSuccessors}). */
+export async function successorsReady(
+  exec: RepairExec,
+  recreated: RecreatedPod[],
+): Promise<{ ok: true; detail: string } | { ok: false; reason: string }> {
+  if (recreated.length === 0) return { ok: true, detail: 'no pod needed recreating' };
+  const podsNow: K8sPod[] = [];
+  for (const ns of new Set(recreated.map((r) => r.namespace)))
+    podsNow.push(...((await exec.port.listPods(ns, '')) as LivePod[]));
+  const waiting = missingSuccessors(recreated, podsNow);
   return waiting.length > 0
     ? { ok: false, reason: `recreated pods not Ready yet (${waiting.join('; ')})` }
     : { ok: true, detail: `${recreated.length} pods recreated and Ready` };
