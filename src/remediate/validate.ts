@@ -132,9 +132,22 @@ function nodeReady(n: K8sNode): { ready: boolean; why: string } {
   };
 }
 
+/**
+ * How long a deleted pod may take to stop before it counts as stuck. A pod a repair just
+ * recreated is still listed, not ready, while it shuts down; its successor is what counts.
+ */
+const TERMINATING_GRACE_MS = 120_000;
+
 /** Why a pod is unhealthy (CrashLoopBackOff, not ready, pending), or undefined when it is fine. */
-function podProblem(p: K8sPod): string | undefined {
+function podProblem(p: K8sPod, now: number): string | undefined {
   if (p.status.phase === 'Succeeded') return undefined;
+  if (p.metadata.deletionTimestamp !== undefined) {
+    const since = Date.parse(p.metadata.deletionTimestamp);
+    const secs = Number.isNaN(since) ? undefined : Math.round((now - since) / 1000);
+    return secs !== undefined && secs * 1000 > TERMINATING_GRACE_MS
+      ? `stuck terminating for ${secs} s`
+      : undefined;
+  }
   const waiting = (p.status.containerStatuses ?? [])
     .map((c) => (c.state?.waiting?.reason ? `${c.name}: ${c.state.waiting.reason}` : ''))
     .filter(Boolean);
@@ -152,10 +165,20 @@ function cniDaemonSets(cluster: ClusterState): K8sDaemonSet[] {
   return cluster.daemonSets.filter((d) => CNI_DAEMONSET.test(d.metadata.name));
 }
 
-/** Component health: every node Ready, the system pods healthy, the CNI DaemonSet fully ready. */
+function podsDetail(pods: K8sPod[]): string {
+  const leaving = pods.filter((p) => p.metadata.deletionTimestamp !== undefined).length;
+  return `${pods.length - leaving} pod(s) running and ready${leaving ? `; ${leaving} shutting down` : ''}`;
+}
+
+/**
+ * Component health: every node Ready, the system pods healthy, the CNI DaemonSet fully ready.
+ * A pod being deleted is judged only once it is stuck (see TERMINATING_GRACE_MS): `now` is the
+ * time the pods were listed.
+ */
 export function componentChecks(
   cluster: ClusterState,
   listed: { pods: boolean; daemonSets: boolean },
+  now: number,
 ): Check[] {
   const checks: Check[] = [];
   const group = 'component-health' as const;
@@ -181,12 +204,12 @@ export function componentChecks(
     }
     const pods = cluster.pods.filter((p) => p.metadata.namespace === ns);
     const bad = pods
-      .map((p) => ({ p, why: podProblem(p) }))
+      .map((p) => ({ p, why: podProblem(p, now) }))
       .filter((x): x is { p: K8sPod; why: string } => x.why !== undefined)
       .map((x) => `${x.p.metadata.name}${x.p.spec.nodeName ? ` on ${x.p.spec.nodeName}` : ''}: ${x.why}`);
     checks.push(
       bad.length === 0
-        ? { group, name, status: 'pass', detail: `${pods.length} pod(s) running and ready` }
+        ? { group, name, status: 'pass', detail: podsDetail(pods) }
         : { group, name, status: 'fail', detail: bad.join('; ') },
     );
   }
@@ -354,7 +377,7 @@ export async function runValidation(port: ClusterPort, opts: ValidateOptions): P
     pods: !gaps.some((g) => g.collector === 'validate/pods'),
     daemonSets: !gaps.some((g) => g.collector === 'validate/daemonSets'),
   };
-  const checks = componentChecks(cluster, listed);
+  const checks = componentChecks(cluster, listed, Date.now());
   const targets = appTargets(cluster, opts.targets ?? []);
   const probe = opts.runProbes ?? runProbes;
   let run: ProbeRun;
