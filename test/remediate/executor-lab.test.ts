@@ -5,8 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { KubePort, loadKubeConfig } from '../../src/cluster/kube-port.ts';
@@ -23,6 +22,7 @@ import { DEFAULT_OPTIONS } from '../../src/remediate/step.ts';
 import { rolloutState, sleep, templateRestartedAt } from '../../src/remediate/step-kit.ts';
 import { fullCoverage } from '../fixtures/report/build.ts';
 import { LAB_IMAGE } from '../live/live-lab.ts';
+import { scratchDir } from '../support/scratch-dir.ts';
 
 const KUBECONFIG = '/var/lib/netdoctor-lab/admin.kubeconfig';
 const MUTATING = new Set([
@@ -172,7 +172,7 @@ describe('executor against the lab', { skip }, () => {
       snapshot,
       options: DEFAULT_OPTIONS,
     });
-    const dir = await mkdtemp(join(tmpdir(), 'nd-fix-'));
+    const dir = await scratchDir('nd-fix-');
     const r = await executePlan(plan, exec(port, snapshot, 180_000), {
       dryRun: false,
       nonInteractive: true,
@@ -206,7 +206,7 @@ describe('executor against the lab', { skip }, () => {
       snapshot,
       options: { ...DEFAULT_OPTIONS, only: ['restart-kube-proxy'] },
     });
-    const dir = await mkdtemp(join(tmpdir(), 'nd-fix-'));
+    const dir = await scratchDir('nd-fix-');
     await assert.rejects(
       executePlan(plan, exec(port, snapshot, 0), {
         dryRun: false,
@@ -250,7 +250,7 @@ describe('executor against the lab', { skip }, () => {
       plan.steps.map((s) => s.step),
       ['enable-ip-forward'],
     );
-    const dir = await mkdtemp(join(tmpdir(), 'nd-fix-'));
+    const dir = await scratchDir('nd-fix-');
     const r = await executePlan(plan, exec(port, snapshot, 30_000), {
       dryRun: false,
       nonInteractive: true,

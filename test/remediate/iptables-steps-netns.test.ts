@@ -9,8 +9,7 @@
  * runs here. Needs root; skipped otherwise.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyze } from '../../src/analyze/engine.ts';
@@ -34,6 +33,7 @@ import {
   rulesOf,
   SHELLS,
 } from '../support/netns-node-runner.ts';
+import { scratchDir } from '../support/scratch-dir.ts';
 
 const skip = canUseNetns() ? false : 'needs root and iproute2 to create network namespaces';
 
@@ -242,7 +242,7 @@ for (const shell of SHELLS) {
 
     it('the executor repairs it end to end, with the deletions in the audit log', async () => {
       const { plan } = await planned('vxlan-port-blocked', allowOverlayPort);
-      const dir = await mkdtemp(join(tmpdir(), 'nd-fix-'));
+      const dir = await scratchDir('nd-fix-');
       const r = await executePlan(plan, netnsExec(runner(), noApiPort()), {
         dryRun: false,
         nonInteractive: true,
@@ -304,7 +304,7 @@ for (const shell of SHELLS) {
 
     it('the executor repairs it end to end, the saved ruleset in the audit log', async () => {
       const { plan } = await planned('iptables-backend-mixed', alignIptablesBackend);
-      const dir = await mkdtemp(join(tmpdir(), 'nd-fix-'));
+      const dir = await scratchDir('nd-fix-');
       const r = await executePlan(plan, exec(), {
         dryRun: false,
         nonInteractive: true,
@@ -327,7 +327,7 @@ for (const shell of SHELLS) {
         executePlan(plan, exec(), {
           dryRun: false,
           nonInteractive: true,
-          bundleDir: await mkdtemp(join(tmpdir(), 'nd-fix-')),
+          bundleDir: await scratchDir('nd-fix-'),
           out: () => undefined,
         }),
         (err: unknown) => err instanceof NetdoctorError && /preconditions failed.*KUBE-/s.test(err.message),
@@ -360,7 +360,7 @@ for (const shell of SHELLS) {
         executePlan(plan, exec(), {
           dryRun: false,
           nonInteractive: true,
-          bundleDir: await mkdtemp(join(tmpdir(), 'nd-fix-')),
+          bundleDir: await scratchDir('nd-fix-'),
           out: () => undefined,
         }),
         (err: unknown) =>
@@ -414,7 +414,7 @@ for (const shell of SHELLS) {
         .filter((l) => l.startsWith('-A FLANNEL-POSTRTG') && l.includes('-j MASQUERADE'));
       for (const l of masq) nsExec(ns, ['sh', '-c', `iptables-nft -t nat ${l.replace(/^-A/, '-D')}`]);
       const natBefore = rulesOf(ns, 'nft', 'nat');
-      const dir = await mkdtemp(join(tmpdir(), 'nd-fix-'));
+      const dir = await scratchDir('nd-fix-');
       await assert.rejects(
         executePlan(plan, netnsExec(runner(), agentPort('ndlab-node2'), 1500), {
           dryRun: false,
@@ -433,7 +433,7 @@ for (const shell of SHELLS) {
 
     it('the executor repairs it end to end', async () => {
       const { plan } = await planned('masquerade-removed', restoreMasquerade);
-      const dir = await mkdtemp(join(tmpdir(), 'nd-fix-'));
+      const dir = await scratchDir('nd-fix-');
       const r = await executePlan(plan, netnsExec(runner(), agentPort('ndlab-node2')), {
         dryRun: false,
         nonInteractive: true,
