@@ -81,21 +81,10 @@ function podReady(p: K8sPod): boolean {
   return p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-const STUCK = new Set([
-  'ErrImagePull',
-  'ErrImageNeverPull',
-  'ImagePullBackOff',
-  'InvalidImageName',
-  'CreateContainerConfigError',
-  'CreateContainerError',
-  'RunContainerError',
-]);
-
 /** A pod that will not get further on its own: ended, or stuck on its image or config. */
 function podDead(p: K8sPod): boolean {
   if (p.status.phase === 'Failed' || p.status.phase === 'Succeeded') return true;
-  const w = p.status.containerStatuses?.[0]?.state?.waiting?.reason;
-  return w !== undefined && STUCK.has(w);
+  return startFailureOfPod(p) !== undefined;
 }
 
 function podWhy(p: K8sPod | undefined): string {

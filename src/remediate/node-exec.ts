@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { literalCommand } from '../cluster/literal-command.ts';
 import { ownedLabels } from '../cluster/owned-labels.ts';
+import { startFailureOfPod } from '../cluster/pod-start-failure.ts';
 import type { RepairPort } from '../cluster/port.ts';
 import type { NodeRun, NodeRunner } from './step.ts';
 import { sleep } from './step-kit.ts';
@@ -102,15 +103,11 @@ export class PodNodeRunner implements NodeRunner {
         const p = (await this.#port.readPod(ns, name)) as PodView | undefined;
         const phase = p?.status?.phase;
         if (phase === 'Succeeded' || phase === 'Failed') break;
-        const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting;
-        if (
-          waiting?.reason &&
-          /ErrImage|ImagePull|CreateContainerError|InvalidImageName/.test(waiting.reason)
-        ) {
+        const stuck = startFailureOfPod(p);
+        if (stuck)
           throw new Error(
-            `node command pod on ${node} cannot start: ${waiting.reason} ${waiting.message ?? ''}`.trim(),
+            `node command pod on ${node} cannot start: ${stuck.reason} ${stuck.message}`.trim(),
           );
-        }
         if (Date.now() > deadline)
           throw new Error(`node command on ${node} did not finish in ${this.#o.timeoutMs} ms`);
         await sleep(this.#o.pollMs ?? 500);
