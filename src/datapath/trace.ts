@@ -5,6 +5,9 @@
  * fault. Pure: it reads the snapshot only, so it runs the same on a live collection and on a
  * bundle from last night.
  */
+
+import { CNI_BRIDGE } from '../cni/flannel-names.ts';
+import { VXLAN_OVERHEAD } from '../cni/vxlan.ts';
 import { CLUSTER_FILES, nodeFile } from '../collect/bundle/layout.ts';
 import type { K8sPod, ServicePort } from '../core/cluster-types.ts';
 import type { Link, NodeDatapath, Route } from '../core/datapath-types.ts';
@@ -47,9 +50,6 @@ interface HookBlock {
 
 /** Each snapshot's cluster view; snapshots are never changed once built. */
 const views = new WeakMap<Snapshot, ClusterView>();
-
-/** VXLAN adds 50 bytes (outer Ethernet 14 + IP 20 + UDP 8 + VXLAN 8) to every frame. */
-const VXLAN_OVERHEAD = 50;
 
 /**
  * Traces `query` through `snapshot`. A Service with several endpoints is walked once per
@@ -229,7 +229,7 @@ class Tracer {
       this.deliveredHop(peer.name, dstPod, true);
       return;
     }
-    const peerBridge = peerDp.links?.find((l) => l.ifname === 'cni0') ?? findPodBridge(peerDp, peer);
+    const peerBridge = peerDp.links?.find((l) => l.ifname === CNI_BRIDGE) ?? findPodBridge(peerDp, peer);
     const peerRoute = this.routeHop(peer, peerDp, peer, peerBridge, overlay?.ifname);
     if (!peerRoute) return;
     if (!this.filterHop(peer.name, peerDp, 'FORWARD', from.ip, overlay?.ifname, peerRoute.dev)) return;
@@ -287,7 +287,7 @@ class Tracer {
       this.add(unknownHop(node.name, `links were not collected from ${node.name}`));
       return undefined;
     }
-    const bridge = dp.links.find((l) => l.ifname === 'cni0') ?? findPodBridge(dp, node);
+    const bridge = dp.links.find((l) => l.ifname === CNI_BRIDGE) ?? findPodBridge(dp, node);
     if (!bridge) {
       this.add({
         kind: 'veth-bridge',

@@ -3,6 +3,8 @@
  * lines into a VxlanCapture. Lines that do not parse are ignored (kubelet or shell noise), and
  * the runner turns a planned probe with no line into an `error` outcome.
  */
+
+import { LINUX_VXLAN_PORT } from '../cni/vxlan.ts';
 import type { VxlanCapture } from '../core/datapath-types.ts';
 import type { ProbeOutcome } from '../core/probe-types.ts';
 
@@ -107,7 +109,7 @@ export interface CaptureLog {
 }
 
 /** Parses a capture pod's log; the last count line wins (counts are cumulative). */
-export function parseCaptureLog(text: string, port = 8472): CaptureLog {
+export function parseCaptureLog(text: string, port = LINUX_VXLAN_PORT): CaptureLog {
   const out: CaptureLog = { started: false };
   for (const raw of text.split('\n')) {
     const line = raw.trim();

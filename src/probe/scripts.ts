@@ -7,12 +7,10 @@
  * Nothing is sent to the pods through exec: arguments go in through the environment, results
  * come back through the pod log.
  */
+import { VXLAN_PORTS } from '../cni/vxlan.ts';
 
 /** Reason recorded when the image's ping cannot set don't-fragment (busybox ping has no -M). */
 export const NO_DF_PING = "the probe image's ping cannot set don't-fragment (needs iputils ping: ping -M do)";
-
-/** Overlay ports captured: flannel's VXLAN (8472) and the IANA VXLAN port (4789). */
-export const VXLAN_PORTS = [8472, 4789] as const;
 
 export const CLIENT_SCRIPT = String.raw`
 DF=0
@@ -130,7 +128,7 @@ echo '{"done":1}'
 export const CAPTURE_SCRIPT = String.raw`
 IF=$(ip -o -4 addr show | awk -v ip="$NODE_IP" '{ split($4, a, "/"); if (a[1] == ip) print $2 }' | head -n 1)
 [ -z "$IF" ] && IF=any
-tcpdump -Z root -i "$IF" -nn -q -l 'udp port 8472 or udp port 4789' >/tmp/cap 2>/tmp/cap.err &
+tcpdump -Z root -i "$IF" -nn -q -l '${VXLAN_PORTS.map((p) => `udp port ${p}`).join(' or ')}' >/tmp/cap 2>/tmp/cap.err &
 TP=$!
 n=0
 while ! grep -q 'listening on' /tmp/cap.err 2>/dev/null; do

@@ -8,11 +8,11 @@
  * ash runs its own `ip` and `ping` applets before anything on PATH, and neither can do what is
  * needed here (`ip -o` with link peers, `ping -M do`), so the real tools are found by path.
  */
+
+import { CNI_BRIDGE } from '../cni/flannel-names.ts';
 import { type Cidr4, formatIPv4 } from '../core/net/ipv4.ts';
 import { shq } from './step-kit.ts';
 
-/** VXLAN's outer Ethernet, IP, UDP and VXLAN headers (flannel's encapOverhead). */
-export const VXLAN_OVERHEAD = 50;
 /** IPv4 and ICMP headers: a ping payload of N bytes is an N + 28 byte packet. */
 export const PING_OVERHEAD = 28;
 /** Below this an overlay MTU is not a repair (IPv4's minimum reassembly size): refuse instead. */
@@ -146,7 +146,7 @@ export interface NodeMtuChange {
 
 export type SetMode = { kind: 'set'; mtu: number | string } | { kind: 'restore'; change: NodeMtuChange };
 
-const BRIDGE = 'cni0';
+const BRIDGE = CNI_BRIDGE;
 /** The name this node's network namespace gets for the length of one script. */
 const SELF_NAME = 'netdoctor-node';
 

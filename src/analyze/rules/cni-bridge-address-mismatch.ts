@@ -1,3 +1,4 @@
+import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { cidrContains } from '../../core/net/cidr.ts';
@@ -5,7 +6,6 @@ import { firstHost, parseCidr4 } from '../../core/net/ipv4.ts';
 import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
-  CNI_BRIDGE,
   flannelCluster,
   lacksPart,
   linksByName,

@@ -1,12 +1,11 @@
+import { CNI_BRIDGE, FLANNEL_VXLAN_DEV } from '../../cni/flannel-names.ts';
 import type { NodeDatapath, Route } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { cidrContains } from '../../core/net/cidr.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
-  CNI_BRIDGE,
   expectedPeer,
-  FLANNEL_VXLAN_DEV,
   type FlannelNode,
   flannelCluster,
   isMainRoute,

@@ -1,29 +1,8 @@
+import { owned } from '../../cni/owned-chains.ts';
 import type { IptablesDump, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Finding } from '../../core/model.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import { listSome, makeFinding, needsNodes, nodeSource, nodeSubject } from './support/datapath.ts';
-
-const OWNED = /^(KUBE|FLANNEL)-/;
-/** kube-proxy's per-Service chains, listed once each kind. */
-const PER_SERVICE = /^(KUBE-(?:SVC|SEP|EXT|FW|XLB|SVL))-\w+$/;
-
-/**
- * KUBE-* / FLANNEL-* rules in a dump: their count and the chains they sit in (`table/chain`).
- * The backend holding them is the one kube-proxy and the CNI write to.
- */
-export function owned(dump: IptablesDump): { rules: number; chains: string[] } {
-  let rules = 0;
-  const chains = new Set<string>();
-  for (const t of Object.values(dump.tables)) {
-    for (const r of t.rules) {
-      if (OWNED.test(r.chain) || (r.target !== undefined && OWNED.test(r.target))) {
-        rules++;
-        if (OWNED.test(r.chain)) chains.add(`${t.name}/${r.chain.replace(PER_SERVICE, '$1-*')}`);
-      }
-    }
-  }
-  return { rules, chains: [...chains].sort() };
-}
 
 const BUILTIN_CHAINS = new Set(['INPUT', 'OUTPUT', 'FORWARD', 'PREROUTING', 'POSTROUTING']);
 const BLOCKING = new Set(['DROP', 'REJECT', 'DNAT', 'REDIRECT']);

@@ -1,10 +1,10 @@
+import { FLANNEL_VXLAN_DEV } from '../../cni/flannel-names.ts';
 import type { FdbEntry, Neighbor, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
   expectedPeer,
-  FLANNEL_VXLAN_DEV,
   flannelCluster,
   lacksPart,
   linksByName,

@@ -1,10 +1,10 @@
+import { CNI_BRIDGE, FLANNEL_VXLAN_DEV } from '../../cni/flannel-names.ts';
+import { VXLAN_OVERHEAD } from '../../cni/vxlan.ts';
 import type { Link, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
-  CNI_BRIDGE,
-  FLANNEL_VXLAN_DEV,
   isMainRoute,
   lacksPart,
   linksByName,
@@ -15,7 +15,6 @@ import {
   nodeSubject,
   notFlannelNode,
   perAnalysis,
-  VXLAN_OVERHEAD,
 } from './support/datapath.ts';
 import { describeProbe, failedProbe, passedProbe, probeSource, probeView } from './support/probes.ts';
 

@@ -2,7 +2,7 @@ import type { Finding } from '../../core/model.ts';
 import { symptomFinding } from '../finding.ts';
 import { hasGap, scaledToZero } from '../k8s.ts';
 import type { Rule } from '../rule.ts';
-import { selectorServices } from './service-no-endpoints.ts';
+import { selectorServices } from '../service-selectors.ts';
 
 /** Symptom: a Service's EndpointSlices hold no endpoint, or none that is ready. */
 export const serviceEndpointsEmpty: Rule = {

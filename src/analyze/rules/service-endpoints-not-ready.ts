@@ -2,7 +2,7 @@ import type { Finding } from '../../core/model.ts';
 import { causeFinding } from '../finding.ts';
 import { describeHealth, isPodReady, podHealth, podsSelectedByService, snapshotTime } from '../k8s.ts';
 import type { Rule } from '../rule.ts';
-import { selectorServices } from './service-no-endpoints.ts';
+import { selectorServices } from '../service-selectors.ts';
 
 /** A Service's pods exist but none is ready: it has no endpoint to send traffic to. */
 export const serviceEndpointsNotReady: Rule = {

@@ -5,7 +5,7 @@
  * ruleset is saved first (into the audit log and the rollback), then every table is flushed, its
  * user chains deleted and its built-in chains set back to ACCEPT.
  */
-import { owned } from '../../analyze/rules/node-iptables-backend-mixed.ts';
+import { owned } from '../../cni/owned-chains.ts';
 import type { IptablesDump } from '../../core/datapath-types.ts';
 import { parseIptablesSave } from '../../datapath/parsers/iptables-save.ts';
 import { BACKEND_KEY, type Backend, iptablesBin, saveScript, undoPartial } from '../iptables-node.ts';

@@ -7,9 +7,11 @@
  */
 
 import { flannelNetConf } from '../../analyze/k8s.ts';
-import { nftBlocks, tableBlocks } from '../../analyze/rules/overlay-port-blocked.ts';
 import { overlayPorts, parseSpec } from '../../analyze/rules/support/datapath.ts';
 import { nodeInternalIp4, nodePodCidr4 } from '../../analyze/snapshot-index.ts';
+import { FLANNEL_VXLAN_DEV } from '../../cni/flannel-names.ts';
+import { nftBlocks, tableBlocks } from '../../cni/overlay-port-filter.ts';
+import { VXLAN_PORTS } from '../../cni/vxlan.ts';
 import type { IptablesDump, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Snapshot } from '../../core/model.ts';
 import { cidrContains } from '../../core/net/cidr.ts';
@@ -94,7 +96,7 @@ function peersNamed(snapshot: Snapshot, self: string, rules: RuleRef[]): string[
  */
 function pingPeers(snapshot: Snapshot, node: string, dp: NodeDatapath | undefined, named: string[]): Peer[] {
   const vxlan = dp?.links
-    ? dp.links.some((l) => l.ifname === 'flannel.1')
+    ? dp.links.some((l) => l.ifname === FLANNEL_VXLAN_DEV)
     : snapshot.cluster.daemonSets.some((d) => /flannel/.test(d.metadata.name));
   if (!vxlan) return [];
   const others = snapshot.cluster.nodes.map((n) => n.metadata.name).filter((n) => n !== node);
@@ -113,7 +115,7 @@ function portsFor(snapshot: Snapshot, dp: NodeDatapath | undefined): number[] {
   const conf = flannelNetConf(snapshot).port;
   const seen = dp ? overlayPorts(dp) : [];
   const ports = [...new Set([...seen, ...(conf ? [conf] : [])])];
-  return ports.length > 0 ? ports.sort((a, b) => a - b) : [8472, 4789];
+  return ports.length > 0 ? ports.sort((a, b) => a - b) : [...VXLAN_PORTS];
 }
 
 const pingScript = (ip: string) => `ping -c 3 -W 2 ${ip}`;

@@ -11,6 +11,8 @@
  */
 
 import { nodePodCidr4 } from '../../analyze/snapshot-index.ts';
+import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
+import { VXLAN_OVERHEAD } from '../../cni/vxlan.ts';
 import type { K8sDaemonSet } from '../../core/cluster-types.ts';
 import type { Link } from '../../core/datapath-types.ts';
 import type { Snapshot } from '../../core/model.ts';
@@ -25,7 +27,6 @@ import {
   parseMeasure,
   parseSet,
   setMtuScript,
-  VXLAN_OVERHEAD,
   vtepAddress,
   vxlanBackend,
   withBackendMtu,
@@ -103,7 +104,7 @@ function snapshotMtus(
     if (dp.flannelSubnetEnv?.mtu !== undefined) seen.add(dp.flannelSubnetEnv.mtu);
     else complete = false;
     for (const l of links)
-      if ((l.ifname === 'cni0' || l.master === 'cni0') && l.mtu > vx.mtu) complete = false;
+      if ((l.ifname === CNI_BRIDGE || l.master === CNI_BRIDGE) && l.mtu > vx.mtu) complete = false;
   }
   return { cap, agreed: complete && seen.size === 1 ? [...seen][0] : undefined };
 }

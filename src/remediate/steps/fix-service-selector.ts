@@ -4,7 +4,7 @@
  * Application objects are their owners', so without consent, or when the diagnosis does not
  * point at exactly one candidate, it refuses and shows the near-miss and the command instead.
  */
-import { nearMisses } from '../../analyze/rules/service-no-endpoints.ts';
+import { nearMisses } from '../../analyze/service-selectors.ts';
 import type { K8sEndpointSlice, K8sService } from '../../core/cluster-types.ts';
 import type { RootCause, Snapshot } from '../../core/model.ts';
 import type { AppliedAction, CauseRef, RepairStep, UndoAction } from '../step.ts';

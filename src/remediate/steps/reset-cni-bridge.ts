@@ -5,6 +5,8 @@
  * on the node's pod network are recreated, because the ones wired or cut while the bridge was
  * wrong keep broken connections (CoreDNS's watch on the API server among them).
  */
+
+import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
 import {
   onPodNetwork,
   type RecreatedPod,
@@ -39,7 +41,7 @@ export const resetCniBridge: RepairStep = {
       if (!want)
         return { status: 'refused', reason: `${n} has no IPv4 podCIDR to derive cni0's address from` };
       const cur = input.snapshot.nodes[n]?.links
-        ?.find((l) => l.ifname === 'cni0')
+        ?.find((l) => l.ifname === CNI_BRIDGE)
         ?.addrs.filter((a) => a.family === 'inet');
       targets[n] = want;
       plan.nodeCommands.push(

@@ -8,8 +8,8 @@
  */
 
 import { flannelNetConf } from '../../analyze/k8s.ts';
-import { egressNat, egressPacket, podMasquerade } from '../../analyze/rules/node-masquerade-missing.ts';
 import { nodePodCidr4 } from '../../analyze/snapshot-index.ts';
+import { egressNat, egressPacket, podMasquerade } from '../../cni/masquerade.ts';
 import type { IptablesTable } from '../../core/datapath-types.ts';
 import type { RootCause, Snapshot } from '../../core/model.ts';
 import { cidrCoversCidr, parseCidr } from '../../core/net/cidr.ts';

@@ -4,6 +4,8 @@
  * node annotations, kube-proxy's mode, and the finding shape every rule returns.
  */
 
+import { FLANNEL_VXLAN_DEV, FLANNEL_VXLAN_PORT } from '../../../cni/flannel-names.ts';
+import { IANA_VXLAN_PORT, VXLAN_PORTS } from '../../../cni/vxlan.ts';
 import { NODE_FILES, type NodeFileKey, nodeFile } from '../../../collect/bundle/layout.ts';
 import type { IptablesDump, IptablesTable, Link, NodeDatapath, Route } from '../../../core/datapath-types.ts';
 import type {
@@ -22,13 +24,6 @@ import { chainRules } from '../../../datapath/iptables-chains.ts';
 import { causeFinding, type FindingInput, infoFinding, symptomFinding } from '../../finding.ts';
 import { flannelNetConf } from '../../k8s.ts';
 import type { Applicability, NodeSkip, RuleContext } from '../../rule.ts';
-
-/** The VXLAN device flannel creates (VNI 1). */
-export const FLANNEL_VXLAN_DEV = 'flannel.1';
-/** The bridge the flannel CNI plugin attaches pods to. */
-export const CNI_BRIDGE = 'cni0';
-/** IPv4 VXLAN encapsulation: outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
-export const VXLAN_OVERHEAD = 50;
 
 const ANN_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
 const ANN_BACKEND_TYPE = 'flannel.alpha.coreos.com/backend-type';
@@ -139,10 +134,11 @@ export function expectedPeer(fc: FlannelCluster, self: string, peer: FlannelNode
  * when links were collected and the node has no VXLAN device (no overlay to block).
  */
 export function overlayPorts(dp: NodeDatapath): number[] {
-  if (!dp.links) return [8472, 4789];
+  if (!dp.links) return [...VXLAN_PORTS];
   const vx = dp.links.filter((l) => l.kind === 'vxlan');
   const ports = new Set<number>();
-  for (const l of vx) ports.add(l.vxlan?.port ?? (l.ifname === FLANNEL_VXLAN_DEV ? 8472 : 4789));
+  for (const l of vx)
+    ports.add(l.vxlan?.port ?? (l.ifname === FLANNEL_VXLAN_DEV ? FLANNEL_VXLAN_PORT : IANA_VXLAN_PORT));
   return [...ports];
 }
 
