@@ -2,6 +2,8 @@
  * Repair step ids the rules of this folder name in their cause claims; remediate/steps
  * implements steps under the same ids.
  */
+import type { StepId } from '../core/step-id.ts';
+
 export const STEP = {
   reinstallCni: 'reinstall-cni',
   restartCniAgent: 'restart-cni-agent',
@@ -12,4 +14,4 @@ export const STEP = {
   fixCorefile: 'fix-corefile',
   fixServiceSelector: 'fix-service-selector',
   restartKubelet: 'restart-kubelet',
-} as const;
+} as const satisfies Record<string, StepId>;

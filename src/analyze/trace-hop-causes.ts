@@ -4,6 +4,7 @@
  * a name a person (and `fix`) can act on.
  */
 import type { Layer, RootCauseCategory } from '../core/model.ts';
+import type { StepId } from '../core/step-id.ts';
 import type { TraceHop } from '../datapath/trace-types.ts';
 import { STEP } from './remediation.ts';
 
@@ -12,7 +13,7 @@ export interface HopCause {
   category: RootCauseCategory;
   layer: Layer;
   confidence: number;
-  remediation: string[];
+  remediation: StepId[];
   /**
    * What makes two broken hops the same fault (a rule's text, a route's destination), so the
    * traces of many probes that die at one rule make one cause.
@@ -21,7 +22,7 @@ export interface HopCause {
 }
 
 /** The repair step that deletes one traced firewall rule (remediate/steps). */
-export const DELETE_FIREWALL_RULE = 'delete-firewall-rule';
+export const DELETE_FIREWALL_RULE: StepId = 'delete-firewall-rule';
 
 /** Chains a controller owns: a drop there is the controller's decision, judged by its own rules. */
 const CONTROLLER_CHAIN = /^(KUBE-|FLANNEL-|CILIUM_|cali-)/;

@@ -8,6 +8,7 @@ import type { NodeDatapath } from './datapath-types.ts';
 import type { ItemStates } from './item-state.ts';
 import type { ReachabilityMatrix } from './policy-matrix.ts';
 import type { ProbeResults } from './probe-types.ts';
+import type { StepId } from './step-id.ts';
 
 /** The root-cause vocabulary of PRODUCT.md. Extend it, never rename an entry. */
 export const ROOT_CAUSE_CATEGORIES = [
@@ -119,7 +120,7 @@ export interface CauseClaim {
   /** 0..1: how sure the rule is from its own evidence alone. */
   confidence: number;
   /** Repair step ids (remediate/steps) that address it. */
-  remediation: string[];
+  remediation: StepId[];
   /**
    * Nodes where the cause shows, for a cause whose subject is not a Node (e.g. the nodes of
    * not-ready CoreDNS pods), so that a node-scoped cause there can explain it.
@@ -180,7 +181,7 @@ export interface RootCause {
   evidence: Evidence[];
   /** Finding ids of the symptoms (and lesser causes) this root cause explains. */
   explains: string[];
-  remediation: string[];
+  remediation: StepId[];
   /** The id of the finding this root cause was promoted from. */
   finding: string;
 }

@@ -1,9 +1,10 @@
 /** A step netdoctor names but does not perform: planning it explains why and what to run by hand. */
 import type { RootCauseCategory } from '../core/model.ts';
+import type { StepId } from '../core/step-id.ts';
 import type { Phase, RepairStep, StepInput } from './step.ts';
 
 export interface ManualStepSpec {
-  id: string;
+  id: StepId;
   title: string;
   phase: Phase;
   order: number;

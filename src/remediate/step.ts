@@ -5,6 +5,7 @@
  */
 import type { RepairKind, RepairPort } from '../cluster/port.ts';
 import type { Report, RootCause, RootCauseCategory, Snapshot, Subject } from '../core/model.ts';
+import type { StepId } from '../core/step-id.ts';
 
 /** Seed 001's repair order: system, CNI bridge, CNI agent, kube-proxy, CoreDNS, policy, validation. */
 export const PHASES = [
@@ -203,7 +204,7 @@ export type RollbackOutcome =
 /** One repair step (remediate/steps/<id>.ts). */
 export interface RepairStep {
   /** Stable forever: the id the rules name in `remediation`. */
-  id: string;
+  id: StepId;
   title: string;
   phase: Phase;
   /** Position in seed 001's order (lower first). */

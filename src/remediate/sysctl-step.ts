@@ -1,10 +1,11 @@
 /** A repair step that sets one sysctl on the affected nodes, recording each node's old value. */
 import type { RootCauseCategory } from '../core/model.ts';
+import type { StepId } from '../core/step-id.ts';
 import type { AppliedAction, AppliedRecord, Phase, RepairStep, UndoAction } from './step.ts';
 import { basePlan, causeNodes, nodeCommand, pollUntil, runUndo, sh } from './step-kit.ts';
 
 export interface SysctlStepSpec {
-  id: string;
+  id: StepId;
   title: string;
   phase: Phase;
   order: number;

@@ -317,7 +317,7 @@ describe('repair planner over the recorded examples', () => {
       phases,
       [...phases].sort((a, b) => a - b),
     );
-    const ids = new Set(STEPS.map((s) => s.id));
+    const ids = new Set<string>(STEPS.map((s) => s.id));
     assert.equal(ids.size, STEPS.length);
     const named = [
       ...Object.values(STEP),

@@ -24,7 +24,8 @@ function hostileReport(): Report {
   rc.subject = { kind: 'Pod', namespace: 'default', name: `web-${SCRIPT}` };
   rc.summary = `summary ${IMG}`;
   rc.evidence.push({ source: `logs/default/${SCRIPT}/app.log`, observed: `line ${SCRIPT}`, expected: IMG });
-  rc.remediation.push(`step-${SCRIPT}`);
+  // A report read back from a bundle can name anything: the renderer must escape it too.
+  (rc.remediation as string[]).push(`step-${SCRIPT}`);
   const f = r.findings[0]!;
   f.summary = `finding ${SCRIPT}`;
   f.subject = { kind: 'Pod', namespace: 'default', name: SCRIPT };
