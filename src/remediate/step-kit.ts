@@ -6,6 +6,7 @@ import type {
   AppliedRecord,
   CauseRef,
   NodeCommand,
+  PlanDraft,
   RepairExec,
   RepairStep,
   RollbackOutcome,
@@ -60,8 +61,11 @@ export function causeNodes(causes: RootCause[]): string[] {
   return [...new Set(causes.filter((c) => c.subject.kind === 'Node').map((c) => c.subject.name))].sort();
 }
 
-/** A plan skeleton with the step's identity filled in. */
-export function basePlan(step: RepairStep, input: StepInput): StepPlan {
+/** A plan skeleton with the step's identity filled in; {@link planned} adds the parameters. */
+export function basePlan(
+  step: Pick<RepairStep, 'id' | 'title' | 'phase' | 'order'>,
+  input: StepInput,
+): PlanDraft {
   return {
     step: step.id,
     title: step.title,
@@ -73,8 +77,12 @@ export function basePlan(step: RepairStep, input: StepInput): StepPlan {
     verification: '',
     rollback: '',
     notes: [],
-    params: {},
   };
+}
+
+/** The finished plan: the draft with the step's parameters. */
+export function planned<P>(draft: PlanDraft, params: P): { status: 'planned'; plan: StepPlan<P> } {
+  return { status: 'planned', plan: { ...draft, params } };
 }
 
 export function sleep(ms: number): Promise<void> {

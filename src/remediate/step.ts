@@ -95,8 +95,14 @@ export interface NodeCommand {
   hostMount: boolean;
 }
 
-/** The pure output of `plan`: what will change, how it is checked and how it is undone. */
-export interface StepPlan {
+/** Step parameters as the executor and the audit log see them: plain JSON, whatever the step. */
+export type StepParams = Record<string, unknown>;
+
+/**
+ * The pure output of `plan`: what will change, how it is checked and how it is undone. `P` is
+ * the step's own parameters, typed in the step and plain JSON everywhere else.
+ */
+export interface StepPlan<P = StepParams> {
   step: string;
   title: string;
   phase: Phase;
@@ -111,12 +117,15 @@ export interface StepPlan {
   /** Things the person must know: e.g. the exact revert command of an emergency policy. */
   notes: string[];
   /** Step-specific parameters `apply` needs (plain JSON). */
-  params: Record<string, unknown>;
+  params: P;
 }
 
+/** A plan being built: everything but the parameters, which come last with {@link StepPlanResult}. */
+export type PlanDraft = Omit<StepPlan, 'params'>;
+
 /** What planning a step for a set of root causes gave. */
-export type StepPlanResult =
-  | { status: 'planned'; plan: StepPlan }
+export type StepPlanResult<P = StepParams> =
+  | { status: 'planned'; plan: StepPlan<P> }
   | { status: 'nothing-to-do'; reason: string }
   | { status: 'refused'; reason: string; manualCommands?: string[] };
 
@@ -201,8 +210,12 @@ export type RollbackOutcome =
   | { status: 'nothing-to-undo'; detail: string }
   | { status: 'failed'; error: string };
 
-/** One repair step (remediate/steps/<id>.ts). */
-export interface RepairStep {
+/**
+ * One repair step (remediate/steps/<id>.ts). `P` types its parameters from `plan` through
+ * `apply` and `verify`; the registry holds every step as `RepairStep` (plain JSON parameters),
+ * which a step with typed ones is, since its parameters are a plain object type.
+ */
+export interface RepairStep<P = StepParams> {
   /** Stable forever: the id the rules name in `remediation`. */
   id: StepId;
   title: string;
@@ -210,9 +223,9 @@ export interface RepairStep {
   /** Position in seed 001's order (lower first). */
   order: number;
   handles: RootCauseCategory[];
-  plan(input: StepInput): StepPlanResult;
-  preconditions(plan: StepPlan): Check[];
-  apply(exec: RepairExec, plan: StepPlan): Promise<AppliedRecord>;
-  verify(exec: RepairExec, record: AppliedRecord, plan: StepPlan): Promise<VerifyOutcome>;
+  plan(input: StepInput): StepPlanResult<P>;
+  preconditions(plan: StepPlan<P>): Check[];
+  apply(exec: RepairExec, plan: StepPlan<P>): Promise<AppliedRecord>;
+  verify(exec: RepairExec, record: AppliedRecord, plan: StepPlan<P>): Promise<VerifyOutcome>;
   rollback(exec: RepairExec, record: AppliedRecord): Promise<RollbackOutcome>;
 }

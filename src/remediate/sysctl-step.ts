@@ -2,7 +2,10 @@
 import type { RootCauseCategory } from '../core/model.ts';
 import type { StepId } from '../core/step-id.ts';
 import type { AppliedAction, AppliedRecord, Phase, RepairStep, UndoAction } from './step.ts';
-import { basePlan, causeNodes, nodeCommand, pollUntil, runUndo, sh } from './step-kit.ts';
+import { basePlan, causeNodes, nodeCommand, planned, pollUntil, runUndo, sh } from './step-kit.ts';
+
+/** What apply needs: the nodes whose sysctl is set. */
+type Params = { nodes: string[] };
 
 export interface SysctlStepSpec {
   id: StepId;
@@ -22,9 +25,9 @@ export function procPath(key: string): string {
 }
 
 /** Builds a sysctl step from its spec. */
-export function sysctlStep(spec: SysctlStepSpec): RepairStep {
+export function sysctlStep(spec: SysctlStepSpec): RepairStep<Params> {
   const read = (node: string) => nodeCommand(node, `cat ${procPath(spec.key)}`, `read ${spec.key}`);
-  const step: RepairStep = {
+  const step: RepairStep<Params> = {
     id: spec.id,
     title: spec.title,
     phase: spec.phase,
@@ -51,14 +54,14 @@ export function sysctlStep(spec: SysctlStepSpec): RepairStep {
           ),
         );
       }
-      plan.params = { nodes };
+      const params: Params = { nodes };
       plan.verification = `re-read ${spec.key} on ${nodes.join(', ')}; expect ${spec.value}`;
       plan.rollback = `write each node's previous value (read just before the change) back to ${procPath(spec.key)}`;
       plan.notes.push(spec.persistNote);
-      return { status: 'planned', plan };
+      return planned(plan, params);
     },
     preconditions(plan) {
-      return (plan.params['nodes'] as string[]).map((n) => ({
+      return plan.params.nodes.map((n) => ({
         what: `can run a command on ${n} and read ${spec.key}`,
         async run(exec) {
           const r = await exec.nodes.run(n, read(n).argv, { hostMount: false });
@@ -75,7 +78,7 @@ export function sysctlStep(spec: SysctlStepSpec): RepairStep {
       const actions: AppliedAction[] = [];
       const undo: UndoAction[] = [];
       const facts: Record<string, string> = {};
-      for (const n of plan.params['nodes'] as string[]) {
+      for (const n of plan.params.nodes) {
         if (spec.prepare) {
           const p = await exec.nodes.run(n, sh(spec.prepare), { hostMount: true });
           actions.push({ target: `node/${n}`, command: spec.prepare, result: `exit ${p.exitCode}` });
@@ -115,7 +118,7 @@ export function sysctlStep(spec: SysctlStepSpec): RepairStep {
     async verify(exec, _record, plan) {
       return pollUntil(exec, async () => {
         const bad: string[] = [];
-        for (const n of plan.params['nodes'] as string[]) {
+        for (const n of plan.params.nodes) {
           const r = await exec.nodes.run(n, read(n).argv, { hostMount: false });
           if (r.stdout.trim() !== spec.value) bad.push(`${n}: ${r.stdout.trim() || `exit ${r.exitCode}`}`);
         }

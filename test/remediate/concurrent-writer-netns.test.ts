@@ -25,6 +25,7 @@ import {
   noApiPort,
   rulesOf,
 } from '../support/netns-node-runner.ts';
+import { registered } from '../support/registered-step.ts';
 
 const skip = canUseNetns() ? false : 'needs root and iproute2 to create network namespaces';
 
@@ -95,11 +96,11 @@ describe('allow-overlay-port against a writer that restores stale tables and ins
 
     // Node commands go through the same busybox-free sh as the other netns tests.
     const exec = netnsExec(new NetnsNodeRunner({ 'ndlab-node2': ns }, []), noApiPort(), 5_000);
-    const record = await allowOverlayPort.apply(exec, p);
+    const record = await registered(allowOverlayPort).apply(exec, p);
     assert.equal(record.status, 'applied', JSON.stringify(record));
     if (record.status !== 'applied') return;
     assert.deepEqual(overlayDrops(ns), []);
-    const v = await allowOverlayPort.verify(exec, record, p);
+    const v = await registered(allowOverlayPort).verify(exec, record, p);
     assert.equal(v.status, 'verified', JSON.stringify(v));
     // Nothing but the two planned rules went: the rest of the table is as it was.
     const planned = new Set(
@@ -111,7 +112,7 @@ describe('allow-overlay-port against a writer that restores stale tables and ins
       original.filter((l) => !planned.has(l)),
     );
 
-    const rb = await allowOverlayPort.rollback(exec, record);
+    const rb = await registered(allowOverlayPort).rollback(exec, record);
     assert.equal(rb.status, 'rolled-back', JSON.stringify(rb));
     // Let one more stale restore pass: the restored rules must survive it.
     await new Promise((done) => setTimeout(done, 1_000));

@@ -28,6 +28,7 @@ import {
   rulesOf,
   SHELLS,
 } from '../support/netns-node-runner.ts';
+import { registered } from '../support/registered-step.ts';
 
 const skip = canUseNetns() ? false : 'needs root and iproute2 to create network namespaces';
 
@@ -143,7 +144,7 @@ for (const shell of SHELLS) {
       const before = rulesOf(node, 'nft');
       assert.equal(pings(client, SERVER.ip), false);
 
-      const record = await deleteFirewallRule.apply(exec(), p);
+      const record = await registered(deleteFirewallRule).apply(exec(), p);
       assert.equal(record.status, 'applied');
       if (record.status !== 'applied') return;
       assert.deepEqual(record.facts['removed'], [`iptables-nft -t filter: ${DROP_RULE} (position 3)`]);
@@ -157,10 +158,10 @@ for (const shell of SHELLS) {
       // Nothing else changed: not the controller's rules, not a similar DROP.
       assert.equal(now, before.replace(`${DROP_RULE}\n`, ''));
       assert.equal(pings(client, SERVER.ip), true);
-      const v = await deleteFirewallRule.verify(exec(), record, p);
+      const v = await registered(deleteFirewallRule).verify(exec(), record, p);
       assert.equal(v.status, 'verified', JSON.stringify(v));
 
-      const rb = await deleteFirewallRule.rollback(exec(), record);
+      const rb = await registered(deleteFirewallRule).rollback(exec(), record);
       assert.equal(rb.status, 'rolled-back', JSON.stringify(rb));
       assert.equal(rulesOf(node, 'nft'), before);
       assert.equal(pings(client, SERVER.ip), false);

@@ -33,6 +33,7 @@ import {
   rulesOf,
   SHELLS,
 } from '../support/netns-node-runner.ts';
+import { registered } from '../support/registered-step.ts';
 import { scratchDir } from '../support/scratch-dir.ts';
 
 const skip = canUseNetns() ? false : 'needs root and iproute2 to create network namespaces';
@@ -211,7 +212,7 @@ for (const shell of SHELLS) {
       nsExec(n2, ['iptables-nft', '-I', 'INPUT', '4', ...added]);
       const exec = netnsExec(runner(), noApiPort(), 1_000);
       const p = only(plan);
-      const record = await allowOverlayPort.apply(exec, p);
+      const record = await registered(allowOverlayPort).apply(exec, p);
       assert.equal(record.status, 'applied');
       if (record.status !== 'applied') return;
       assert.equal(record.actions.length, 2);
@@ -222,7 +223,7 @@ for (const shell of SHELLS) {
         .filter((l) => l.includes('--dport 8472'));
       assert.equal(left.length, 1);
       assert.match(left[0] ?? '', /the firewall.* -j REJECT/);
-      const blocked = await allowOverlayPort.verify(exec, record, p);
+      const blocked = await registered(allowOverlayPort).verify(exec, record, p);
       assert.equal(blocked.status, 'failed', JSON.stringify(blocked));
       assert.match(
         blocked.status === 'failed' ? blocked.reason : '',
@@ -230,11 +231,11 @@ for (const shell of SHELLS) {
       );
 
       nsExec(n2, ['iptables-nft', '-D', 'INPUT', ...added]);
-      const v = await allowOverlayPort.verify(exec, record, p);
+      const v = await registered(allowOverlayPort).verify(exec, record, p);
       assert.equal(v.status, 'verified', JSON.stringify(v));
       assert.match(v.status === 'verified' ? v.detail : '', /overlay answers ndlab-node2 -> ndlab-node3/);
 
-      const rb = await allowOverlayPort.rollback(exec, record);
+      const rb = await registered(allowOverlayPort).rollback(exec, record);
       assert.equal(rb.status, 'rolled-back', JSON.stringify(rb));
       assert.equal(rulesOf(n2, 'nft'), before);
       assert.equal(pings(n2, '10.244.2.0'), false);
@@ -288,16 +289,16 @@ for (const shell of SHELLS) {
       const legacyBefore = rulesOf(ns, 'legacy');
       const nftBefore = rulesOf(ns, 'nft');
       assert.match(legacyBefore, /:FORWARD DROP/);
-      const record = await alignIptablesBackend.apply(exec(), p);
+      const record = await registered(alignIptablesBackend).apply(exec(), p);
       assert.equal(record.status, 'applied');
       if (record.status !== 'applied') return;
       assert.match(record.actions[0]?.before ?? '', /-A FORWARD -j DOCKER-USER/);
       assert.doesNotMatch(rulesOf(ns, 'legacy'), /^-A |DROP|DOCKER/m);
       assert.equal(rulesOf(ns, 'nft'), nftBefore);
-      const v = await alignIptablesBackend.verify(exec(), record, p);
+      const v = await registered(alignIptablesBackend).verify(exec(), record, p);
       assert.equal(v.status, 'verified', JSON.stringify(v));
 
-      const rb = await alignIptablesBackend.rollback(exec(), record);
+      const rb = await registered(alignIptablesBackend).rollback(exec(), record);
       assert.equal(rb.status, 'rolled-back', JSON.stringify(rb));
       assert.equal(rulesOf(ns, 'legacy'), legacyBefore);
     });
@@ -366,7 +367,7 @@ for (const shell of SHELLS) {
         (err: unknown) =>
           err instanceof NetdoctorError && /preconditions failed.*too many rules/s.test(err.message),
       );
-      await assert.rejects(alignIptablesBackend.apply(exec(), only(plan)), /too many rules/);
+      await assert.rejects(registered(alignIptablesBackend).apply(exec(), only(plan)), /too many rules/);
       assert.equal(rulesOf(ns, 'legacy'), legacyBefore);
     });
   });
@@ -392,16 +393,16 @@ for (const shell of SHELLS) {
       );
       const port = agentPort('ndlab-node2');
       const exec = netnsExec(runner(), port);
-      const record = await restoreMasquerade.apply(exec, p);
+      const record = await registered(restoreMasquerade).apply(exec, p);
       assert.equal(record.status, 'applied');
       if (record.status !== 'applied') return;
       assert.deepEqual(port.deleted, ['kube-flannel-ds-0']);
       assert.ok(!rulesOf(ns, 'nft', 'nat').includes(RETURN_RULE));
-      const v = await restoreMasquerade.verify(exec, record, p);
+      const v = await registered(restoreMasquerade).verify(exec, record, p);
       assert.equal(v.status, 'verified', JSON.stringify(v));
       assert.match(v.status === 'verified' ? v.detail : '', /FLANNEL-POSTRTG .*-j MASQUERADE/);
 
-      const rb = await restoreMasquerade.rollback(exec, record);
+      const rb = await registered(restoreMasquerade).rollback(exec, record);
       assert.equal(rb.status, 'rolled-back', JSON.stringify(rb));
       assert.equal(rulesOf(ns, 'nft', 'nat'), natBefore);
     });

@@ -46,6 +46,7 @@ import {
 } from '../../src/remediate/step.ts';
 import { fixOverlayMtu } from '../../src/remediate/steps/fix-overlay-mtu.ts';
 import { canUseNetns, createNetns, destroyNetns, run, uniqueNetnsName } from '../support/netns.ts';
+import { registered } from '../support/registered-step.ts';
 
 const skip = canUseNetns() ? false : 'needs root and iproute2 to create network namespaces';
 
@@ -414,9 +415,9 @@ describe('fix-overlay-mtu against real namespaces', { skip }, () => {
     const port = memoryPort(snapshot, lab);
     const before = allMtus();
     const x = exec(port, 20_000);
-    for (const c of fixOverlayMtu.preconditions(step))
+    for (const c of registered(fixOverlayMtu).preconditions(step))
       assert.deepEqual(await c.run(x), { status: 'ok' }, c.what);
-    const record = await fixOverlayMtu.apply(x, step);
+    const record = await registered(fixOverlayMtu).apply(x, step);
     assert.equal(record.status, 'applied');
     assert.equal(record.facts['overlayMtu'], 1350);
     assert.equal(record.facts['underlayMtu'], 1400);
@@ -427,10 +428,10 @@ describe('fix-overlay-mtu against real namespaces', { skip }, () => {
       pods: [1350, 1350, 1350],
       veths: [1350, 1350],
     });
-    const v = await fixOverlayMtu.verify(x, record, step);
+    const v = await registered(fixOverlayMtu).verify(x, record, step);
     assert.equal(v.status, 'verified', JSON.stringify(v));
 
-    const rb = await fixOverlayMtu.rollback(x, record);
+    const rb = await registered(fixOverlayMtu).rollback(x, record);
     assert.equal(rb.status, 'rolled-back', JSON.stringify(rb));
     assert.deepEqual(allMtus(), before);
     assert.equal(vxlanBackend(port.netConf())?.mtu, undefined);

@@ -12,6 +12,7 @@ import type { Snapshot } from '../../src/core/model.ts';
 import { planRepairs } from '../../src/remediate/planner.ts';
 import { DEFAULT_OPTIONS, type RepairExec } from '../../src/remediate/step.ts';
 import { replicasToRestore, scaleCoredns } from '../../src/remediate/steps/scale-coredns.ts';
+import { registered } from '../support/registered-step.ts';
 import { SnapshotBuilder } from '../support/snapshot-builder.ts';
 
 const NOW = new Date('2025-10-13T22:06:00Z');
@@ -107,14 +108,14 @@ describe('CoreDNS scaled to 0 replicas', () => {
       pollMs: 10,
       log: () => undefined,
     };
-    const record = await scaleCoredns.apply(exec, p);
+    const record = await registered(scaleCoredns).apply(exec, p);
     assert.equal(record.status, 'applied');
     assert.equal(port.replicas(), 2);
-    assert.equal((await scaleCoredns.verify(exec, record, p)).status, 'verified');
-    assert.equal((await scaleCoredns.rollback(exec, record)).status, 'rolled-back');
+    assert.equal((await registered(scaleCoredns).verify(exec, record, p)).status, 'verified');
+    assert.equal((await registered(scaleCoredns).rollback(exec, record)).status, 'rolled-back');
     assert.equal(port.replicas(), 0);
     // Scaled up by someone else in the meantime: nothing to do.
-    const again = await scaleCoredns.apply({ ...exec, port: deploymentPort(2) }, p);
+    const again = await registered(scaleCoredns).apply({ ...exec, port: deploymentPort(2) }, p);
     assert.equal(again.status, 'no-op');
   });
 });

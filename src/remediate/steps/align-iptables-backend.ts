@@ -10,7 +10,10 @@ import type { IptablesDump } from '../../core/datapath-types.ts';
 import { parseIptablesSave } from '../../datapath/parsers/iptables-save.ts';
 import { BACKEND_KEY, type Backend, iptablesBin, saveScript, undoPartial } from '../iptables-node.ts';
 import type { AppliedAction, NodeRun, RepairExec, RepairStep, UndoAction } from '../step.ts';
-import { basePlan, causeNodes, errText, nodeCommand, pollUntil, runUndo, sh } from '../step-kit.ts';
+import { basePlan, causeNodes, errText, nodeCommand, planned, pollUntil, runUndo, sh } from '../step-kit.ts';
+
+/** What apply needs: the nodes and the rules to move. */
+type Params = { targets: Target[] };
 
 interface Target {
   node: string;
@@ -123,7 +126,7 @@ function ownedCheck(node: string, b: Backend, dump: IptablesDump): string | unde
     : undefined;
 }
 
-export const alignIptablesBackend: RepairStep = {
+export const alignIptablesBackend: RepairStep<Params> = {
   id: 'align-iptables-backend',
   title: "Align the iptables backend (empty the one the cluster's components do not use)",
   phase: 'system',
@@ -181,17 +184,17 @@ export const alignIptablesBackend: RepairStep = {
     }
     if (targets.length === 0)
       return { status: 'nothing-to-do', reason: 'the backend the cluster does not use is already empty' };
-    plan.params = { targets };
+    const params: Params = { targets };
     plan.verification = `iptables-${targets[0]!.stray}-save on ${targets.map((t) => t.node).join(', ')} shows no rule, no user chain and only ACCEPT policies`;
     plan.rollback = `restore each node's saved ruleset with iptables-<backend>-restore`;
     plan.notes.push(
       'the flush is of the ruleset found when the step runs (saved just before, whole); the list above is what the diagnosis saw',
       'whatever wrote these rules (Docker, a firewall script) writes them again when it restarts: point it at iptables-nft or turn off its iptables handling',
     );
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    return (plan.params['targets'] as Target[]).map((t) => ({
+    return plan.params.targets.map((t) => ({
       what: `can save iptables-${t.stray} on ${t.node} and restore it, and it holds none of the cluster's rules`,
       async run(exec: RepairExec) {
         try {
@@ -207,7 +210,7 @@ export const alignIptablesBackend: RepairStep = {
     }));
   },
   async apply(exec, plan) {
-    const targets = plan.params['targets'] as Target[];
+    const targets = plan.params.targets;
     // Everything is saved and checked before the first flush.
     const saved: { t: Target; text: string; dump: IptablesDump }[] = [];
     for (const t of targets) {
@@ -247,7 +250,7 @@ export const alignIptablesBackend: RepairStep = {
     return { status: 'applied', step: plan.step, actions, undo, facts };
   },
   async verify(exec, _record, plan) {
-    const targets = plan.params['targets'] as Target[];
+    const targets = plan.params.targets;
     return pollUntil(exec, async () => {
       for (const t of targets) {
         const r = await exec.nodes.run(t.node, sh(saveScript(t.stray)), { hostMount: false });

@@ -6,7 +6,10 @@
 import { analyze } from '../../analyze/engine.ts';
 import type { K8sNetworkPolicy } from '../../core/cluster-types.ts';
 import type { RepairStep } from '../step.ts';
-import { basePlan, pollUntil, runUndo, toYaml } from '../step-kit.ts';
+import { basePlan, planned, pollUntil, runUndo, toYaml } from '../step-kit.ts';
+
+/** What apply needs: the namespaces that get the DNS egress policy. */
+type Params = { namespaces: string[] };
 
 export const EMERGENCY_POLICY = 'netdoctor-emergency-allow-dns';
 
@@ -49,7 +52,7 @@ export function revertCommand(namespace: string): string {
   return `kubectl -n ${namespace} delete networkpolicy ${EMERGENCY_POLICY}`;
 }
 
-export const allowDnsEgress: RepairStep = {
+export const allowDnsEgress: RepairStep<Params> = {
   id: 'allow-dns-egress',
   title: 'Emergency allow of DNS egress (opt-in)',
   phase: 'policy',
@@ -88,14 +91,14 @@ export const allowDnsEgress: RepairStep = {
       });
       plan.notes.push(`revert: ${revertCommand(ns)}`);
     }
-    plan.params = { namespaces };
+    const params: Params = { namespaces };
     plan.verification =
       'the policy exists, and the DNS-egress rule re-run on the snapshot with the live policies of the namespace no longer fires';
     plan.rollback = 'delete the emergency policy this step created; existing policies are never touched';
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    return (plan.params['namespaces'] as string[]).map((ns) => ({
+    return plan.params.namespaces.map((ns) => ({
       what: `no ${EMERGENCY_POLICY} in ${ns} yet`,
       async run(exec) {
         return (await exec.port.readObject('NetworkPolicy', ns, EMERGENCY_POLICY))
@@ -115,7 +118,7 @@ export const allowDnsEgress: RepairStep = {
       undo: [] as { type: 'delete'; kind: 'NetworkPolicy'; namespace: string; name: string }[],
       facts: {},
     };
-    for (const ns of plan.params['namespaces'] as string[]) {
+    for (const ns of plan.params.namespaces) {
       const body = emergencyDnsPolicy(ns);
       await exec.port.createObject('NetworkPolicy', ns, body);
       record.undo.push({ type: 'delete', kind: 'NetworkPolicy', namespace: ns, name: EMERGENCY_POLICY });
@@ -129,7 +132,7 @@ export const allowDnsEgress: RepairStep = {
     return record;
   },
   async verify(exec, _record, plan) {
-    const namespaces = plan.params['namespaces'] as string[];
+    const namespaces = plan.params.namespaces;
     const snapshot = exec.snapshot;
     return pollUntil(exec, async () => {
       const live = (await exec.port.list('networkPolicies', { namespaces })) as K8sNetworkPolicy[];

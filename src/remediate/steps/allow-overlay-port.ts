@@ -30,7 +30,10 @@ import {
   removeRules,
 } from '../iptables-node.ts';
 import type { RepairStep } from '../step.ts';
-import { basePlan, causeNodes, nodeCommand, pollUntil, runUndo, sh } from '../step-kit.ts';
+import { basePlan, causeNodes, nodeCommand, planned, pollUntil, runUndo, sh } from '../step-kit.ts';
+
+/** What apply needs: per node, the rules that drop the overlay port. */
+type Params = { targets: Target[] };
 
 /** A peer whose VXLAN device address answers only through the overlay. */
 interface Peer {
@@ -120,7 +123,7 @@ function portsFor(snapshot: Snapshot, dp: NodeDatapath | undefined): number[] {
 
 const pingScript = (ip: string) => `ping -c 3 -W 2 ${ip}`;
 
-export const allowOverlayPort: RepairStep = {
+export const allowOverlayPort: RepairStep<Params> = {
   id: 'allow-overlay-port',
   title: 'Allow the overlay UDP port between nodes (delete the dropping firewall rules)',
   phase: 'system',
@@ -175,7 +178,7 @@ export const allowOverlayPort: RepairStep = {
           nodeCommand(n, deleteScript(r), `expected from the diagnosis: ${describeRule(r)}`),
         );
     }
-    plan.params = { targets };
+    const params: Params = { targets };
     const pinged = targets.flatMap((t) => t.peers.map((p) => `${t.node} -> ${p.node}'s flannel.1 ${p.vtep}`));
     plan.verification =
       `re-read the rules on ${nodes.join(', ')}: no rule drops UDP ${[...new Set(targets.flatMap((t) => t.ports))].join('/')} between nodes` +
@@ -187,10 +190,10 @@ export const allowOverlayPort: RepairStep = {
       'only the rules listed here are deleted; a rule dropping the overlay port that appears after the diagnosis is left alone, reported, and fails verification',
       'whatever wrote these rules (a firewall service, a provisioning script) may write them again: allow the port there too',
     );
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    return readableRulesChecks(plan.params['targets'] as Target[], 'rules');
+    return readableRulesChecks(plan.params.targets, 'rules');
   },
   async apply(exec, plan) {
     // Every node is read before the first deletion, so a read that fails changes nothing.
@@ -198,7 +201,7 @@ export const allowOverlayPort: RepairStep = {
     const unplanned: string[] = [];
     const gone: string[] = [];
     const key = (r: RuleRef) => `${r.node} ${r.backend} ${r.table} ${r.chain} ${r.spec}`;
-    for (const t of plan.params['targets'] as Target[]) {
+    for (const t of plan.params.targets) {
       const here: RuleRef[] = [];
       for (const b of t.backends)
         here.push(...blockingRules(t.node, b, await readRules(exec, t.node, b), t.ports, t.nodeIps));
@@ -229,7 +232,7 @@ export const allowOverlayPort: RepairStep = {
     };
   },
   async verify(exec, _record, plan) {
-    const targets = plan.params['targets'] as Target[];
+    const targets = plan.params.targets;
     return pollUntil(exec, async () => {
       const reached: string[] = [];
       const unchecked: string[] = [];

@@ -24,7 +24,10 @@ import {
 } from '../iptables-node.ts';
 import { describeIdentity, shellLine } from '../iptables-rule-edit.ts';
 import type { RepairStep } from '../step.ts';
-import { basePlan, nodeCommand, pollUntil, runUndo, sh } from '../step-kit.ts';
+import { basePlan, nodeCommand, planned, pollUntil, runUndo, sh } from '../step-kit.ts';
+
+/** What apply needs: each traced rule, by node, table, chain and spec. */
+type Params = { targets: Target[] };
 
 /** One rule to delete on one node. */
 interface Target extends FirewallRuleId {
@@ -75,7 +78,7 @@ async function present(exec: Parameters<RepairStep['apply']>[0], t: Target): Pro
   ).map((p) => ({ node: t.node, backend: t.backend, table: t.table, ...p }));
 }
 
-export const deleteFirewallRule: RepairStep = {
+export const deleteFirewallRule: RepairStep<Params> = {
   id: 'delete-firewall-rule',
   title: 'Delete the firewall rule that drops pod traffic',
   phase: 'system',
@@ -108,7 +111,7 @@ export const deleteFirewallRule: RepairStep = {
         nodeCommand(t.node, deleteScript(t), `delete by identity: ${describeTarget(t)}`),
       );
     }
-    plan.params = { targets };
+    const params: Params = { targets };
     plan.verification = `re-read the rules: ${targets.map(describeTarget).join('; ')} is gone`;
     plan.rollback =
       'put each deleted copy back in front of the rule it stood before, wherever that rule is then';
@@ -116,17 +119,17 @@ export const deleteFirewallRule: RepairStep = {
       'only this exact rule is deleted: same backend, table, chain and every match and target',
       'whatever added the rule (a firewall service, a provisioning script) may add it again: change it there too',
     );
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    const targets = plan.params['targets'] as Target[];
+    const targets = plan.params.targets;
     return readableRulesChecks(
       targets.map((t) => ({ node: t.node, backends: [t.backend] })),
       'rules',
     );
   },
   async apply(exec, plan) {
-    const targets = plan.params['targets'] as Target[];
+    const targets = plan.params.targets;
     // Every node is read (and backed up) before the first deletion, so a read that fails changes nothing.
     const found: RuleRef[] = [];
     const gone: string[] = [];
@@ -164,7 +167,7 @@ export const deleteFirewallRule: RepairStep = {
     };
   },
   async verify(exec, _record, plan) {
-    const targets = plan.params['targets'] as Target[];
+    const targets = plan.params.targets;
     return pollUntil(exec, async () => {
       for (const t of targets) {
         const left = await present(exec, t);

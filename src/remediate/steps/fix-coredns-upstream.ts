@@ -2,16 +2,19 @@
  * Seed 001 CoreDNS step, with consent only (--allow-upstream-change): point CoreDNS's `forward`
  * back at the node's resolv.conf, then restart it. The old Corefile is recorded for rollback.
  */
-import { applyRestart, verifyRollout } from '../rollout.ts';
+import { applyRestart, type RolloutTarget, verifyRollout } from '../rollout.ts';
 import type { AppliedAction, RepairStep, UndoAction } from '../step.ts';
-import { basePlan, runUndo, toYaml } from '../step-kit.ts';
+import { basePlan, planned, runUndo, toYaml } from '../step-kit.ts';
 import { corednsDeployment } from './restart-coredns.ts';
+
+/** What apply needs: the CoreDNS Deployment to roll out. */
+type Params = { target: RolloutTarget };
 
 export function fixForward(corefile: string): string {
   return corefile.replace(/^(\s*forward\s+\.\s+)[^{\n]*?(\s*\{?)$/m, '$1/etc/resolv.conf$2');
 }
 
-export const fixCorednsUpstream: RepairStep = {
+export const fixCorednsUpstream: RepairStep<Params> = {
   id: 'fix-coredns-upstream',
   title: "Point CoreDNS's forward back at the node resolver (consent needed)",
   phase: 'coredns',
@@ -50,10 +53,10 @@ export const fixCorednsUpstream: RepairStep = {
       after: toYaml({ data: { Corefile: fixed } }),
       why: 'forward to the resolvers the nodes use',
     });
-    plan.params = { target: d };
+    const params: Params = { target: d };
     plan.verification = 'CoreDNS rolls out with the new Corefile; every replica Ready';
     plan.rollback = 'restore the recorded Corefile and the restartedAt annotation';
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions: () => [],
   async apply(exec, plan) {
@@ -86,16 +89,11 @@ export const fixCorednsUpstream: RepairStep = {
       after: fixForward(old),
       result: 'patched',
     });
-    const r = await applyRestart(
-      exec,
-      plan.params['target'] as Parameters<typeof applyRestart>[1],
-      new Date(),
-    );
+    const r = await applyRestart(exec, plan.params.target, new Date());
     actions.push(r.action);
     undo.push(r.undo);
     return { status: 'applied', step: plan.step, actions, undo, facts: {} };
   },
-  verify: (exec, _r, plan) =>
-    verifyRollout(exec, plan.params['target'] as Parameters<typeof verifyRollout>[1]),
+  verify: (exec, _r, plan) => verifyRollout(exec, plan.params.target),
   rollback: runUndo,
 };

@@ -32,13 +32,14 @@ import {
   withBackendMtu,
 } from '../overlay-mtu.ts';
 import { applyRestart, type RolloutTarget, restartChange, verifyRollout } from '../rollout.ts';
-import type { AppliedAction, AppliedRecord, RepairExec, RepairStep, StepPlan, UndoAction } from '../step.ts';
+import type { AppliedAction, AppliedRecord, RepairExec, RepairStep, UndoAction } from '../step.ts';
 import {
   basePlan,
   causeNodes,
   cniDaemonSet,
   errText,
   nodeCommand,
+  planned,
   pollUntil,
   rolloutState,
   runUndo,
@@ -57,7 +58,7 @@ interface OverlayNode {
   vtep: string;
 }
 
-interface Params {
+type Params = {
   configMap: { namespace: string; name: string };
   /** net-conf.json as diagnosed, for the plan's diff (apply reads it live again). */
   netConf: string;
@@ -70,7 +71,7 @@ interface Params {
   deviceCap: number | undefined;
   /** The overlay MTU every node already agrees on (device, subnet.env, pods), if they all do. */
   agreed: number | undefined;
-}
+};
 
 /** The device VXLAN packets leave by: the VXLAN device's lower device, else the one holding its local address. */
 function underlayOf(links: Link[], vx: Link): Link | undefined {
@@ -126,11 +127,7 @@ const MANUAL = [
   'ip link set dev flannel.1 mtu <path MTU - 50>   # on every node: flannel keeps an existing flannel.1',
 ];
 
-function params(plan: StepPlan): Params {
-  return plan.params as unknown as Params;
-}
-
-export const fixOverlayMtu: RepairStep = {
+export const fixOverlayMtu: RepairStep<Params> = {
   id: 'fix-overlay-mtu',
   title: 'Fit the overlay MTU to the measured underlay path',
   phase: 'cni-agent',
@@ -183,7 +180,7 @@ export const fixOverlayMtu: RepairStep = {
       agreed,
     };
     const plan = basePlan(fixOverlayMtu, input);
-    plan.params = p as unknown as Record<string, unknown>;
+    const params: Params = p;
     plan.objectChanges.push(
       {
         kind: 'ConfigMap',
@@ -228,10 +225,10 @@ export const fixOverlayMtu: RepairStep = {
       "running pods have their interfaces lowered in place (no restart); any that are missed keep their larger MTU and get ICMP 'fragmentation needed' at flannel.1, so TCP adapts, and pick the new MTU up when recreated",
       'the MTU is set cluster-wide: every node sends across the short path, and one MTU per overlay keeps pod-to-pod traffic symmetric',
     );
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    const p = params(plan);
+    const p = plan.params;
     return [
       {
         what: `DaemonSet ${p.daemonSet.namespace}/${p.daemonSet.name} exists`,
@@ -253,7 +250,7 @@ export const fixOverlayMtu: RepairStep = {
     ];
   },
   async apply(exec, plan) {
-    const p = params(plan);
+    const p = plan.params;
     const actions: AppliedAction[] = [];
     const overlay = await measure(exec, p, actions);
     const facts: Record<string, unknown> = { overlayMtu: overlay, underlayMtu: overlay + VXLAN_OVERHEAD };
@@ -349,7 +346,7 @@ export const fixOverlayMtu: RepairStep = {
     return record();
   },
   async verify(exec, record, plan) {
-    const p = params(plan);
+    const p = plan.params;
     const mtu = record.status === 'applied' ? (record.facts['overlayMtu'] as number) : undefined;
     if (mtu === undefined) return { status: 'error', error: 'the applied record carries no measured MTU' };
     const peersOf = new Map(p.measureFrom.map((m) => [m.node, m.peers]));

@@ -8,7 +8,10 @@ import { nearMisses } from '../../analyze/service-selectors.ts';
 import type { K8sEndpointSlice, K8sService } from '../../core/cluster-types.ts';
 import type { RootCause, Snapshot } from '../../core/model.ts';
 import type { AppliedAction, CauseRef, RepairStep, UndoAction } from '../step.ts';
-import { basePlan, causeRef, pollUntil, runUndo, shq, toYaml } from '../step-kit.ts';
+import { basePlan, causeRef, planned, pollUntil, runUndo, shq, toYaml } from '../step-kit.ts';
+
+/** What apply needs: each Service and its corrected selector. */
+type Params = { targets: SelectorFix[] };
 
 /** One Service selector entry to respell. */
 export interface SelectorFix {
@@ -97,7 +100,7 @@ function readyAddresses(slices: K8sEndpointSlice[], name: string): string[] {
     .flatMap((e) => e.addresses);
 }
 
-export const fixServiceSelector: RepairStep = {
+export const fixServiceSelector: RepairStep<Params> = {
   id: 'fix-service-selector',
   title: "Respell a Service selector's near-miss label value (consent needed)",
   phase: 'policy',
@@ -157,17 +160,17 @@ export const fixServiceSelector: RepairStep = {
           `not changed: ${d.reason}; by hand: kubectl -n ${cause.subject.namespace ?? 'default'} edit service ${cause.subject.name}`,
         );
     }
-    plan.params = { targets };
+    const params: Params = { targets };
     plan.verification = `the EndpointSlices of ${targets.map((t) => `${t.namespace}/${t.name}`).join(', ')} list at least one ready address`;
     plan.rollback = `patch each selector value back (${targets.map((t) => `${t.key}: ${t.from}`).join(', ')})`;
     plan.notes.push(
       `revert by hand: ${targets.map((t) => kubectlPatch({ ...t, to: t.from })).join(' && ')}`,
       "the Service's owner (Helm chart, GitOps repository) must carry the same fix, or its next sync puts the typo back",
     );
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    return (plan.params['targets'] as SelectorFix[]).map((t) => ({
+    return plan.params.targets.map((t) => ({
       what: `Service ${t.namespace}/${t.name} still has the diagnosed selector`,
       async run(exec) {
         const live = (await exec.port.readObject('Service', t.namespace, t.name)) as K8sService | undefined;
@@ -184,7 +187,7 @@ export const fixServiceSelector: RepairStep = {
   async apply(exec, plan) {
     const actions: AppliedAction[] = [];
     const undo: UndoAction[] = [];
-    for (const t of plan.params['targets'] as SelectorFix[]) {
+    for (const t of plan.params.targets) {
       await exec.port.patchObject('Service', t.namespace, t.name, selectorPatch(t.key, t.to), 'merge');
       undo.push({
         type: 'patch',
@@ -205,7 +208,7 @@ export const fixServiceSelector: RepairStep = {
     return { status: 'applied', step: plan.step, actions, undo, facts: {} };
   },
   async verify(exec, _record, plan) {
-    const targets = plan.params['targets'] as SelectorFix[];
+    const targets = plan.params.targets;
     return pollUntil(exec, async () => {
       const found: string[] = [];
       for (const t of targets) {

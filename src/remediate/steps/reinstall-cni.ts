@@ -4,14 +4,25 @@
  * one it refuses: netdoctor never guesses a CNI manifest or fetches one from the internet.
  */
 import type { RepairStep } from '../step.ts';
-import { basePlan, pollUntil, rolloutState, runUndo, stripServerFields, toYaml } from '../step-kit.ts';
+import {
+  basePlan,
+  planned,
+  pollUntil,
+  rolloutState,
+  runUndo,
+  stripServerFields,
+  toYaml,
+} from '../step-kit.ts';
+
+/** What apply needs: the DaemonSet to create, from the manifest. */
+type Params = { namespace: string; name: string; body: object };
 
 interface ManifestObject {
   kind?: string;
   metadata?: { name?: string; namespace?: string };
 }
 
-export const reinstallCni: RepairStep = {
+export const reinstallCni: RepairStep<Params> = {
   id: 'reinstall-cni',
   title: 'Reinstall the missing CNI DaemonSet from its last known manifest',
   phase: 'cni-agent',
@@ -58,17 +69,17 @@ export const reinstallCni: RepairStep = {
       after: toYaml(body),
       why: `recreate from ${manifest.source}`,
     });
-    plan.params = { namespace, name: ds.metadata.name, body };
+    const params: Params = { namespace, name: ds.metadata.name, body };
     plan.verification = `DaemonSet ${namespace}/${ds.metadata.name} exists and every scheduled pod is Ready`;
     plan.rollback = `delete the DaemonSet this step created (kubectl -n ${namespace} delete daemonset ${ds.metadata.name})`;
     plan.notes.push(
       `only the DaemonSet is created; its ConfigMap, ServiceAccount and RBAC must still exist in ${namespace}`,
     );
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    const ns = plan.params['namespace'] as string;
-    const name = plan.params['name'] as string;
+    const ns = plan.params.namespace;
+    const name = plan.params.name;
     return [
       {
         what: `DaemonSet ${ns}/${name} is still absent`,
@@ -81,9 +92,9 @@ export const reinstallCni: RepairStep = {
     ];
   },
   async apply(exec, plan) {
-    const ns = plan.params['namespace'] as string;
-    const name = plan.params['name'] as string;
-    await exec.port.createObject('DaemonSet', ns, plan.params['body'] as object);
+    const ns = plan.params.namespace;
+    const name = plan.params.name;
+    await exec.port.createObject('DaemonSet', ns, plan.params.body);
     return {
       status: 'applied',
       step: plan.step,
@@ -91,7 +102,7 @@ export const reinstallCni: RepairStep = {
         {
           target: `DaemonSet ${ns}/${name}`,
           command: 'create',
-          after: toYaml(plan.params['body']),
+          after: toYaml(plan.params.body),
           result: 'created',
         },
       ],
@@ -100,8 +111,8 @@ export const reinstallCni: RepairStep = {
     };
   },
   async verify(exec, _record, plan) {
-    const ns = plan.params['namespace'] as string;
-    const name = plan.params['name'] as string;
+    const ns = plan.params.namespace;
+    const name = plan.params.name;
     return pollUntil(exec, async () =>
       rolloutState('DaemonSet', await exec.port.readObject('DaemonSet', ns, name)),
     );

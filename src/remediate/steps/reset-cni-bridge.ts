@@ -15,7 +15,10 @@ import {
   successorsReady,
 } from '../pod-recreate.ts';
 import type { AppliedAction, RepairStep, UndoAction } from '../step.ts';
-import { basePlan, causeNodes, errText, nodeCommand, pollUntil, runUndo, sh } from '../step-kit.ts';
+import { basePlan, causeNodes, errText, nodeCommand, planned, pollUntil, runUndo, sh } from '../step-kit.ts';
+
+/** What apply needs: per node, cni0's address; and consent to recreate bare pods. */
+type Params = { targets: Record<string, string>; allowBare: boolean };
 
 /** The gateway address (`.1`) of a pod subnet, with its prefix. */
 export function bridgeAddress(podCidr: string): string | undefined {
@@ -26,7 +29,7 @@ export function bridgeAddress(podCidr: string): string | undefined {
 
 const READ = "ip -4 -o addr show dev cni0 | awk '{print $4}'";
 
-export const resetCniBridge: RepairStep = {
+export const resetCniBridge: RepairStep<Params> = {
   id: 'reset-cni-bridge',
   title: "Reset cni0's address to the node's pod-subnet gateway",
   phase: 'cni-bridge',
@@ -69,7 +72,7 @@ export const resetCniBridge: RepairStep = {
       plan.notes.push(
         `bare pods (no controller to bring them back) are left as they are: ${bare.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}; --recreate-bare-pods recreates them from their own spec`,
       );
-    plan.params = { targets, allowBare };
+    const params: Params = { targets, allowBare };
     plan.verification =
       'cni0 carries exactly the pod-subnet gateway on each node (ip -4 addr show dev cni0), and every recreated pod has a Ready successor';
     plan.rollback =
@@ -77,10 +80,10 @@ export const resetCniBridge: RepairStep = {
     plan.notes.push(
       'no kubelet or containerd restart; the pods on the node that use the pod network are recreated, the ones read on the node when the step runs (the list above is what the diagnosis saw)',
     );
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    return Object.keys(plan.params['targets'] as Record<string, string>).map((n) => ({
+    return Object.keys(plan.params.targets).map((n) => ({
       what: `cni0 exists on ${n}`,
       async run(exec) {
         const r = await exec.nodes.run(n, sh('ip link show dev cni0'), { hostMount: false });
@@ -93,7 +96,7 @@ export const resetCniBridge: RepairStep = {
   async apply(exec, plan) {
     const actions: AppliedAction[] = [];
     const undo: UndoAction[] = [];
-    for (const [n, want] of Object.entries(plan.params['targets'] as Record<string, string>)) {
+    for (const [n, want] of Object.entries(plan.params.targets)) {
       const before = (await exec.nodes.run(n, sh(READ), { hostMount: false })).stdout
         .trim()
         .split('\n')
@@ -128,8 +131,8 @@ export const resetCniBridge: RepairStep = {
     const skippedBare: string[] = [];
     let recreateError: string | undefined;
     try {
-      for (const n of Object.keys(plan.params['targets'] as Record<string, string>)) {
-        const r = await recreatePodsOn(exec, n, plan.params['allowBare'] === true);
+      for (const n of Object.keys(plan.params.targets)) {
+        const r = await recreatePodsOn(exec, n, plan.params.allowBare);
         actions.push(...r.actions);
         recreated.push(...r.recreated);
         skippedBare.push(...r.skippedBare);
@@ -152,7 +155,7 @@ export const resetCniBridge: RepairStep = {
       return { status: 'failed', reason: `recreating the node's pods failed: ${facts['recreateError']}` };
     const recreated = (facts['recreated'] ?? []) as RecreatedPod[];
     return pollUntil(exec, async () => {
-      for (const [n, want] of Object.entries(plan.params['targets'] as Record<string, string>)) {
+      for (const [n, want] of Object.entries(plan.params.targets)) {
         const got = (await exec.nodes.run(n, sh(READ), { hostMount: false })).stdout.trim();
         if (got !== want)
           return { ok: false, reason: `cni0 on ${n} is ${got || '(no address)'}, want ${want}` };

@@ -11,7 +11,10 @@ import {
   restartChanges,
 } from '../agent-restart.ts';
 import type { RepairStep } from '../step.ts';
-import { basePlan, cniDaemonSet, pollUntil, sh } from '../step-kit.ts';
+import { basePlan, cniDaemonSet, planned, pollUntil, sh } from '../step-kit.ts';
+
+/** What apply needs: the agent's DaemonSet and nodes; per node, the peer subnets verify expects routes to. */
+type Params = { target: AgentTarget; peers: Record<string, string[]> };
 
 /** The nodes a cause is about: a Node subject, or the node of a Pod subject. */
 export function nodesOfCauses(snapshot: Snapshot, causes: RootCause[]): string[] {
@@ -36,7 +39,7 @@ export function peerSubnets(snapshot: Snapshot, node: string): string[] {
     .filter((c): c is string => typeof c === 'string');
 }
 
-export const restartCniAgent: RepairStep = {
+export const restartCniAgent: RepairStep<Params> = {
   id: 'restart-cni-agent',
   title: 'Restart the CNI agent on the affected node',
   phase: 'cni-agent',
@@ -60,17 +63,17 @@ export const restartCniAgent: RepairStep = {
     const t = agentTarget(ds, nodes);
     const plan = basePlan(restartCniAgent, input);
     plan.objectChanges = restartChanges(input.snapshot, t, `restart ${t.daemonSet} on ${nodes.join(', ')}`);
-    plan.params = {
+    const params: Params = {
       target: t,
       peers: Object.fromEntries(nodes.map((n) => [n, peerSubnets(input.snapshot, n)])),
     };
     plan.verification = `a new ${t.daemonSet} pod is Ready on ${nodes.join(', ')}, and each node routes again to every peer pod subnet (ip -4 route)`;
     plan.rollback =
       'nothing to undo: a restarted pod is the DaemonSet’s own pod; a failed verification stops the run';
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    const t = plan.params['target'] as AgentTarget;
+    const t = plan.params.target;
     return [
       {
         what: `DaemonSet ${t.namespace}/${t.daemonSet} exists`,
@@ -86,13 +89,13 @@ export const restartCniAgent: RepairStep = {
     ];
   },
   async apply(exec, plan) {
-    const t = plan.params['target'] as AgentTarget;
+    const t = plan.params.target;
     const { actions, oldUids } = await deleteAgentPods(exec, t);
     return { status: 'applied', step: plan.step, actions, undo: [], facts: { oldUids } };
   },
   async verify(exec, record, plan) {
-    const t = plan.params['target'] as AgentTarget;
-    const peers = plan.params['peers'] as Record<string, string[]>;
+    const t = plan.params.target;
+    const peers = plan.params.peers;
     const oldUids = (record.facts['oldUids'] ?? {}) as Record<string, string[]>;
     return pollUntil(exec, async () => {
       const ready = await newPodsReady(exec, t, oldUids);

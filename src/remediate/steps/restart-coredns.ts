@@ -2,7 +2,10 @@
 import type { Snapshot } from '../../core/model.ts';
 import { applyRestart, type RolloutTarget, restartChange, verifyRollout } from '../rollout.ts';
 import type { RepairStep } from '../step.ts';
-import { basePlan, runUndo } from '../step-kit.ts';
+import { basePlan, planned, runUndo } from '../step-kit.ts';
+
+/** What apply needs: the CoreDNS Deployment to roll out. */
+type Params = { target: RolloutTarget };
 
 /** The cluster DNS Deployment (CoreDNS) in the snapshot. */
 export function corednsDeployment(snapshot: Snapshot): RolloutTarget | undefined {
@@ -14,7 +17,7 @@ export function corednsDeployment(snapshot: Snapshot): RolloutTarget | undefined
   return d ? { kind: 'Deployment', namespace: 'kube-system', name: d.metadata.name } : undefined;
 }
 
-export const restartCoredns: RepairStep = {
+export const restartCoredns: RepairStep<Params> = {
   id: 'restart-coredns',
   title: 'Restart CoreDNS',
   phase: 'coredns',
@@ -28,13 +31,13 @@ export const restartCoredns: RepairStep = {
       (x) => x.metadata.name === t.name && x.metadata.namespace === t.namespace,
     );
     plan.objectChanges.push(restartChange(t, d, 'new CoreDNS pods start on a repaired network'));
-    plan.params = { target: t };
+    const params: Params = { target: t };
     plan.verification = `Deployment ${t.namespace}/${t.name} rolls out: every replica updated and Ready`;
     plan.rollback = "put the pod template's restartedAt annotation back as it was";
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    const t = plan.params['target'] as RolloutTarget;
+    const t = plan.params.target;
     return [
       {
         what: `Deployment ${t.namespace}/${t.name} exists`,
@@ -47,9 +50,9 @@ export const restartCoredns: RepairStep = {
     ];
   },
   async apply(exec, plan) {
-    const r = await applyRestart(exec, plan.params['target'] as RolloutTarget, new Date());
+    const r = await applyRestart(exec, plan.params.target, new Date());
     return { status: 'applied', step: plan.step, actions: [r.action], undo: [r.undo], facts: {} };
   },
-  verify: (exec, _record, plan) => verifyRollout(exec, plan.params['target'] as RolloutTarget),
+  verify: (exec, _record, plan) => verifyRollout(exec, plan.params.target),
   rollback: runUndo,
 };

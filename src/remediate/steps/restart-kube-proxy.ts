@@ -5,7 +5,10 @@
 import type { Snapshot } from '../../core/model.ts';
 import { applyRestart, type RolloutTarget, restartChange, verifyRollout } from '../rollout.ts';
 import type { AppliedAction, Check, RepairStep, UndoAction } from '../step.ts';
-import { basePlan, runUndo, toYaml } from '../step-kit.ts';
+import { basePlan, planned, runUndo, toYaml } from '../step-kit.ts';
+
+/** What apply needs: the kube-proxy DaemonSet, and whether its mode is fixed first. */
+type Params = { target: RolloutTarget; fixMode: boolean };
 
 const VALID_MODES = ['', 'iptables', 'ipvs', 'nftables', 'kernelspace'];
 const CONFIG_KEY = 'config.conf';
@@ -23,7 +26,7 @@ export function fixModeLine(config: string): string {
   return config.replace(/^mode:.*$/m, 'mode: iptables');
 }
 
-export const restartKubeProxy: RepairStep = {
+export const restartKubeProxy: RepairStep<Params> = {
   id: 'restart-kube-proxy',
   title: 'Restart kube-proxy (and fix its config when its logs name the error)',
   phase: 'kube-proxy',
@@ -62,13 +65,13 @@ export const restartKubeProxy: RepairStep = {
       });
     }
     plan.objectChanges.push(restartChange(t, ds, 'pods pick up their config and reprogram service rules'));
-    plan.params = { target: t, fixMode: bad !== undefined };
+    const params: Params = { target: t, fixMode: bad !== undefined };
     plan.verification = `DaemonSet ${t.namespace}/${t.name} rolls out: every pod updated, Ready and available`;
     plan.rollback = `${bad !== undefined ? 'restore the ConfigMap config.conf as it was, then ' : ''}put the pod template's restartedAt annotation back`;
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    const t = plan.params['target'] as RolloutTarget;
+    const t = plan.params.target;
     const checks: Check[] = [
       {
         what: `DaemonSet ${t.namespace}/${t.name} exists`,
@@ -79,7 +82,7 @@ export const restartKubeProxy: RepairStep = {
         },
       },
     ];
-    if (plan.params['fixMode']) {
+    if (plan.params.fixMode) {
       checks.push({
         what: `ConfigMap ${t.namespace}/kube-proxy readable`,
         async run(exec) {
@@ -92,10 +95,10 @@ export const restartKubeProxy: RepairStep = {
     return checks;
   },
   async apply(exec, plan) {
-    const t = plan.params['target'] as RolloutTarget;
+    const t = plan.params.target;
     const actions: AppliedAction[] = [];
     const undo: UndoAction[] = [];
-    if (plan.params['fixMode']) {
+    if (plan.params.fixMode) {
       const cm = (await exec.port.readObject('ConfigMap', t.namespace, 'kube-proxy')) as
         | { data?: Record<string, string> }
         | undefined;
@@ -130,6 +133,6 @@ export const restartKubeProxy: RepairStep = {
     undo.push(r.undo);
     return { status: 'applied', step: plan.step, actions, undo, facts: {} };
   },
-  verify: (exec, _record, plan) => verifyRollout(exec, plan.params['target'] as RolloutTarget),
+  verify: (exec, _record, plan) => verifyRollout(exec, plan.params.target),
   rollback: runUndo,
 };

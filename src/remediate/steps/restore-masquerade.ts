@@ -36,7 +36,19 @@ import {
   undoPartial,
 } from '../iptables-node.ts';
 import type { AppliedAction, RepairStep } from '../step.ts';
-import { basePlan, causeNodes, cniDaemonSet, errText, nodeCommand, pollUntil, runUndo } from '../step-kit.ts';
+import {
+  basePlan,
+  causeNodes,
+  cniDaemonSet,
+  errText,
+  nodeCommand,
+  planned,
+  pollUntil,
+  runUndo,
+} from '../step-kit.ts';
+
+/** What apply needs: per node, the rules to add; the agent to restart, if it writes them. */
+type Params = { targets: Target[]; restart?: AgentTarget };
 
 /** What the step does on one node. */
 interface Target {
@@ -147,7 +159,7 @@ function clusterNetwork(snapshot: Snapshot, node: string, podCidr: string): stri
   return flannelNetConf(snapshot).network ?? snapshot.nodes[node]?.flannelSubnetEnv?.network ?? podCidr;
 }
 
-export const restoreMasquerade: RepairStep = {
+export const restoreMasquerade: RepairStep<Params> = {
   id: 'restore-masquerade',
   title: 'Restore pod-egress MASQUERADE (remove rules that bypass it, restart the CNI agent that owns it)',
   phase: 'system',
@@ -208,7 +220,7 @@ export const restoreMasquerade: RepairStep = {
         'the agent rewrites its MASQUERADE rules at start',
       );
     else plan.notes.push('no CNI agent DaemonSet: its MASQUERADE rules are not rewritten');
-    plan.params = { targets, ...(restart ? { restart } : {}) };
+    const params: Params = { targets, ...(restart ? { restart } : {}) };
     plan.verification =
       (restart ? `a new ${restart.daemonSet} pod is Ready on ${nodes.join(', ')}, and ` : '') +
       `a pod's packet to an outside address, walked through nat POSTROUTING (re-read on ${nodes.join(', ')}), ends in MASQUERADE with no RETURN ahead of it`;
@@ -217,14 +229,14 @@ export const restoreMasquerade: RepairStep = {
     plan.notes.push(
       'only the listed rules are deleted, by what they say (never by position), each confirmed gone by a re-read a moment later',
     );
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    return readableRulesChecks(plan.params['targets'] as Target[], 'nat rules');
+    return readableRulesChecks(plan.params.targets, 'nat rules');
   },
   async apply(exec, plan) {
-    const targets = plan.params['targets'] as Target[];
-    const restart = plan.params['restart'] as AgentTarget | undefined;
+    const targets = plan.params.targets;
+    const restart = plan.params.restart;
     const found: RuleRef[] = [];
     const same = (a: RuleRef, b: RuleRef) => a.backend === b.backend && a.spec === b.spec;
     for (const t of targets) {
@@ -257,8 +269,8 @@ export const restoreMasquerade: RepairStep = {
     return { status: 'applied', step: plan.step, actions, undo: removal.undo, facts };
   },
   async verify(exec, record, plan) {
-    const targets = plan.params['targets'] as Target[];
-    const restart = plan.params['restart'] as AgentTarget | undefined;
+    const targets = plan.params.targets;
+    const restart = plan.params.restart;
     const oldUids = (record.facts['oldUids'] ?? {}) as Record<string, string[]>;
     return pollUntil(exec, async () => {
       const done: string[] = [];

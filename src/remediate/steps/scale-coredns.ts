@@ -7,8 +7,11 @@ import type { K8sDeployment } from '../../core/cluster-types.ts';
 import type { Snapshot } from '../../core/model.ts';
 import { type RolloutTarget, verifyRollout } from '../rollout.ts';
 import type { RepairStep } from '../step.ts';
-import { basePlan, runUndo, toYaml } from '../step-kit.ts';
+import { basePlan, planned, runUndo, toYaml } from '../step-kit.ts';
 import { corednsDeployment } from './restart-coredns.ts';
+
+/** What apply needs: the CoreDNS Deployment and its replica count. */
+type Params = { target: RolloutTarget; replicas: number };
 
 /** kubeadm's CoreDNS replica count. */
 const DEFAULT_REPLICAS = 2;
@@ -39,7 +42,7 @@ function replicasOf(obj: unknown): number | undefined {
   return typeof n === 'number' ? n : undefined;
 }
 
-export const scaleCoredns: RepairStep = {
+export const scaleCoredns: RepairStep<Params> = {
   id: 'scale-coredns',
   title: 'Give CoreDNS its replicas back',
   phase: 'coredns',
@@ -68,13 +71,13 @@ export const scaleCoredns: RepairStep = {
       after: toYaml({ spec: { replicas } }),
       why: 'with 0 replicas nothing answers cluster DNS',
     });
-    plan.params = { target: t, replicas };
+    const params: Params = { target: t, replicas };
     plan.verification = `Deployment ${t.namespace}/${t.name} rolls out: ${replicas} replicas updated and Ready`;
     plan.rollback = 'scale it back to the replica count it had';
-    return { status: 'planned', plan };
+    return planned(plan, params);
   },
   preconditions(plan) {
-    const t = plan.params['target'] as RolloutTarget;
+    const t = plan.params.target;
     return [
       {
         what: `Deployment ${t.namespace}/${t.name} exists`,
@@ -87,8 +90,8 @@ export const scaleCoredns: RepairStep = {
     ];
   },
   async apply(exec, plan) {
-    const t = plan.params['target'] as RolloutTarget;
-    const replicas = plan.params['replicas'] as number;
+    const t = plan.params.target;
+    const replicas = plan.params.replicas;
     const live = await exec.port.readObject(t.kind, t.namespace, t.name);
     const old = replicasOf(live);
     // Someone scaled it up since the diagnosis: nothing to give back.
@@ -120,6 +123,6 @@ export const scaleCoredns: RepairStep = {
       facts: { replicas },
     };
   },
-  verify: (exec, _record, plan) => verifyRollout(exec, plan.params['target'] as RolloutTarget),
+  verify: (exec, _record, plan) => verifyRollout(exec, plan.params.target),
   rollback: runUndo,
 };
