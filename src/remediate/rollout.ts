@@ -3,7 +3,7 @@
  * annotation, remember the old value so rollback can put the template back as it was, and
  * verify by the controller's own rollout status.
  */
-import type { AppliedAction, ObjectChange, RepairExec, UndoAction, VerifyOutcome } from './step.ts';
+import type { AppliedAction, Check, ObjectChange, RepairExec, UndoAction, VerifyOutcome } from './step.ts';
 import {
   pollUntil,
   RESTARTED_AT,
@@ -17,6 +17,18 @@ export interface RolloutTarget {
   kind: 'DaemonSet' | 'Deployment';
   namespace: string;
   name: string;
+}
+
+/** The precondition every rollout step shares: its Deployment or DaemonSet is still there. */
+export function targetExists(t: RolloutTarget): Check {
+  return {
+    what: `${t.kind} ${t.namespace}/${t.name} exists`,
+    async run(exec) {
+      return (await exec.port.readObject(t.kind, t.namespace, t.name))
+        ? { status: 'ok' }
+        : { status: 'failed', reason: `${t.kind} ${t.namespace}/${t.name} not found` };
+    },
+  };
 }
 
 export function restartChange(t: RolloutTarget, diagnosed: unknown, why: string): ObjectChange {

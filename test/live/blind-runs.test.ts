@@ -12,14 +12,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import type { Report } from '../../src/core/model.ts';
-import { NET } from '../../src/lab/topology.ts';
 import {
   kubectl,
   LAB_IMAGE,
   type LabInfo,
+  labArgs,
   labFault,
   labHealAndSettle,
   labOrSkipReason,
+  OUTSIDE_ARGS,
   ownedPods,
 } from './live-lab.ts';
 
@@ -198,16 +199,8 @@ describe('blind runs end fast with the reason (live lab)', {
     try {
       const r = timedCli([
         'diagnose',
-        '--kubeconfig',
-        lab.kubeconfig,
-        '--agent-image',
-        LAB_IMAGE,
-        '--agent-namespace',
-        NS,
-        '--external-target',
-        `http://${NET.outsideWeb}/`,
-        '--external-name',
-        NET.outsideWebName,
+        ...labArgs(lab, NS),
+        ...OUTSIDE_ARGS,
         '--out',
         join(work, 'sandbox'),
         '-o',
@@ -241,10 +234,7 @@ describe('blind runs end fast with the reason (live lab)', {
       lab.kubeconfig,
       '--agent-namespace',
       NS,
-      '--external-target',
-      `http://${NET.outsideWeb}/`,
-      '--external-name',
-      NET.outsideWebName,
+      ...OUTSIDE_ARGS,
       '--out',
       join(work, 'defaults'),
       '-o',

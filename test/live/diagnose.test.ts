@@ -17,7 +17,16 @@ import { pendingCleanups } from '../../src/core/cleanup.ts';
 import type { Report } from '../../src/core/model.ts';
 import { runDiagnosis } from '../../src/diagnose/pipeline.ts';
 import { NET } from '../../src/lab/topology.ts';
-import { kubectl, LAB_IMAGE, type LabInfo, labOrSkipReason, ownedPods, until } from './live-lab.ts';
+import {
+  kubectl,
+  LAB_IMAGE,
+  type LabInfo,
+  labArgs,
+  labOrSkipReason,
+  OUTSIDE_ARGS,
+  ownedPods,
+  until,
+} from './live-lab.ts';
 
 const status = labOrSkipReason();
 const skip = 'skip' in status ? status.skip : false;
@@ -106,23 +115,7 @@ describe('diagnose against the live lab', { skip, concurrency: false }, () => {
   it('healthy lab, through the CLI with -o json: healthy and exit 0, three runs in a row', (_t) => {
     for (const run of [1, 2, 3]) {
       const out = join(work, `cli-${run}`);
-      const r = cli([
-        'diagnose',
-        '--kubeconfig',
-        lab.kubeconfig,
-        '--agent-image',
-        LAB_IMAGE,
-        '--agent-namespace',
-        NS,
-        '--external-target',
-        `http://${NET.outsideWeb}/`,
-        '--external-name',
-        NET.outsideWebName,
-        '--out',
-        out,
-        '-o',
-        'json',
-      ]);
+      const r = cli(['diagnose', ...labArgs(lab, NS), ...OUTSIDE_ARGS, '--out', out, '-o', 'json']);
       const report = JSON.parse(r.stdout) as Report;
       assertHealthy(report);
       assert.equal(r.code, 0, `run ${run}: ${r.stderr}`);
@@ -135,19 +128,7 @@ describe('diagnose against the live lab', { skip, concurrency: false }, () => {
   it('SIGINT while the agents run leaves no owned pod behind', async () => {
     const child = spawn(
       process.execPath,
-      [
-        'src/cli/main.ts',
-        'diagnose',
-        '--kubeconfig',
-        lab.kubeconfig,
-        '--agent-image',
-        LAB_IMAGE,
-        '--agent-namespace',
-        NS,
-        '--out',
-        join(work, 'sigint'),
-        '--no-probes',
-      ],
+      ['src/cli/main.ts', 'diagnose', ...labArgs(lab, NS), '--out', join(work, 'sigint'), '--no-probes'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

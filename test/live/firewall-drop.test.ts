@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Report } from '../../src/core/model.ts';
 import { NET } from '../../src/lab/topology.ts';
-import { cli, kubectl, LAB_IMAGE, type LabInfo, labOrSkipReason, tryOnNode } from './live-lab.ts';
+import { cli, kubectl, type LabInfo, labArgs, labOrSkipReason, OUTSIDE_ARGS, tryOnNode } from './live-lab.ts';
 
 const status = labOrSkipReason();
 const skip = 'skip' in status ? status.skip : false;
@@ -22,18 +22,7 @@ const NS = `ndt-firewall-live-${process.pid}`;
 const work = mkdtempSync(join(tmpdir(), 'ndt-firewall-'));
 const RULE = `FORWARD -s ${NET.podCidr} -j DROP`;
 
-const common = () => [
-  '--kubeconfig',
-  lab.kubeconfig,
-  '--agent-image',
-  LAB_IMAGE,
-  '--agent-namespace',
-  NS,
-  '--external-target',
-  `http://${NET.outsideWeb}/`,
-  '--external-name',
-  NET.outsideWebName,
-];
+const common = () => [...labArgs(lab, NS), ...OUTSIDE_ARGS];
 
 /**
  * Inserts the rule where it stays. kube-router's policy controller rewrites the whole filter

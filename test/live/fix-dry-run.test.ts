@@ -34,6 +34,7 @@ import {
   kubectl,
   LAB_IMAGE,
   type LabInfo,
+  labArgs,
   labFault,
   labOrSkipReason,
   onNode,
@@ -251,21 +252,7 @@ describe('fix --dry-run changes nothing (live lab)', { skip, concurrency: false,
     labFault(['break', 'ip-forward-disabled', '--node', BROKEN]);
     // The bundle comes from a diagnosis without probe pods (agents are hostNetwork: no CNI ADD).
     const bundle = join(work, 'bundle');
-    const d = cli(
-      [
-        'diagnose',
-        '--no-probes',
-        '--kubeconfig',
-        lab.kubeconfig,
-        '--agent-image',
-        LAB_IMAGE,
-        '--agent-namespace',
-        NS,
-        '--out',
-        bundle,
-      ],
-      300_000,
-    );
+    const d = cli(['diagnose', '--no-probes', ...labArgs(lab, NS), '--out', bundle], 300_000);
     assert.ok(d.code === 0 || d.code === 1, d.stderr);
     await dryRunChangesNothing(t, ['--bundle', bundle]);
   });

@@ -3,6 +3,7 @@
  * kubectl against it, and the owned objects a run may have left.
  */
 import { spawnSync } from 'node:child_process';
+import { NET } from '../../src/lab/topology.ts';
 import { loadVersions } from '../../src/lab/versions.ts';
 
 /** The lab's toolbox image, at the version the lab builds (lab/versions.env). */
@@ -67,6 +68,19 @@ export async function until(cond: () => boolean, timeoutMs: number, stepMs = 250
 }
 
 /** Runs the CLI (this checkout) and returns its exit code and output. */
+/** The flags every live run passes: the lab's kubeconfig and agent image, and a namespace of the test's own. */
+export function labArgs(lab: LabInfo, namespace: string): string[] {
+  return ['--kubeconfig', lab.kubeconfig, '--agent-image', LAB_IMAGE, '--agent-namespace', namespace];
+}
+
+/** The lab's stand-in for the outside world, for the egress and external DNS probes. */
+export const OUTSIDE_ARGS: readonly string[] = [
+  '--external-target',
+  `http://${NET.outsideWeb}/`,
+  '--external-name',
+  NET.outsideWebName,
+];
+
 export function cli(
   args: string[],
   timeoutMs = 240_000,

@@ -1,6 +1,6 @@
 /** Seed 001 CoreDNS step: rollout restart of the CoreDNS Deployment, verified by its rollout. */
 import type { Snapshot } from '../../core/model.ts';
-import { applyRestart, type RolloutTarget, restartChange, verifyRollout } from '../rollout.ts';
+import { applyRestart, type RolloutTarget, restartChange, targetExists, verifyRollout } from '../rollout.ts';
 import type { RepairStep } from '../step.ts';
 import { basePlan, planned, runUndo } from '../step-kit.ts';
 
@@ -38,16 +38,7 @@ export const restartCoredns: RepairStep<Params> = {
   },
   preconditions(plan) {
     const t = plan.params.target;
-    return [
-      {
-        what: `Deployment ${t.namespace}/${t.name} exists`,
-        async run(exec) {
-          return (await exec.port.readObject(t.kind, t.namespace, t.name))
-            ? { status: 'ok' }
-            : { status: 'failed', reason: `${t.kind} ${t.namespace}/${t.name} not found` };
-        },
-      },
-    ];
+    return [targetExists(t)];
   },
   async apply(exec, plan) {
     const r = await applyRestart(exec, plan.params.target, new Date());

@@ -3,7 +3,7 @@
  * fix when its logs name a bad `mode` in its ConfigMap (the crash-loop of the catalog).
  */
 import type { Snapshot } from '../../core/model.ts';
-import { applyRestart, type RolloutTarget, restartChange, verifyRollout } from '../rollout.ts';
+import { applyRestart, type RolloutTarget, restartChange, targetExists, verifyRollout } from '../rollout.ts';
 import type { AppliedAction, Check, RepairStep, UndoAction } from '../step.ts';
 import { basePlan, planned, runUndo, toYaml } from '../step-kit.ts';
 
@@ -72,16 +72,7 @@ export const restartKubeProxy: RepairStep<Params> = {
   },
   preconditions(plan) {
     const t = plan.params.target;
-    const checks: Check[] = [
-      {
-        what: `DaemonSet ${t.namespace}/${t.name} exists`,
-        async run(exec) {
-          return (await exec.port.readObject(t.kind, t.namespace, t.name))
-            ? ({ status: 'ok' } as const)
-            : { status: 'failed', reason: `${t.kind} ${t.namespace}/${t.name} not found` };
-        },
-      },
-    ];
+    const checks: Check[] = [targetExists(t)];
     if (plan.params.fixMode) {
       checks.push({
         what: `ConfigMap ${t.namespace}/kube-proxy readable`,

@@ -5,7 +5,7 @@
  */
 import type { K8sDeployment } from '../../core/cluster-types.ts';
 import type { Snapshot } from '../../core/model.ts';
-import { type RolloutTarget, verifyRollout } from '../rollout.ts';
+import { type RolloutTarget, targetExists, verifyRollout } from '../rollout.ts';
 import type { RepairStep } from '../step.ts';
 import { basePlan, planned, runUndo, toYaml } from '../step-kit.ts';
 import { corednsDeployment } from './restart-coredns.ts';
@@ -78,16 +78,7 @@ export const scaleCoredns: RepairStep<Params> = {
   },
   preconditions(plan) {
     const t = plan.params.target;
-    return [
-      {
-        what: `Deployment ${t.namespace}/${t.name} exists`,
-        async run(exec) {
-          return (await exec.port.readObject(t.kind, t.namespace, t.name))
-            ? { status: 'ok' }
-            : { status: 'failed', reason: `${t.kind} ${t.namespace}/${t.name} not found` };
-        },
-      },
-    ];
+    return [targetExists(t)];
   },
   async apply(exec, plan) {
     const t = plan.params.target;
