@@ -1,14 +1,16 @@
 /**
  * Runs one command on one node for a repair step: a short-lived privileged hostNetwork pod
  * pinned to the node, which prints the command's output and exit code to its log (no
- * `pods/exec` needed) and is always deleted. Commands that touch node files enter PID 1's
- * mount namespace with nsenter; network commands run in the node's network namespace as is.
+ * `pods/exec` needed) and is always deleted, on an interrupt too. Commands that touch node
+ * files enter PID 1's mount namespace with nsenter; network commands run in the node's network
+ * namespace as is.
  */
 import { randomBytes } from 'node:crypto';
 import { literalCommand } from '../cluster/literal-command.ts';
 import { ownedLabels } from '../cluster/owned-labels.ts';
 import { startFailureOfPod } from '../cluster/pod-start-failure.ts';
 import type { RepairPort } from '../cluster/port.ts';
+import { registerCleanup } from '../core/cleanup.ts';
 import type { NodeRun, NodeRunner } from './step.ts';
 import { sleep } from './step-kit.ts';
 
@@ -96,8 +98,15 @@ export class PodNodeRunner implements NodeRunner {
     const pod = nodeExecPod(node, argv, opts.hostMount, this.#o) as { metadata: { name: string } };
     const name = pod.metadata.name;
     const ns = this.#o.namespace;
+    // Registered before the create is sent: an interrupt mid-command still removes the pod.
+    const created = this.#port.createPod(ns, pod);
+    const remove = async (): Promise<void> => {
+      await created.catch(() => {});
+      await this.#port.deletePod(ns, name);
+    };
+    const unregister = registerCleanup(`pod ${ns}/${name}`, remove);
     try {
-      await this.#port.createPod(ns, pod);
+      await created;
       const deadline = Date.now() + this.#o.timeoutMs;
       for (;;) {
         const p = (await this.#port.readPod(ns, name)) as PodView | undefined;
@@ -121,7 +130,8 @@ export class PodNodeRunner implements NodeRunner {
       });
       return parseRunLog(log);
     } finally {
-      await this.#port.deletePod(ns, name).catch(() => undefined);
+      unregister();
+      await remove().catch(() => undefined);
     }
   }
 }
