@@ -133,19 +133,21 @@ function nodeReady(n: K8sNode): { ready: boolean; why: string } {
 }
 
 /**
- * How long a deleted pod may take to stop before it counts as stuck. A pod a repair just
- * recreated is still listed, not ready, while it shuts down; its successor is what counts.
+ * How long past its deletion time (`deletionTimestamp`, which the API server sets to the
+ * request time plus the grace period) a pod may still be listed before it counts as stuck. A
+ * pod a repair just recreated is still listed, not ready, while it shuts down; its successor is
+ * what counts.
  */
-const TERMINATING_GRACE_MS = 120_000;
+const TERMINATING_OVERDUE_MS = 60_000;
 
 /** Why a pod is unhealthy (CrashLoopBackOff, not ready, pending), or undefined when it is fine. */
 function podProblem(p: K8sPod, now: number): string | undefined {
   if (p.status.phase === 'Succeeded') return undefined;
   if (p.metadata.deletionTimestamp !== undefined) {
-    const since = Date.parse(p.metadata.deletionTimestamp);
-    const secs = Number.isNaN(since) ? undefined : Math.round((now - since) / 1000);
-    return secs !== undefined && secs * 1000 > TERMINATING_GRACE_MS
-      ? `stuck terminating for ${secs} s`
+    const due = Date.parse(p.metadata.deletionTimestamp);
+    const overdue = Number.isNaN(due) ? 0 : now - due;
+    return overdue > TERMINATING_OVERDUE_MS
+      ? `stuck terminating, ${Math.round(overdue / 1000)} s past its deletion time`
       : undefined;
   }
   const waiting = (p.status.containerStatuses ?? [])
@@ -172,7 +174,7 @@ function podsDetail(pods: K8sPod[]): string {
 
 /**
  * Component health: every node Ready, the system pods healthy, the CNI DaemonSet fully ready.
- * A pod being deleted is judged only once it is stuck (see TERMINATING_GRACE_MS): `now` is the
+ * A pod being deleted is judged only once it is stuck (see TERMINATING_OVERDUE_MS): `now` is the
  * time the pods were listed.
  */
 export function componentChecks(
