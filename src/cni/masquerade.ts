@@ -16,7 +16,7 @@ export const NAT_TARGETS = new Set(['MASQUERADE', 'SNAT']);
  * An address outside any cluster network, as the destination of the simulated egress packet
  * (TEST-NET-3, RFC 5737). Nothing is sent: the nat table is evaluated in memory.
  */
-export const OUTSIDE = '203.0.113.10';
+export const SIMULATED_OUTSIDE_ADDRESS = '203.0.113.10';
 
 /** Where a pod's packet to the outside ends in nat POSTROUTING: masqueraded, not, or undecidable. */
 export type EgressNat =
@@ -30,7 +30,7 @@ export function egressPacket(podCIDR: string): PacketView | undefined {
   if (!net) return undefined;
   return {
     src: formatIPv4((net.base + 2) >>> 0),
-    dst: OUTSIDE,
+    dst: SIMULATED_OUTSIDE_ADDRESS,
     proto: 'tcp',
     dport: 80,
     ctstates: new Set(['NEW']),

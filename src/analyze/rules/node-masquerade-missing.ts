@@ -1,4 +1,4 @@
-import { egressNat, OUTSIDE, podMasquerade } from '../../cni/masquerade.ts';
+import { egressNat, podMasquerade, SIMULATED_OUTSIDE_ADDRESS } from '../../cni/masquerade.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
@@ -85,7 +85,7 @@ export const nodeMasqueradeMissing: Rule = {
     if (bypass.length > 0) {
       evidence.unshift({
         source: nodeSource(name, dumps[0]!.key),
-        observed: `a packet from ${podCIDR} to ${OUTSIDE} leaves nat POSTROUTING unmasqueraded; it first matches ${bypass.join('; ')}`,
+        observed: `a packet from ${podCIDR} to ${SIMULATED_OUTSIDE_ADDRESS} leaves nat POSTROUTING unmasqueraded; it first matches ${bypass.join('; ')}`,
         expected: 'pod traffic leaving the cluster network reaches a MASQUERADE rule',
       });
     }
