@@ -294,6 +294,22 @@ describe('rule details', () => {
     );
   });
 
+  it('one peer route deleted while the others are there is a missing route, not a stalled agent', () => {
+    const s = cluster()
+      .edit((snap) => {
+        const dp = snap.nodes['worker-2'];
+        const peer = snap.cluster.nodes.find((n) => n.metadata.name === 'worker-1')?.spec.podCIDR;
+        assert.ok(dp?.routes && peer);
+        const before = dp.routes.length;
+        dp.routes = dp.routes.filter((r) => r.dst !== peer);
+        assert.equal(dp.routes.length, before - 1, 'the route to worker-1 was there to delete');
+      })
+      .build();
+    assert.deepEqual(run(cniAgentStalled, s).findings, [], 'the agent programmed its other peers');
+    const first = analyze(s).rootCauses[0];
+    assert.deepEqual([first?.category, first?.subject.name], ['cni.routes-missing', 'worker-2']);
+  });
+
   it('without the datapath, only an explicit exit line in the log makes a (less sure) stall', () => {
     const s = cluster().stallFlannel('worker-2').build();
     delete s.nodes['worker-2'];

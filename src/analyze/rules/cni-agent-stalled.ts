@@ -92,10 +92,11 @@ function listOf(items: string[]): string {
 }
 
 /**
- * Flannel's agent can do its job only partly and stay Running and Ready (seed 004): its node
- * never gets routes or FDB entries for its peers, and its pods lose every other node. The
- * datapath is the proof; the agent's log is shown beside it, and an explicit exit line in it is
- * enough on its own only when the node's datapath could not be read.
+ * Flannel's agent can stop doing its job and stay Running and Ready (seed 004): its node has
+ * routes to none of its peers' pod subnets (or FDB entries for none of their VTEPs), and its
+ * pods lose every other node. The datapath is the proof; the agent's log is shown beside it, and
+ * an explicit exit line in it is enough on its own only when the node's datapath could not be
+ * read. Some peers programmed and others not is a missing entry, not a stalled agent.
  */
 export const cniAgentStalled: Rule = {
   id: 'cni-agent-stalled',
@@ -156,7 +157,13 @@ export const cniAgentStalled: Rule = {
       const peers = index.podCidrByNode.size - (index.podCidrByNode.has(node) ? 1 : 0);
       const noRoutes = missing.routes ?? [];
       const noFdb = missing.fdb ?? [];
-      const corroborated = peers > 0 && (noRoutes.length > 0 || noFdb.length > 0);
+      const fdbPeers = index.internalIpByNode.size - (index.internalIpByNode.has(node) ? 1 : 0);
+      // A stalled agent has programmed none of its peers. A node that has some peer routes (or
+      // FDB entries) and lacks others was programmed: one entry went missing afterwards, which
+      // cni-routes-missing and overlay-fdb-missing name precisely; calling the agent stalled
+      // would blame a component whose own state shows nothing wrong.
+      const corroborated =
+        (peers > 0 && noRoutes.length === peers) || (fdbPeers > 0 && noFdb.length === fdbPeers);
       const unknown = missing.routes === undefined && missing.fdb === undefined;
       if (!corroborated && !(exited && unknown)) continue;
       const evidence: Evidence[] = [];
