@@ -7,6 +7,7 @@
 import type { Layer, RootCauseCategory } from '../../../core/model.ts';
 import { SERVER_PORT } from '../../../probe/plan.ts';
 import type { FaultContext } from '../../faults/fault.ts';
+import { insertRuleToStay } from '../../faults/iptables-insert.ts';
 import { NET } from '../../topology.ts';
 import { podCidrOf, type Shape, theNode } from '../shape.ts';
 
@@ -192,7 +193,7 @@ function iptablesShape(r: IptablesRule): Shape {
     summary: (node) => `${r.backend} ${r.table} ${r.chain} ${r.target}s ${r.what} on ${node.name}`,
     inject: async (ctx) => {
       const match = r.match(sides(ctx));
-      ctx.onNode(ctx.node, `${cmd} -I ${r.chain} 1 ${match} -j ${r.target}`);
+      await insertRuleToStay(ctx, ctx.node, cmd, r.chain, `${match} -j ${r.target}`);
       return { match };
     },
     heal: async (ctx, data) => {
