@@ -6,6 +6,7 @@ import { correlate } from './correlate.ts';
 import { coverageOf, type NodeSeen } from './coverage.ts';
 import { severityRank } from './finding.ts';
 import { nodeItemState, notCollectedText } from './item-lookup.ts';
+import { latencyMatrix } from './latency.ts';
 import { patternScore } from './pattern.ts';
 import { policyMatrixFor } from './policy-matrix.ts';
 import { RouteMatrixBuilder } from './route-matrix.ts';
@@ -243,6 +244,8 @@ class Analysis {
       meta: base.meta,
     };
     if (this.#matrix) report.routeMatrix = this.#matrix.finish();
+    const latency = latencyMatrix(base.probes?.results ?? []);
+    if (latency) report.latencyMatrix = latency;
     const policies = policyMatrixFor(this.#ctx.snapshot);
     if (policies) report.policyMatrix = policies;
     return report;

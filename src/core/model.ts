@@ -40,6 +40,7 @@ export const ROOT_CAUSE_CATEGORIES = [
   'network.cidr-overlap',
   'node.firewall-drops-traffic',
   'node.routing-policy-wrong',
+  'network.latency-outlier',
 ] as const;
 export type RootCauseCategory = (typeof ROOT_CAUSE_CATEGORIES)[number];
 
@@ -319,11 +320,38 @@ export interface Report {
   meta: SnapshotMeta;
   /** Node-by-node route matrix (seed 004's table): for each node, each peer subnet's state. */
   routeMatrix?: RouteMatrix;
+  /** Pod-to-pod round-trip latency and loss per node pair, from the ICMP probes. */
+  latencyMatrix?: LatencyMatrix;
   /**
    * NetworkPolicy reachability between the workloads of the namespaces that have policies, as
    * `netdoctor policy matrix` computes it; absent when the cluster has no NetworkPolicy.
    */
   policyMatrix?: ReachabilityMatrix;
+}
+
+/**
+ * Pod-to-pod latency between nodes: for each directed pair probed with ICMP, what the ping
+ * measured. Rows are source nodes, columns destinations.
+ */
+export interface LatencyMatrix {
+  nodes: string[];
+  cells: LatencyCell[];
+  /**
+   * The cluster's typical pair latency: the median minimum round trip of the pairs that are not
+   * outliers. Absent when no pair answered.
+   */
+  baselineMs?: number;
+}
+export interface LatencyCell {
+  from: string;
+  to: string;
+  sent: number;
+  received: number;
+  minMs?: number;
+  avgMs?: number;
+  maxMs?: number;
+  /** The pair's latency is an outlier against the rest of the cluster (a node's or its own). */
+  outlier?: boolean;
 }
 
 /** For each node (row), how it reaches each peer node's pod subnet (column). */

@@ -45,6 +45,18 @@ export type ProbeOutcome =
   | { status: 'skipped'; reason: string }
   | { status: 'error'; error: string };
 
+/**
+ * What one ping probe measured: echo requests sent and answered, and the round-trip times of
+ * the answers (absent when none came back).
+ */
+export interface PingStats {
+  sent: number;
+  received: number;
+  minMs?: number;
+  avgMs?: number;
+  maxMs?: number;
+}
+
 export interface ProbeResult {
   /** Stable id: `<scenario>/<from-node>/<to>`. */
   id: string;
@@ -56,6 +68,8 @@ export interface ProbeResult {
   size?: number;
   expect: 'pass' | 'fail';
   outcome: ProbeOutcome;
+  /** For ICMP probes: the ping's packet counts and round-trip times (latency and loss per pair). */
+  ping?: PingStats;
 }
 
 /**

@@ -6,7 +6,7 @@
 
 import { LINUX_VXLAN_PORT } from '../cni/vxlan.ts';
 import type { VxlanCapture } from '../core/datapath-types.ts';
-import type { ProbeOutcome } from '../core/probe-types.ts';
+import type { PingStats, ProbeOutcome } from '../core/probe-types.ts';
 
 type FailError = Extract<ProbeOutcome, { status: 'fail' }>['error'];
 const FAIL_ERRORS: readonly FailError[] = [
@@ -20,11 +20,15 @@ const FAIL_ERRORS: readonly FailError[] = [
   'other',
 ];
 
-/** One client line: the outcome of plan entry `index`, and the payload size for MTU probes. */
+/**
+ * One client line: the outcome of plan entry `index`, the payload size for MTU probes, and what
+ * the ping measured for ICMP probes.
+ */
 export interface ClientLine {
   index: number;
   outcome: ProbeOutcome;
   size?: number;
+  ping?: PingStats;
 }
 
 /** What a client log says: its per-probe lines, what it learned about the pod, whether it finished. */
@@ -72,7 +76,24 @@ export function parseClientLine(line: string): ClientLine | undefined {
   } else {
     outcome = { status: 'error', error: detail || `unexpected status ${JSON.stringify(s)}` };
   }
-  return { index, outcome, ...(size !== undefined ? { size } : {}) };
+  const ping = parsePingStats(str(o.p));
+  return { index, outcome, ...(size !== undefined ? { size } : {}), ...(ping ? { ping } : {}) };
+}
+
+/**
+ * `<sent> <received> [<min> <avg> <max>]` as the client prints it; undefined when the ping gave
+ * no packet counts (it never ran), since a made-up zero would read as total loss.
+ */
+export function parsePingStats(text: string): PingStats | undefined {
+  const f = text.split(/\s+/).filter(Boolean).map(Number);
+  const [sent, received, minMs, avgMs, maxMs] = f;
+  if (f.some((n) => !Number.isFinite(n) || n < 0)) return undefined;
+  if (sent === undefined || received === undefined || sent === 0 || received > sent) return undefined;
+  const rtt =
+    received > 0 && minMs !== undefined && avgMs !== undefined && maxMs !== undefined
+      ? { minMs, avgMs, maxMs }
+      : {};
+  return { sent, received, ...rtt };
 }
 
 /** Parses a whole client log. */

@@ -3,7 +3,7 @@
  * and how the result names its target. Pure, so the mapping from plan to results is tested
  * without a cluster.
  */
-import type { ProbeEndpoint, ProbeOutcome, ProbeResult } from '../core/probe-types.ts';
+import type { PingStats, ProbeEndpoint, ProbeOutcome, ProbeResult } from '../core/probe-types.ts';
 import { expectationFor } from './expectations.ts';
 import type { PlannedProbe } from './types.ts';
 
@@ -108,6 +108,7 @@ export function buildResult(
   to: ProbeEndpoint,
   outcome: ProbeOutcome,
   size?: number,
+  ping?: PingStats,
 ): ProbeResult {
   const tn = targetNode(p);
   return {
@@ -123,5 +124,6 @@ export function buildResult(
       ...(tn ? { sameNode: tn === p.from } : {}),
     }),
     outcome,
+    ...(ping ? { ping } : {}),
   };
 }

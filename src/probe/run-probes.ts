@@ -526,7 +526,7 @@ export async function runProbes(
                 status: 'error',
                 error: `no result from the probe client (${logErr || podWhy(podObj)}${parsed.done ? '' : ', did not finish'})`,
               });
-        results.push(buildResult(e.probe, from, e.resolved.to, outcome, line?.size));
+        results.push(buildResult(e.probe, from, e.resolved.to, outcome, line?.size, line?.ping));
       }
     });
     if (captureStarted.size > 0) await sleep(1200);

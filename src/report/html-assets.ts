@@ -62,6 +62,10 @@ nav a { color: var(--info); text-decoration: none; }
 .cell.error { background: var(--err-bg); color: var(--err); font-weight: 700; }
 .cell.none { background: #fff; color: var(--line); }
 .cell.local { opacity: 0.8; }
+.cell.lat-ok { background: var(--ok-bg); color: var(--ok); }
+.cell.lat-warm { background: var(--warn-bg); color: var(--warn); }
+.cell.lat-hot, .cell.lat-down { background: var(--bad-bg); color: var(--bad); font-weight: 700; }
+.cell.lat-lossy { background: var(--warn-bg); color: var(--bad); }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 14px; font-size: 0.85rem; margin: 0.3rem 0 0.6rem; }
 .legend span.cell { display: inline-block; min-width: 0; padding: 1px 8px; border-radius: 4px; }
 .matrices { display: flex; flex-wrap: wrap; gap: 4px 28px; }

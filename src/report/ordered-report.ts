@@ -21,6 +21,7 @@ const REPORT_KEYS = [
   'unexplained',
   'meta',
   'routeMatrix',
+  'latencyMatrix',
   'policyMatrix',
 ] as const;
 const PATTERN_KEYS = ['score', 'signals', 'match'] as const;
@@ -51,7 +52,18 @@ const FINDING_KEYS = [
 const CAUSE_KEYS = ['category', 'confidence', 'remediation', 'nodes'] as const;
 const SYMPTOM_KEYS = ['kind', 'nodes'] as const;
 const PROBES_KEYS = ['startedAt', 'durationMs', 'results'] as const;
-const PROBE_RESULT_KEYS = ['id', 'scenario', 'from', 'to', 'protocol', 'size', 'expect', 'outcome'] as const;
+const PROBE_RESULT_KEYS = [
+  'id',
+  'scenario',
+  'from',
+  'to',
+  'protocol',
+  'size',
+  'expect',
+  'outcome',
+  'ping',
+] as const;
+const PING_KEYS = ['sent', 'received', 'minMs', 'avgMs', 'maxMs'] as const;
 const ENDPOINT_KEYS = ['node', 'pod', 'namespace', 'ip', 'port', 'name'] as const;
 const OUTCOME_KEYS = ['status', 'rttMs', 'error', 'reason', 'detail'] as const;
 const GAP_KEYS = ['collector', 'reason', 'detail', 'node'] as const;
@@ -74,6 +86,8 @@ const CLUSTER_KEYS = ['name', 'context', 'kubernetesVersion'] as const;
 const ROUTE_MATRIX_KEYS = ['nodes', 'cells', 'onlyProblems'] as const;
 const ROUTE_NODE_KEYS = ['name', 'podCIDR'] as const;
 const ROUTE_CELL_KEYS = ['from', 'to', 'state', 'route'] as const;
+const LATENCY_MATRIX_KEYS = ['nodes', 'cells', 'baselineMs'] as const;
+const LATENCY_CELL_KEYS = ['from', 'to', 'sent', 'received', 'minMs', 'avgMs', 'maxMs', 'outlier'] as const;
 const POLICY_MATRIX_KEYS = ['workloads', 'cells', 'port', 'protocol', 'omitted'] as const;
 const POLICY_WORKLOAD_KEYS = ['id', 'namespace', 'name', 'pods', 'representative'] as const;
 const POLICY_CELL_KEYS = ['from', 'to', 'state', 'port', 'protocol', 'deniedBy'] as const;
@@ -124,6 +138,7 @@ function probeResult(r: ProbeResult): ProbeResult {
     from: endpoint,
     to: endpoint,
     outcome: (o: ProbeResult['outcome']) => ordered(o, OUTCOME_KEYS),
+    ping: (p: NonNullable<ProbeResult['ping']>) => ordered(p, PING_KEYS),
   });
 }
 
@@ -163,6 +178,11 @@ export function orderedReport(report: Report): Report {
           ns.map((n) => ordered(n, ROUTE_NODE_KEYS)),
         cells: (cs: NonNullable<Report['routeMatrix']>['cells']) =>
           cs.map((c) => ordered(c, ROUTE_CELL_KEYS)),
+      }),
+    latencyMatrix: (m: NonNullable<Report['latencyMatrix']>) =>
+      ordered(m, LATENCY_MATRIX_KEYS, {
+        cells: (cs: NonNullable<Report['latencyMatrix']>['cells']) =>
+          cs.map((c) => ordered(c, LATENCY_CELL_KEYS)),
       }),
     policyMatrix: (m: NonNullable<Report['policyMatrix']>) =>
       ordered(m, POLICY_MATRIX_KEYS, {

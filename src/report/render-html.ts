@@ -7,6 +7,7 @@
 import type { Evidence, Finding, Report, RootCause, RouteMatrix, RuleOutcome } from '../core/model.ts';
 import { escapeHtml as h } from './escape.ts';
 import { HTML_SCRIPT, HTML_STYLE } from './html-assets.ts';
+import { latencySection } from './html-latency-matrix.ts';
 import { policySection } from './html-policy-matrix.ts';
 import type { RenderOptions } from './render-options.ts';
 import {
@@ -71,6 +72,7 @@ export function renderHtml(report: Report, _opts: RenderOptions = {}): string {
     pattern(report),
     probes(report),
     routes(report),
+    latencySection(report.latencyMatrix),
     policySection(report.policyMatrix),
     findings(report),
     unexplained(report),
@@ -115,6 +117,7 @@ function navigation(): string {
     ['pattern', 'Pattern'],
     ['probes', 'Probe matrix'],
     ['routes', 'Route matrix'],
+    ['latency', 'Latency'],
     ['policies', 'Policy matrix'],
     ['findings', 'Findings'],
     ['unexplained', 'Unexplained'],

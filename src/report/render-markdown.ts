@@ -5,6 +5,14 @@
  */
 import type { Evidence, Report, RootCause, RuleOutcome } from '../core/model.ts';
 import { markdownCode as code, escapeMarkdown as esc, markdownFence } from './escape.ts';
+import {
+  LATENCY_GRID_MAX_NODES,
+  latencyCell,
+  latencyDetail,
+  latencyLabel,
+  latencySummary,
+  notableLatency,
+} from './latency-view.ts';
 import type { RenderOptions } from './render-options.ts';
 import {
   clusterLine,
@@ -50,6 +58,7 @@ export function renderMarkdown(report: Report, _opts: RenderOptions = {}): strin
     pattern(report),
     probes(report),
     routes(report),
+    latency(report),
     findings(report),
     unexplained(report),
     coverage(report),
@@ -205,6 +214,32 @@ function routes(report: Report): string {
       : 'How each node reaches every pod subnet (`✓` routed, `✗` missing or wrong):',
     routeListing(m).length === 0 ? 'No route problems.' : markdownFence(routeListing(m)),
   ].join('\n\n');
+}
+
+function latency(report: Report): string {
+  const m = report.latencyMatrix;
+  if (m === undefined) return '## Latency matrix\n\nNot available: no pod-to-pod ping measured round trips.';
+  const parts = [
+    '## Latency matrix',
+    `${esc(latencySummary(m))}. Rows are source nodes, columns destinations; each cell is the minimum round trip (\`!\` marks an outlier).`,
+  ];
+  if (m.nodes.length <= LATENCY_GRID_MAX_NODES) {
+    const lines = [
+      `| from \\ to | ${m.nodes.map((n) => esc(n)).join(' | ')} |`,
+      `|---|${m.nodes.map(() => '---').join('|')}|`,
+    ];
+    for (const from of m.nodes) {
+      const cells = m.nodes.map((to) => {
+        const c = latencyCell(m, from, to);
+        return c === undefined ? ' ' : esc(latencyLabel(c));
+      });
+      lines.push(`| **${esc(from)}** | ${cells.join(' | ')} |`);
+    }
+    parts.push(lines.join('\n'));
+  }
+  const notable = notableLatency(m);
+  if (notable.length > 0) parts.push(notable.map((c) => `- ${code(latencyDetail(c))}`).join('\n'));
+  return parts.join('\n\n');
 }
 
 function findings(report: Report): string {

@@ -5,6 +5,7 @@
  */
 import pc from 'picocolors';
 import type { Report, Severity } from '../core/model.ts';
+import { latencyDetail, latencySummary, notableLatency } from './latency-view.ts';
 import type { RenderOptions } from './render-options.ts';
 import {
   clusterLine,
@@ -115,6 +116,14 @@ function countLines(report: Report, c: Colors): string[] {
         ? `${label('Routes')}${badText}, ${r.unknown} unknown (problems only, ${report.routeMatrix.nodes.length} nodes)`
         : `${label('Routes')}${r.ok} routed, ${r.local} local, ${badText}, ${r.unknown} unknown`,
     );
+  }
+  if (report.latencyMatrix !== undefined) {
+    const m = report.latencyMatrix;
+    const summary = latencySummary(m);
+    const bad = notableLatency(m).length > 0;
+    lines.push(`${label('Latency')}${bad ? c.yellow(summary) : summary}`);
+    for (const cell of m.cells.filter((x) => x.outlier === true).slice(0, 3))
+      lines.push(c.dim(`         ${latencyDetail(cell)}`));
   }
   const rc = ruleCounts(report);
   const err = rc.error > 0 ? c.yellow(`${rc.error} error`) : `${rc.error} error`;

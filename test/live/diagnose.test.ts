@@ -107,6 +107,17 @@ describe('diagnose against the live lab', { skip, concurrency: false }, () => {
     ])
       assert.ok(existsSync(join(outDir, f)), f);
     assert.ok(existsSync(result.archive));
+    // Every ordered pair of nodes was pinged, every echo answered, and nothing stands out.
+    const latency = result.report.latencyMatrix;
+    assert.ok(latency, 'the ICMP probes measured round trips');
+    assert.equal(latency.cells.length, lab.nodes.length * (lab.nodes.length - 1));
+    for (const c of latency.cells) {
+      assert.equal(c.received, c.sent, `${c.from} -> ${c.to}: ${c.received} of ${c.sent}`);
+      assert.ok(c.minMs !== undefined && c.minMs > 0 && c.outlier === undefined, JSON.stringify(c));
+    }
+    t.diagnostic(
+      `latency: baseline ${latency.baselineMs} ms; ${latency.cells.map((c) => `${c.from}->${c.to} ${c.minMs}/${c.avgMs}/${c.maxMs}`).join(', ')}`,
+    );
     assert.deepEqual(ownedPods(lab, result.runId), []);
     assert.deepEqual(pendingCleanups(), []);
     t.diagnostic(`timings ${JSON.stringify(result.timings)} api calls ${result.apiCalls.total}`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { ProbeResults } from '../../src/core/probe-types.ts';
-import { parseCaptureLog, parseClientLine, parseClientLog } from '../../src/probe/parse.ts';
+import { parseCaptureLog, parseClientLine, parseClientLog, parsePingStats } from '../../src/probe/parse.ts';
 import { buildResult, type ResolveEnv, resolveProbe } from '../../src/probe/resolve.ts';
 import { NO_DF_PING } from '../../src/probe/scripts.ts';
 import type { PlannedProbe } from '../../src/probe/types.ts';
@@ -49,6 +49,29 @@ describe('client log parsing (recorded from the lab)', () => {
       status: 'fail',
       error: 'other',
     });
+  });
+});
+
+describe('ping statistics', () => {
+  it('reads counts and round trips, and keeps a total loss as a loss', () => {
+    assert.deepEqual(
+      parseClientLine('{"i":0,"s":"pass","e":"","ms":"0.06","d":"","z":"","p":"5 5 0.041 0.060 0.088"}')
+        ?.ping,
+      {
+        sent: 5,
+        received: 5,
+        minMs: 0.041,
+        avgMs: 0.06,
+        maxMs: 0.088,
+      },
+    );
+    assert.deepEqual(parsePingStats('5 0 '), { sent: 5, received: 0 });
+    assert.deepEqual(parsePingStats('5 3 1.5 2 4'), { sent: 5, received: 3, minMs: 1.5, avgMs: 2, maxMs: 4 });
+  });
+  it('refuses counts that cannot be, rather than inventing a loss', () => {
+    for (const bad of ['', '0 0', '3 5 1 1 1', '5 x', '-1 0', '5 5 1 nan 2'])
+      assert.equal(parsePingStats(bad), undefined, JSON.stringify(bad));
+    assert.equal(parseClientLine('{"i":0,"s":"pass","e":"","ms":"","d":"","z":""}')?.ping, undefined);
   });
 });
 

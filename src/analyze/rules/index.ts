@@ -29,6 +29,7 @@ import { policySelectorMatchesNothing } from './policy-selector-matches-nothing.
 import { policyTrafficBlocked } from './policy-traffic-blocked.ts';
 import { probeExternalFailed } from './probe-external-failed.ts';
 import { probeLargePacketsFailed } from './probe-large-packets-failed.ts';
+import { probeLatencyOutlier } from './probe-latency-outlier.ts';
 import { probeNodeIsolated } from './probe-node-isolated.ts';
 import { probeNodeportFailed } from './probe-nodeport-failed.ts';
 import { probePodStartFailed } from './probe-pod-start-failed.ts';
@@ -93,6 +94,7 @@ export const RULES: Rule[] = [
   probePodToPodFailed,
   probeNodeIsolated,
   probeLargePacketsFailed,
+  probeLatencyOutlier,
   probeServiceFailed,
   probeNodeportFailed,
   probeExternalFailed,

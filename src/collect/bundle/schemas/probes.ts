@@ -29,6 +29,8 @@ const outcome: Schema = {
   ],
 };
 
+const ping = obj({ sent: num, received: num, minMs: num, avgMs: num, maxMs: num }, ['sent', 'received']);
+
 const result = obj(
   {
     id: str,
@@ -39,6 +41,7 @@ const result = obj(
     size: num,
     expect: oneOfStrings(['pass', 'fail']),
     outcome,
+    ping,
   },
   ['id', 'scenario', 'from', 'to', 'expect', 'outcome'],
 );
