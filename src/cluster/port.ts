@@ -83,6 +83,9 @@ export interface RepairPort extends ClusterPort {
   ): Promise<unknown>;
   /** Creates the object (a DaemonSet from a manifest, an emergency NetworkPolicy). */
   createObject(kind: 'DaemonSet' | 'NetworkPolicy', namespace: string, body: object): Promise<unknown>;
-  /** Deletes the object; absent is fine. Only for objects a repair itself created. */
+  /**
+   * Deletes the object; absent is fine. Only for objects a repair itself created, and for a
+   * NetworkPolicy `fix --revert` re-creates from its exact backup (the port has no replace).
+   */
   deleteObject(kind: 'DaemonSet' | 'NetworkPolicy', namespace: string, name: string): Promise<void>;
 }

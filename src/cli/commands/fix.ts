@@ -18,6 +18,7 @@ import { createProgress } from '../../report/index.ts';
 import { type BundleLimitFlags, limitsFrom, withBundleLimitOptions } from '../bundle-limit-options.ts';
 import { duration } from '../option-parsers.ts';
 import { agentImageOf, agentImageOptions } from '../options.ts';
+import { isEmergencyRun, runEmergencyFix } from './fix-emergency.ts';
 
 interface FixFlags {
   bundle?: string;
@@ -31,6 +32,8 @@ interface FixFlags {
   allowAppChange?: boolean;
   recreateBarePods?: boolean;
   allowFirewallChange?: boolean;
+  emergencyAllowAll?: string[];
+  revert?: string;
   manifest?: string;
   kubeconfig?: string;
   context?: string;
@@ -74,6 +77,14 @@ export function registerFix(program: Command): void {
       'consent to delete a host firewall rule that the diagnosis traced failed probes to (that exact rule, backed up first)',
     )
     .option(
+      '--emergency-allow-all <namespace...>',
+      "emergency, with consent: back up the namespace's NetworkPolicies exactly, then add one policy allowing all ingress and egress of its pods (several namespaces: list them or repeat the flag); no diagnosis; prints the revert command",
+    )
+    .option(
+      '--revert <fix-dir>',
+      'undo --emergency-allow-all: restore the policies of that fix directory exactly as backed up and delete the bypass (idempotent)',
+    )
+    .option(
       '--manifest <path>',
       'the last known CNI manifest, for reinstalling a deleted DaemonSet: a YAML file, or an earlier netdoctor bundle (directory or .tar.gz) that recorded the DaemonSet',
     )
@@ -100,6 +111,23 @@ export function registerFix(program: Command): void {
         ...(flags.context ? { context: flags.context } : {}),
       }),
     );
+    if (isEmergencyRun(flags)) {
+      const rl = flags.nonInteractive
+        ? undefined
+        : createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        await runEmergencyFix(port, flags, {
+          out: (s) => process.stdout.write(s),
+          nonInteractive: flags.nonInteractive === true,
+          ...(rl
+            ? { confirm: async (q: string) => /^y(es)?$/i.test((await rl.question(`${q} [y/N] `)).trim()) }
+            : {}),
+        });
+      } finally {
+        rl?.close();
+      }
+      return;
+    }
     const outDir =
       flags.bundle === undefined ? outDirFromFlag(flags.out, () => bundleDirName(new Date())) : undefined;
     if (outDir !== undefined) await checkOutDir(outDir);
