@@ -1,7 +1,7 @@
 /**
- * Labels on every object netdoctor creates (node agents, probe pods, the probe Service), so that
- * cleanup after an interrupted run — or `netdoctor cleanup` later — finds exactly those objects
- * and nothing else.
+ * Labels on every object netdoctor creates (node agents, probe pods, the probe Service, perf
+ * pods), so that cleanup after an interrupted run — or `netdoctor cleanup` later — finds exactly
+ * those objects and nothing else.
  */
 export const OWNED_LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
@@ -11,7 +11,14 @@ export const OWNED_LABELS = {
 
 export const MANAGED_BY = 'netdoctor';
 
-export type OwnedRole = 'agent' | 'probe-server' | 'probe-client' | 'probe-capture' | 'probe-service';
+export type OwnedRole =
+  | 'agent'
+  | 'probe-server'
+  | 'probe-client'
+  | 'probe-capture'
+  | 'probe-service'
+  | 'perf-server'
+  | 'perf-client';
 
 /** Labels for an object of one run and role. */
 export function ownedLabels(runId: string, role: OwnedRole): Record<string, string> {

@@ -5,6 +5,7 @@ import { registerDemo } from './demo.ts';
 import { registerDiagnose } from './diagnose.ts';
 import { registerFix } from './fix.ts';
 import { registerLab } from './lab.ts';
+import { registerPerf } from './perf.ts';
 import { registerPolicy } from './policy.ts';
 import { registerTrace } from './trace.ts';
 import { registerValidate } from './validate.ts';
@@ -19,6 +20,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerFix,
   registerDiagnose,
   registerLab,
+  registerPerf,
   registerPolicy,
   registerTrace,
   registerValidate,
