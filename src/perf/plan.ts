@@ -21,7 +21,9 @@ import {
 export const DEFAULT_PAIR_LIMIT = 6;
 /** --duration bounds and default, in seconds. */
 export const MIN_TEST_SECONDS = 1;
+/** Longer tests say little more and hold a link busy; iperf3's own default is 10 s. */
 export const MAX_TEST_SECONDS = 60;
+/** Long enough for TCP to leave slow start on a LAN, short enough for eight tests a pair. */
 export const DEFAULT_TEST_SECONDS = 5;
 
 /** Which pairs the user asked for. */
@@ -56,6 +58,7 @@ export interface PerfStep {
   tests: { id: PerfTestId; direction: PerfDirection }[];
 }
 
+/** What a run does, in order; run-perf.ts carries it out. */
 export interface PerfPlan {
   pairs: NodePair[];
   leftOut: NodePair[];
@@ -141,7 +144,9 @@ export function planPerf(
 
 /** UDP's rate: this share of the TCP rate in the same direction, capped (see udpTargetMbps). */
 export const UDP_SHARE_OF_TCP = 0.5;
+/** The most UDP is ever sent at, Mbit/s (see udpTargetMbps for why). */
 export const UDP_MAX_MBPS = 100;
+/** UDP's rate when the TCP test of the same path has no figure, Mbit/s. */
 export const UDP_FALLBACK_MBPS = 100;
 
 /**
@@ -162,7 +167,7 @@ const POD_START_SECONDS = 5;
 
 /** Roughly how long the plan takes, in seconds: each step's pod start and its two tests. */
 export function estimateSeconds(plan: PerfPlan): number {
-  return plan.steps.length * (POD_START_SECONDS + plan.testSeconds * 2 + 4) + 15;
+  return plan.steps.length * (POD_START_SECONDS + (plan.testSeconds + 1) * 2 + 4) + 15;
 }
 
 /** The TCP figure of the same pair, mode and direction, which sets a UDP test's rate. */

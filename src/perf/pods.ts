@@ -10,6 +10,7 @@ import { ownedLabels } from '../cluster/owned-labels.ts';
 import { CLIENT_SCRIPT, HOST_SERVER_PORT, POD_SERVER_PORT, serverArgv } from './iperf-commands.ts';
 import type { NodeName, PerfMode } from './types.ts';
 
+/** The container names, for reading the pods' logs. */
 export const SERVER_CONTAINER = 'iperf3';
 export const CLIENT_CONTAINER = 'iperf3';
 

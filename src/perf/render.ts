@@ -4,9 +4,11 @@
  */
 import type { DirectionSummary, PerfPairResult, PerfReport, PerfTestResult } from './types.ts';
 
+/** The formats `perf -o` prints. */
 export const PERF_FORMATS = ['text', 'json', 'md'] as const;
 export type PerfFormat = (typeof PERF_FORMATS)[number];
 
+/** The report in one format, ending with a newline. */
 export function renderPerf(report: PerfReport, format: PerfFormat): string {
   switch (format) {
     case 'json':

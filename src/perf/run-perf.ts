@@ -37,6 +37,7 @@ import {
 import { summarizePair } from './summarize.ts';
 import type { NodeName, NodePair, PerfMode, PerfOutcome, PerfReport, PerfTestResult } from './types.ts';
 
+/** What runPerf needs besides the plan. */
 export interface PerfRunOptions {
   /** Image with sh, timeout and iperf3 (the agent image). */
   image: string;

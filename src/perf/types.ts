@@ -18,18 +18,18 @@ export function nodeName(name: string): NodeName {
  * the overlay is built on. The difference between the two is the overlay's cost.
  */
 export type PerfMode = 'pod' | 'host';
-export const PERF_MODES: readonly PerfMode[] = ['pod', 'host'];
-
+/** TCP measures throughput and retransmits; UDP, at a fixed rate, loss and jitter. */
 export type PerfProtocol = 'tcp' | 'udp';
-export const PERF_PROTOCOLS: readonly PerfProtocol[] = ['tcp', 'udp'];
 
 /** `forward`: the pair's `from` node sends; `reverse` (iperf3 -R): the `to` node sends. */
 export type PerfDirection = 'forward' | 'reverse';
+/** Forward first: the order tests run and rows print in. */
 export const PERF_DIRECTIONS: readonly PerfDirection[] = ['forward', 'reverse'];
 
 /** One test of a pair, stable in output: `pod-tcp-forward`, `host-udp-reverse`, ... */
 export type PerfTestId = `${PerfMode}-${PerfProtocol}-${PerfDirection}`;
 
+/** The id of one test of a pair. */
 export function perfTestId(mode: PerfMode, protocol: PerfProtocol, direction: PerfDirection): PerfTestId {
   return `${mode}-${protocol}-${direction}`;
 }
@@ -64,6 +64,7 @@ export interface UdpFigures {
   seconds: number;
 }
 
+/** A test's figures, by protocol. */
 export type PerfFigures = TcpFigures | UdpFigures;
 
 /** What one test came to. `error`: it ran (or tried to) and failed; `skipped`: it never ran, and why. */
@@ -72,6 +73,7 @@ export type PerfOutcome =
   | { status: 'error'; error: string }
   | { status: 'skipped'; reason: string };
 
+/** One iperf3 test of a pair and what it came to. */
 export interface PerfTestResult {
   id: PerfTestId;
   mode: PerfMode;
@@ -104,6 +106,7 @@ export interface DirectionSummary {
   hostUdpJitterMs?: number;
 }
 
+/** A measured pair: the summary per direction and every test behind it. */
 export interface PerfPairResult {
   from: NodeName;
   to: NodeName;
