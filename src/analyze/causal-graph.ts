@@ -36,6 +36,7 @@ const ALL_TRAFFIC: readonly SymptomKind[] = [
   ...CROSS_NODE,
   'same-node-failed',
   'external-failed',
+  'tls-failed',
   'large-packets-failed',
 ];
 // A pod whose sandbox cannot get a network is a pod-health symptom of its node's CNI.
@@ -118,13 +119,19 @@ export const CAUSAL_GRAPH: readonly CausalEdge[] = [
       ...DNS,
       'service-failed',
       'external-failed',
+      'tls-failed',
       ...ENDPOINTS,
     ],
   },
   { cause: 'cni.bridge-address-mismatch', scope: 'node', symptoms: POD_HEALTH, exceptRules: PROXY_POD_RULES },
   { cause: 'overlay.fdb-missing', scope: 'node', symptoms: CROSS_NODE },
   { cause: 'overlay.port-blocked', scope: 'node', symptoms: CROSS_NODE, causes: ['overlay.fdb-missing'] },
-  { cause: 'overlay.mtu-mismatch', scope: 'node', symptoms: ['large-packets-failed', 'dns-tcp-failed'] },
+  // A TLS handshake carries the certificate chain in full-size segments: the classic MTU victim.
+  {
+    cause: 'overlay.mtu-mismatch',
+    scope: 'node',
+    symptoms: ['large-packets-failed', 'dns-tcp-failed', 'tls-failed'],
+  },
   { cause: 'node.ip-forward-disabled', scope: 'node', symptoms: ALL_TRAFFIC },
   {
     cause: 'node.bridge-nf-disabled',
@@ -134,14 +141,14 @@ export const CAUSAL_GRAPH: readonly CausalEdge[] = [
   {
     cause: 'node.masquerade-missing',
     scope: 'node',
-    symptoms: ['external-failed'],
+    symptoms: ['external-failed', 'tls-failed'],
     causes: ['dns.upstream-unreachable'],
   },
   { cause: 'node.masquerade-missing', scope: 'node', symptoms: DNS, symptomRules: EXTERNAL_DNS_RULES },
   {
     cause: 'node.iptables-backend-mixed',
     scope: 'node',
-    symptoms: ['service-failed', 'nodeport-failed', 'external-failed', ...DNS],
+    symptoms: ['service-failed', 'nodeport-failed', 'external-failed', 'tls-failed', ...DNS],
     // A DROP in the unused backend also stops the node's CoreDNS reaching its upstream.
     causes: ['proxy.rules-missing', 'proxy.not-ready', 'node.masquerade-missing', 'dns.upstream-unreachable'],
   },
@@ -182,6 +189,6 @@ export const CAUSAL_GRAPH: readonly CausalEdge[] = [
   {
     cause: 'network.cidr-overlap',
     scope: 'cluster',
-    symptoms: ['pod-to-pod-failed', 'cross-node-failed', 'service-failed', 'external-failed'],
+    symptoms: ['pod-to-pod-failed', 'cross-node-failed', 'service-failed', 'external-failed', 'tls-failed'],
   },
 ];

@@ -27,6 +27,7 @@ const TRACEABLE: ReadonlySet<ProbeScenario> = new Set<ProbeScenario>([
   'dns-tcp',
   'service-clusterip',
   'external',
+  'tls',
 ]);
 
 /** The datapath parts every hop on a node is judged from; iptables from both backends. */
@@ -52,8 +53,16 @@ const MAX_TRACE_EVIDENCE = 3;
 /** The failed probes worth tracing, in the order they were recorded. */
 export function traceableFailures(snapshot: Pick<Snapshot, 'probes'>): ProbeResult[] {
   return (snapshot.probes?.results ?? [])
-    .filter((r) => TRACEABLE.has(r.scenario) && failedProbe(r) && r.from.ip && r.to.ip)
+    .filter((r) => TRACEABLE.has(r.scenario) && failedProbe(r) && r.from.ip && r.to.ip && reachedNothing(r))
     .slice(0, MAX_TRACES);
+}
+
+/**
+ * A TLS probe that got a certificate it refused crossed the network fine: nothing to trace. Every
+ * other failure may have died on the way.
+ */
+function reachedNothing(r: ProbeResult): boolean {
+  return r.tls === undefined || r.tls.verify === 'not-reached';
 }
 
 /**
@@ -146,6 +155,7 @@ const SYMPTOMS_OF: Readonly<Record<string, readonly SymptomKind[]>> = {
   'dns-tcp': ['dns-failed', 'dns-tcp-failed'],
   'service-clusterip': ['service-failed'],
   external: ['external-failed'],
+  tls: ['tls-failed'],
 };
 
 /**

@@ -41,6 +41,9 @@ export const ROOT_CAUSE_CATEGORIES = [
   'node.firewall-drops-traffic',
   'node.routing-policy-wrong',
   'network.latency-outlier',
+  'external.certificate-expired',
+  'external.certificate-name-mismatch',
+  'external.certificate-untrusted',
 ] as const;
 export type RootCauseCategory = (typeof ROOT_CAUSE_CATEGORIES)[number];
 
@@ -65,7 +68,9 @@ export interface Subject {
     | 'DaemonSet'
     | 'Deployment'
     | 'ConfigMap'
-    | 'Namespace';
+    | 'Namespace'
+    /** A service outside the cluster the workloads depend on, named `host:port`. */
+    | 'External';
   name: string;
   namespace?: string;
 }
@@ -96,6 +101,7 @@ export const SYMPTOM_KINDS = [
   'service-failed',
   'nodeport-failed',
   'external-failed',
+  'tls-failed',
   'large-packets-failed',
   'endpoints-empty',
   'endpoints-not-ready',

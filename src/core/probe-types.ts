@@ -13,6 +13,7 @@ export const PROBE_SCENARIOS = [
   'nodeport',
   'external',
   'mtu',
+  'tls',
 ] as const;
 export type ProbeScenario = (typeof PROBE_SCENARIOS)[number];
 
@@ -57,6 +58,42 @@ export interface PingStats {
   maxMs?: number;
 }
 
+/**
+ * How a TLS probe's certificate check ended: `ok` verified; `expired` / `not-yet-valid` outside
+ * its validity; `name-mismatch` valid but not for the name asked; `untrusted` its chain does not
+ * lead to a trusted root (self-signed, unknown issuer); `not-reached` no certificate was seen
+ * (DNS, TCP or the handshake itself failed).
+ */
+export const TLS_VERIFY = [
+  'ok',
+  'expired',
+  'not-yet-valid',
+  'name-mismatch',
+  'untrusted',
+  'not-reached',
+] as const;
+export type TlsVerify = (typeof TLS_VERIFY)[number];
+
+/** What a TLS probe learned about the handshake and the server's certificate. */
+export interface TlsFacts {
+  verify: TlsVerify;
+  /** The TLS client's own words for a failed verification or handshake. */
+  verifyDetail?: string;
+  /** Negotiated protocol version and cipher, e.g. `TLSv1.3`, `TLS_AES_256_GCM_SHA384`. */
+  version?: string;
+  cipher?: string;
+  /** The leaf certificate's subject and issuer. */
+  subject?: string;
+  issuer?: string;
+  /** The leaf certificate's notAfter (ISO 8601), and whole days left from the probe's start. */
+  notAfter?: string;
+  daysLeft?: number;
+  /** Time spent resolving the name, connecting over TCP, and in the TLS handshake. */
+  dnsMs?: number;
+  tcpMs?: number;
+  tlsMs?: number;
+}
+
 export interface ProbeResult {
   /** Stable id: `<scenario>/<from-node>/<to>`. */
   id: string;
@@ -70,6 +107,8 @@ export interface ProbeResult {
   outcome: ProbeOutcome;
   /** For ICMP probes: the ping's packet counts and round-trip times (latency and loss per pair). */
   ping?: PingStats;
+  /** For TLS probes: the handshake and the certificate. */
+  tls?: TlsFacts;
 }
 
 /**

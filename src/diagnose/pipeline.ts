@@ -25,6 +25,7 @@ import type { Gap, Report } from '../core/model.ts';
 import type { ProbeResults } from '../core/probe-types.ts';
 import { NETDOCTOR_VERSION } from '../core/version.ts';
 import { NODE_FILE_PARSERS } from '../datapath/parsers/index.ts';
+import type { TlsTarget } from '../probe/types.ts';
 import { type Progress, renderBundleReports } from '../report/index.ts';
 import { checkAgentNamespace } from './preflight.ts';
 import { type RunProbes, runProbes } from './probe-phase.ts';
@@ -44,6 +45,9 @@ export interface DiagnoseOptions {
   externalTarget?: string;
   /** An external name the DNS probes resolve through cluster DNS (none: external DNS is skipped). */
   externalName?: string;
+  /** Outside services whose TLS handshake every node checks, and the CA those checks trust. */
+  tlsTargets?: TlsTarget[];
+  tlsCa?: string;
   /** `--check`: recorded in the bundle; diagnose never changes anything either way. */
   check?: boolean;
   /** Budget per node for node collection, and for the probe phase. */
@@ -190,6 +194,8 @@ export async function runDiagnosis(basePort: ClusterPort, opts: DiagnoseOptions)
             avoidNodes: nodesProbesWouldChange(nodes),
             ...(opts.externalTarget ? { externalTarget: opts.externalTarget } : {}),
             ...(opts.externalName ? { externalName: opts.externalName } : {}),
+            ...(opts.tlsTargets ? { tlsTargets: opts.tlsTargets } : {}),
+            ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
           });
         } catch (err) {
           // The probe runner is meant to return failures as gaps; anything it throws is one too.

@@ -21,7 +21,7 @@ import {
   startKubelet,
   tagImage,
 } from './node-runtime.ts';
-import { startOutsideWorld } from './outside-world.ts';
+import { startOutsideTls, startOutsideWorld } from './outside-world.ts';
 import type { LabPaths } from './paths.ts';
 import { makePki } from './pki.ts';
 import { ensureBuilt, ensureDebianPackages, IMAGE_ARCHIVES } from './prerequisites.ts';
@@ -103,6 +103,7 @@ export async function labUp(paths: LabPaths, versions: LabVersions, opts: UpOpti
     opts.log('certificates and kubeconfigs');
     const pki = makePki(paths.pki, t);
     writeKubeconfigs(paths, pki, t);
+    startOutsideTls(rec, paths, pki);
 
     opts.log(`control plane on ${t.controlPlane.name}`);
     const cpHolder = holder(t.controlPlane.name);

@@ -6,7 +6,13 @@
 
 import { LINUX_VXLAN_PORT } from '../cni/vxlan.ts';
 import type { VxlanCapture } from '../core/datapath-types.ts';
-import type { PingStats, ProbeOutcome } from '../core/probe-types.ts';
+import {
+  type PingStats,
+  type ProbeOutcome,
+  TLS_VERIFY,
+  type TlsFacts,
+  type TlsVerify,
+} from '../core/probe-types.ts';
 
 type FailError = Extract<ProbeOutcome, { status: 'fail' }>['error'];
 const FAIL_ERRORS: readonly FailError[] = [
@@ -29,6 +35,9 @@ export interface ClientLine {
   outcome: ProbeOutcome;
   size?: number;
   ping?: PingStats;
+  tls?: TlsFacts;
+  /** The IPv4 address the client connected to, when it resolved a name itself (TLS probes). */
+  address?: string;
 }
 
 /** What a client log says: its per-probe lines, what it learned about the pod, whether it finished. */
@@ -49,8 +58,11 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v.trim() : '';
 }
 
-/** Parses one client JSON line; undefined when it is not one. */
-export function parseClientLine(line: string): ClientLine | undefined {
+/**
+ * Parses one client JSON line; undefined when it is not one. `now` is when the probes started,
+ * the reference for a certificate's days left.
+ */
+export function parseClientLine(line: string, now?: Date): ClientLine | undefined {
   let o: Record<string, unknown>;
   try {
     const v: unknown = JSON.parse(line);
@@ -77,7 +89,63 @@ export function parseClientLine(line: string): ClientLine | undefined {
     outcome = { status: 'error', error: detail || `unexpected status ${JSON.stringify(s)}` };
   }
   const ping = parsePingStats(str(o.p));
-  return { index, outcome, ...(size !== undefined ? { size } : {}), ...(ping ? { ping } : {}) };
+  const tls = parseTlsFacts(str(o.t), now);
+  const address = str(o.a);
+  return {
+    index,
+    outcome,
+    ...(size !== undefined ? { size } : {}),
+    ...(ping ? { ping } : {}),
+    ...(tls ? { tls } : {}),
+    ...(/^\d{1,3}(\.\d{1,3}){3}$/.test(address) ? { address } : {}),
+  };
+}
+
+/**
+ * `<verify>|<why>|<version>|<cipher>|<notAfter>|<subject>|<issuer>|<dns s> <connect s> <tls s>`
+ * as the client prints it (curl's words and timings); undefined when it is not one.
+ */
+export function parseTlsFacts(text: string, now?: Date): TlsFacts | undefined {
+  const f = text.split('|').map((x) => x.trim());
+  if (f.length < 8) return undefined;
+  const [verify, why, version, cipher, expires, subject, issuer, times] = f as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (!isTlsVerify(verify)) return undefined;
+  const facts: TlsFacts = { verify };
+  if (why) facts.verifyDetail = why;
+  if (version) facts.version = version;
+  if (cipher) facts.cipher = cipher;
+  if (subject) facts.subject = subject;
+  if (issuer) facts.issuer = issuer;
+  const notAfter = expires ? Date.parse(expires.replace(/\s+/g, ' ')) : Number.NaN;
+  if (Number.isFinite(notAfter)) {
+    facts.notAfter = new Date(notAfter).toISOString();
+    if (now) facts.daysLeft = Math.floor((notAfter - now.getTime()) / 86_400_000);
+  }
+  // curl's timings are cumulative seconds from the start: name lookup, TCP connect, TLS done.
+  const [dns, connect, done] = times.split(/\s+/).map(Number);
+  if (dns !== undefined && Number.isFinite(dns) && dns >= 0) facts.dnsMs = ms(dns);
+  if (connect !== undefined && dns !== undefined && connect >= dns && connect > 0)
+    facts.tcpMs = ms(connect - dns);
+  if (done !== undefined && connect !== undefined && done >= connect && done > 0)
+    facts.tlsMs = ms(done - connect);
+  return facts;
+}
+
+function isTlsVerify(v: string): v is TlsVerify {
+  return TLS_VERIFY.some((x) => x === v);
+}
+
+function ms(seconds: number): number {
+  return Math.round(seconds * 1_000_000) / 1000;
 }
 
 /**
@@ -96,8 +164,8 @@ export function parsePingStats(text: string): PingStats | undefined {
   return { sent, received, ...rtt };
 }
 
-/** Parses a whole client log. */
-export function parseClientLog(text: string): ClientLog {
+/** Parses a whole client log; `now` as for {@link parseClientLine}. */
+export function parseClientLog(text: string, now?: Date): ClientLog {
   const out: ClientLog = { lines: new Map(), done: false };
   for (const raw of text.split('\n')) {
     const line = raw.trim();
@@ -115,7 +183,7 @@ export function parseClientLog(text: string): ClientLog {
       } catch {}
       continue;
     }
-    const l = parseClientLine(line);
+    const l = parseClientLine(line, now);
     if (l) out.lines.set(l.index, l);
   }
   return out;

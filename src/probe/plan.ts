@@ -6,7 +6,7 @@ import type { ClusterState, K8sNode } from '../core/cluster-types.ts';
 import type { Gap } from '../core/model.ts';
 import { peerIndexes, roundCount } from './fan-out.ts';
 import { SCENARIOS } from './scenarios/index.ts';
-import type { AppTarget, PlanDnsPod, PlanInput, PlanNode, ProbePlan, Scenario } from './types.ts';
+import type { AppTarget, PlanDnsPod, PlanInput, PlanNode, ProbePlan, Scenario, TlsTarget } from './types.ts';
 
 export const DEFAULT_FULL_MESH_LIMIT = 20;
 export const DEFAULT_MAX_PEERS = 10;
@@ -18,6 +18,7 @@ export interface PlanOptions {
   externalTarget?: string;
   externalName?: string;
   appTargets?: AppTarget[];
+  tlsTargets?: TlsTarget[];
   maxPeers?: number;
   fullMeshLimit?: number;
   round?: number;
@@ -98,6 +99,7 @@ export function planInput(cluster: ClusterState, opts: PlanOptions): { input: Pl
     ...(opts.externalName ? { externalName: opts.externalName } : {}),
     ...(opts.externalTarget ? { externalTarget: opts.externalTarget } : {}),
     ...(opts.appTargets && opts.appTargets.length > 0 ? { appTargets: opts.appTargets } : {}),
+    ...(opts.tlsTargets && opts.tlsTargets.length > 0 ? { tlsTargets: opts.tlsTargets } : {}),
     fullMeshLimit: opts.fullMeshLimit ?? DEFAULT_FULL_MESH_LIMIT,
     maxPeers: opts.maxPeers ?? DEFAULT_MAX_PEERS,
     round: opts.round ?? 0,

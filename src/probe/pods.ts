@@ -77,6 +77,8 @@ export function clientPod(o: {
   image: string;
   plan: string;
   deadlineSeconds: number;
+  /** PEM CA bundle the TLS probes trust instead of the image's (a private CA's services). */
+  tlsCa?: string;
 }): object {
   const p = basePod(o.name, ownedLabels(o.runId, 'probe-client'), o.node);
   return {
@@ -93,6 +95,7 @@ export function clientPod(o: {
           env: [
             { name: 'PLAN', value: o.plan },
             { name: 'PAR', value: '8' },
+            ...(o.tlsCa ? [{ name: 'TLS_CA', value: o.tlsCa }] : []),
           ],
         },
       ],

@@ -3,7 +3,7 @@
  * and how the result names its target. Pure, so the mapping from plan to results is tested
  * without a cluster.
  */
-import type { PingStats, ProbeEndpoint, ProbeOutcome, ProbeResult } from '../core/probe-types.ts';
+import type { ProbeEndpoint, ProbeOutcome, ProbeResult } from '../core/probe-types.ts';
 import { expectationFor } from './expectations.ts';
 import type { PlannedProbe } from './types.ts';
 
@@ -72,7 +72,7 @@ export function resolveProbe(p: PlannedProbe, env: ResolveEnv): Resolved {
     };
     ip = t.ip;
     if (p.command.kind === 'dns') to.port = port = 53;
-    else if (p.command.kind === 'http') to.port = port = p.command.port;
+    else if (p.command.kind === 'http' || p.command.kind === 'tls') to.port = port = p.command.port;
   }
   if (p.skip) return { to, outcome: { status: 'skipped', reason: p.skip } };
   const c = p.command;
@@ -87,6 +87,8 @@ export function resolveProbe(p: PlannedProbe, env: ResolveEnv): Resolved {
       const u = (c.url ?? url(ip, port ?? c.port, c.path)).replaceAll(' ', '%20');
       return { to, command: `http ${u} ${c.tries}` };
     }
+    case 'tls':
+      return { to, command: `tls ${c.host} ${c.port}` };
   }
 }
 
@@ -107,9 +109,9 @@ export function buildResult(
   from: ProbeEndpoint,
   to: ProbeEndpoint,
   outcome: ProbeOutcome,
-  size?: number,
-  ping?: PingStats,
+  measured: Pick<ProbeResult, 'size' | 'ping' | 'tls'> = {},
 ): ProbeResult {
+  const { size, ping, tls } = measured;
   const tn = targetNode(p);
   return {
     id: probeId(p, size),
@@ -125,5 +127,6 @@ export function buildResult(
     }),
     outcome,
     ...(ping ? { ping } : {}),
+    ...(tls ? { tls } : {}),
   };
 }

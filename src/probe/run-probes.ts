@@ -33,7 +33,7 @@ import { parseCaptureLog, parseClientLog } from './parse.ts';
 import { planInput, planProbes, SERVER_PORT } from './plan.ts';
 import { capturePod, clientPod, objectNames, probeService, serverPod } from './pods.ts';
 import { buildResult, type Resolved, type ResolveEnv, resolveProbe, type ServerState } from './resolve.ts';
-import type { AppTarget, PlannedProbe, ProbePlan } from './types.ts';
+import type { AppTarget, PlannedProbe, ProbePlan, TlsTarget } from './types.ts';
 
 export interface ProbeOptions {
   /** Image with busybox, curl, dig and tcpdump (the lab: netdoctor.lab/toolbox:2-ndlab). */
@@ -48,6 +48,10 @@ export interface ProbeOptions {
   externalName?: string;
   /** Application pods fetched over HTTP from every node (`validate --target`); none by default. */
   appTargets?: AppTarget[];
+  /** Services outside the cluster whose TLS handshake each node checks; none by default. */
+  tlsTargets?: TlsTarget[];
+  /** PEM CA bundle the TLS probes trust instead of the probe image's. */
+  tlsCa?: string;
   /** Budget for the whole run (waiting for pods, the probes themselves); default 90 s. */
   timeoutMs?: number;
   /** Peers per node per round on clusters above 20 nodes; default 10. */
@@ -128,6 +132,7 @@ export async function runProbes(
     ...(opts.externalTarget ? { externalTarget: opts.externalTarget } : {}),
     ...(opts.externalName ? { externalName: opts.externalName } : {}),
     ...(opts.appTargets ? { appTargets: opts.appTargets } : {}),
+    ...(opts.tlsTargets ? { tlsTargets: opts.tlsTargets } : {}),
     ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
     ...(opts.round !== undefined ? { round: opts.round } : {}),
     ...(opts.avoidNodes ? { avoidNodes: opts.avoidNodes } : {}),
@@ -438,6 +443,7 @@ export async function runProbes(
               image: opts.image,
               plan: lines.join('\n'),
               deadlineSeconds: remainingS,
+              ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
             }),
           ),
           CALL_MS,
@@ -510,7 +516,7 @@ export async function runProbes(
           logErr = `log not readable: ${g.reason}`;
         }
       }
-      const parsed = parseClientLog(log);
+      const parsed = parseClientLog(log, new Date(t0));
       for (const e of entries) {
         if (e.resolved.outcome) {
           results.push(buildResult(e.probe, from, e.resolved.to, e.resolved.outcome));
@@ -526,7 +532,13 @@ export async function runProbes(
                 status: 'error',
                 error: `no result from the probe client (${logErr || podWhy(podObj)}${parsed.done ? '' : ', did not finish'})`,
               });
-        results.push(buildResult(e.probe, from, e.resolved.to, outcome, line?.size, line?.ping));
+        results.push(
+          buildResult(e.probe, from, withAddress(e.resolved.to, line?.address), outcome, {
+            ...(line?.size !== undefined ? { size: line.size } : {}),
+            ...(line?.ping ? { ping: line.ping } : {}),
+            ...(line?.tls ? { tls: line.tls } : {}),
+          }),
+        );
       }
     });
     if (captureStarted.size > 0) await sleep(1200);
@@ -571,4 +583,9 @@ export async function runProbes(
     gaps,
     plan: { round: plan.round, rounds: plan.rounds, peers: plan.peers },
   };
+}
+
+/** The target as the client reached it: a name it resolved itself gets the address it used. */
+function withAddress(to: ProbeEndpoint, address: string | undefined): ProbeEndpoint {
+  return address && !to.ip ? { ...to, ip: address } : to;
 }

@@ -1,7 +1,8 @@
 /**
  * The shell the probe pods run (busybox ash plus curl, dig, tcpdump and iputils ping from the
  * toolbox image). Busybox ash runs its own applets before anything on PATH (SH_STANDALONE), so
- * a real ping is only reached by its absolute path: the client looks for one that sets DF.
+ * a real ping is only reached by its absolute path: the client looks for one that sets DF. TLS
+ * probes trust the image's CA bundle, or only the PEM in $TLS_CA when one is given.
  * Clients read their probes from $PLAN, one `<index> <kind> <args...>` line each, and print one
  * JSON line per probe; capture pods print a cumulative per-peer VXLAN packet count every second.
  * Nothing is sent to the pods through exec: arguments go in through the environment, results
@@ -23,9 +24,12 @@ MTU=$(cat /sys/class/net/eth0/mtu 2>/dev/null || echo 0)
 clean() { tr -d '"\\' | tr '\n\r\t' '   ' | cut -c1-300; }
 emit() {
   d=$(printf '%s' "$5" | clean)
-  line="{\"i\":$1,\"s\":\"$2\",\"e\":\"$3\",\"ms\":\"$4\",\"d\":\"$d\",\"z\":\"$6\",\"p\":\"$7\"}"
+  t=$(printf '%s' "$8" | clean)
+  a=$(printf '%s' "$9" | clean)
+  line="{\"i\":$1,\"s\":\"$2\",\"e\":\"$3\",\"ms\":\"$4\",\"d\":\"$d\",\"z\":\"$6\",\"p\":\"$7\",\"t\":\"$t\",\"a\":\"$a\"}"
   echo "$line"
 }
+[ -n "$TLS_CA" ] && printf '%s\n' "$TLS_CA" >/tmp/tls-ca.pem
 received() { echo "$1" | sed -n 's/.* \([0-9][0-9]*\) \(packets \)\{0,1\}received.*/\1/p' | head -n 1; }
 avgrtt() { echo "$1" | sed -n 's/.*min\/avg\/max[^=]*= [0-9.]*\/\([0-9.]*\)\/.*/\1/p' | head -n 1; }
 transmitted() { echo "$1" | sed -n 's/^\([0-9][0-9]*\) packets transmitted.*/\1/p' | head -n 1; }
@@ -97,6 +101,50 @@ p_dns() {
     *) emit "$1" fail other "" "$3: $st" "" ;;
   esac
 }
+tlsline() { echo "$1" | sed -n "s/^\*  *$2: //p" | head -n 1 | tr -d '|' | cut -c1-90; }
+p_tls() {
+  url="https://$2:$3/"
+  ca=""; [ -n "$TLS_CA" ] && ca="--cacert /tmp/tls-ca.pem"
+  w='\n@@ %{time_namelookup} %{time_connect} %{time_appconnect}\n'
+  out=$(curl -sS -v -o /dev/null $ca --connect-timeout 3 -m 8 -w "$w" "$url" 2>&1)
+  rc=$?
+  why=$(echo "$out" | sed -n 's/^curl: ([0-9]*) //p' | head -n 1 | tr -d '|')
+  v=ok
+  case "$rc" in
+    51 | 60)
+      case "$why" in
+        *expired*) v=expired ;;
+        *"not yet valid"*) v=not-yet-valid ;;
+        *"subject name"* | *"match target host"* | *"does not match"*) v=name-mismatch ;;
+        *) v=untrusted ;;
+      esac
+      # The certificate itself, from a second handshake that does not stop at the check.
+      out=$(curl -sS -v -k -o /dev/null --connect-timeout 3 -m 8 -w "$w" "$url" 2>&1) ;;
+  esac
+  conn=$(echo "$out" | sed -n 's/^\* SSL connection using \([^ ]*\) \/ \([^ ]*\).*/\1|\2/p' | head -n 1)
+  # A server that speaks TLS but not HTTP still completed the handshake: that is what is probed.
+  if [ -z "$conn" ] && [ "$v" = ok ]; then v=not-reached; fi
+  [ -z "$conn" ] && conn="|"
+  times=$(echo "$out" | sed -n 's/^@@ //p' | tail -n 1)
+  t="$v|$why|$conn|$(tlsline "$out" "expire date")|$(tlsline "$out" subject)|$(tlsline "$out" issuer)|$times"
+  tls=$(echo "$times" | cut -d ' ' -f 3)
+  # The address the name resolved to, so a failed handshake can be traced through the node.
+  addr=$(echo "$out" | sed -n 's/^\*  *Trying \([0-9.]*\):[0-9]*\.\.\..*/\1/p' | head -n 1)
+  ms=$(awk -v t="$tls" 'BEGIN { printf "%.3f", t * 1000 }')
+  case "$v" in
+    ok) emit "$1" pass "" "$ms" "$(echo "$conn" | tr '|' ' ')" "" "" "$t" "$addr" ;;
+    not-reached)
+      case "$rc" in
+        6) e=nxdomain ;;
+        7) case "$out" in *efused*) e=refused ;; *) e=unreachable ;; esac ;;
+        28) e=timeout ;;
+        52 | 56) e=reset ;;
+        *) e=other ;;
+      esac
+      emit "$1" fail "$e" "" "curl exit $rc: $why" "" "" "$t" "$addr" ;;
+    *) emit "$1" fail other "" "certificate $v: $why" "" "" "$t" "$addr" ;;
+  esac
+}
 p_mtu() {
   size=$((MTU - 28 + $3))
   if [ "$DF" -ne 1 ]; then emit "$1" skip "" "" "${NO_DF_PING}" "$size"; return; fi
@@ -121,6 +169,7 @@ while read -r idx kind a b c; do
     http) p_http "$idx" "$a" "$b" & ;;
     dns) p_dns "$idx" "$a" "$b" "$c" & ;;
     mtu) p_mtu "$idx" "$a" "$b" & ;;
+    tls) p_tls "$idx" "$a" "$b" & ;;
     *) emit "$idx" error "" "" "unknown probe kind $kind" "" ;;
   esac
   running=$((running + 1))

@@ -24,6 +24,13 @@ export interface AppTarget {
   missing?: string;
 }
 
+/** A service outside the cluster whose TLS handshake every node checks (`--tls-target`). */
+export interface TlsTarget {
+  /** A DNS name (sent as SNI and checked against the certificate) or an IP address. */
+  host: string;
+  port: number;
+}
+
 /** A CoreDNS pod probed directly. */
 export interface PlanDnsPod {
   name: string;
@@ -50,6 +57,8 @@ export interface PlanInput {
   externalTarget?: string;
   /** Application pods fetched over HTTP from every node (`validate --target`, seed 002). */
   appTargets?: AppTarget[];
+  /** Services outside the cluster whose TLS handshake each node checks. */
+  tlsTargets?: TlsTarget[];
   /** Nodes up to which every node probes every other node. */
   fullMeshLimit: number;
   /** Peers per node per round above fullMeshLimit. */
@@ -71,7 +80,9 @@ export type ClientCommand =
   | { kind: 'http'; port: number; path: string; tries: number; url?: string }
   | { kind: 'dns'; name: string; proto: 'udp' | 'tcp' }
   /** Don't-fragment ping; payload = pod MTU - 28 + delta, measured in the pod. */
-  | { kind: 'mtu'; delta: number };
+  | { kind: 'mtu'; delta: number }
+  /** A TLS handshake with SNI, the certificate verified against the pod's (or the given) CAs. */
+  | { kind: 'tls'; host: string; port: number };
 
 /** One probe of the plan. */
 export interface PlannedProbe {

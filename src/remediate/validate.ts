@@ -16,7 +16,7 @@ import { withTimeout } from '../core/timeout.ts';
 import { CLUSTER_DNS_NAME } from '../probe/plan.ts';
 import { type ProbeRun, runProbes } from '../probe/run-probes.ts';
 import { APP_VARIANT, appTargetName } from '../probe/scenarios/app-http.ts';
-import type { AppTarget } from '../probe/types.ts';
+import type { AppTarget, TlsTarget } from '../probe/types.ts';
 import { type JunitCase, type JunitSuite, renderJunitSuites } from '../report/render-junit.ts';
 
 /** The check groups, in the order they are reported. */
@@ -30,6 +30,7 @@ export const CHECK_GROUPS = [
   'service-clusterip',
   'service-nodeport',
   'app',
+  'tls',
 ] as const;
 export type CheckGroup = (typeof CHECK_GROUPS)[number];
 
@@ -71,6 +72,9 @@ export interface ValidateOptions {
   externalTarget?: string;
   externalName?: string;
   targets?: TargetSpec[];
+  /** Outside services whose TLS handshake every node checks, and the CA those checks trust. */
+  tlsTargets?: TlsTarget[];
+  tlsCa?: string;
   /** Budget for the probe phase; default 120 s. */
   timeoutMs?: number;
   /** Substitute probe runner for tests; the real one otherwise. */
@@ -320,6 +324,16 @@ export function probeChecks(results: readonly ProbeResult[], externalName?: stri
       case 'nodeport':
         checks.push(probeCheck('service-nodeport', `${from} -> ${r.to.node ?? r.to.ip ?? '?'}:NodePort`, r));
         break;
+      case 'tls': {
+        const c = probeCheck('tls', `${from} -> ${r.to.name ?? ep(r.to)}`, r);
+        const days = r.tls?.daysLeft;
+        checks.push(
+          c.status === 'pass' && days !== undefined
+            ? { ...c, detail: `${c.detail ?? 'verified'}, certificate valid ${days} more days` }
+            : c,
+        );
+        break;
+      }
       case 'mtu':
         break;
     }
@@ -392,6 +406,8 @@ export async function runValidation(port: ClusterPort, opts: ValidateOptions): P
       ...(opts.externalTarget ? { externalTarget: opts.externalTarget } : {}),
       ...(opts.externalName ? { externalName: opts.externalName } : {}),
       ...(targets.length > 0 ? { appTargets: targets } : {}),
+      ...(opts.tlsTargets ? { tlsTargets: opts.tlsTargets } : {}),
+      ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
     });
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);

@@ -158,7 +158,7 @@ describe('results', () => {
       protocol: 'icmp',
       variant: 'above',
     };
-    const m = buildResult(mtu, from, {}, { status: 'fail', error: 'other' }, 1423);
+    const m = buildResult(mtu, from, {}, { status: 'fail', error: 'other' }, { size: 1423 });
     assert.equal(m.id, 'mtu/n1/n2/1423');
     assert.equal(m.size, 1423);
     assert.equal(m.expect, 'fail');

@@ -35,6 +35,7 @@ import { probeNodeportFailed } from './probe-nodeport-failed.ts';
 import { probePodStartFailed } from './probe-pod-start-failed.ts';
 import { probePodToPodFailed } from './probe-pod-to-pod-failed.ts';
 import { probeServiceFailed } from './probe-service-failed.ts';
+import { probeTlsFailed } from './probe-tls-failed.ts';
 import { proxyNotReady } from './proxy-not-ready.ts';
 import { proxyPodRestarts } from './proxy-pod-restarts.ts';
 import { proxyRulesMissing } from './proxy-rules-missing.ts';
@@ -48,6 +49,8 @@ import { serviceNoEndpoints } from './service-no-endpoints.ts';
  * listed here does not run. Findings are sorted afterwards (severity, layer); the report's
  * per-rule outcomes keep this order.
  */
+import { tlsCertificateExpiring } from './tls-certificate-expiring.ts';
+import { tlsCertificateInvalid } from './tls-certificate-invalid.ts';
 export const RULES: Rule[] = [
   // node
   nodeNotReady,
@@ -90,6 +93,8 @@ export const RULES: Rule[] = [
   serviceNoEndpoints,
   serviceEndpointsNotReady,
   serviceEndpointsEmpty,
+  tlsCertificateInvalid,
+  tlsCertificateExpiring,
   // probe symptoms: what the probes saw fail, explained by the causes above
   probePodToPodFailed,
   probeNodeIsolated,
@@ -98,5 +103,6 @@ export const RULES: Rule[] = [
   probeServiceFailed,
   probeNodeportFailed,
   probeExternalFailed,
+  probeTlsFailed,
   probePodStartFailed,
 ];

@@ -11,8 +11,9 @@ import { runDiagnosis } from '../../diagnose/pipeline.ts';
 import { createProgress, render, shouldUseColor } from '../../report/index.ts';
 import { agentImageOf, agentImageOptions, type OutputFormat, outputOption } from '../options.ts';
 import { exitCodeFor } from '../report-output.ts';
+import { type TlsFlags, tlsOptions, tlsProbeOptions } from '../tls-options.ts';
 
-interface DiagnoseFlags {
+interface DiagnoseFlags extends TlsFlags {
   kubeconfig?: string;
   context?: string;
   check?: boolean;
@@ -82,7 +83,7 @@ export function closingSummary(report: Report, bundleDir: string, archive: strin
 /** `netdoctor diagnose`: live collection, probes and analysis; writes a bundle with its reports. */
 export function registerDiagnose(program: Command): void {
   const [imageOption, toolboxAlias, probeAlias] = agentImageOptions(DEFAULT_AGENT_IMAGE);
-  program
+  const cmd = program
     .command('diagnose')
     .description('collect, probe and analyze a live cluster; write a bundle and reports (read-only)')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
@@ -105,38 +106,41 @@ export function registerDiagnose(program: Command): void {
       '--external-name <name>',
       'external name the DNS probes resolve through cluster DNS (none: skipped)',
     )
-    .addOption(outputOption())
-    .action(async (flags: DiagnoseFlags) => {
-      const access = nodeAccessFrom(flags);
-      const outDir = outDirFromFlag(flags.out, () => bundleDirName(new Date()));
-      await checkOutDir(outDir);
-      const kc = loadKubeConfig({
-        ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-        ...(flags.context ? { context: flags.context } : {}),
-      });
-      const port = new KubePort(kc);
-      const progress = createProgress(process.stderr);
-      try {
-        const result = await runDiagnosis(port, {
-          outDir,
-          nodeAccess: access,
-          probes: flags.probes,
-          probeNamespace: flags.agentNamespace,
-          probeImage: agentImageOf(flags),
-          check: flags.check === true,
-          ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
-          ...(flags.externalName ? { externalName: flags.externalName } : {}),
-          ...(port.target.context ? { context: port.target.context } : {}),
-          progress,
-        });
-        progress.stop();
-        process.stdout.write(render(result.report, flags.output, { color: shouldUseColor(process.stdout) }));
-        process.stderr.write(
-          closingSummary(result.report, result.bundleDir, result.archive, shouldUseColor(process.stderr)),
-        );
-        process.exitCode = exitCodeFor(result.report);
-      } finally {
-        progress.stop();
-      }
+    .addOption(outputOption());
+  for (const o of tlsOptions()) cmd.addOption(o);
+  cmd.action(async (flags: DiagnoseFlags) => {
+    const access = nodeAccessFrom(flags);
+    const tls = await tlsProbeOptions(flags);
+    const outDir = outDirFromFlag(flags.out, () => bundleDirName(new Date()));
+    await checkOutDir(outDir);
+    const kc = loadKubeConfig({
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      ...(flags.context ? { context: flags.context } : {}),
     });
+    const port = new KubePort(kc);
+    const progress = createProgress(process.stderr);
+    try {
+      const result = await runDiagnosis(port, {
+        outDir,
+        nodeAccess: access,
+        probes: flags.probes,
+        probeNamespace: flags.agentNamespace,
+        probeImage: agentImageOf(flags),
+        check: flags.check === true,
+        ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
+        ...(flags.externalName ? { externalName: flags.externalName } : {}),
+        ...tls,
+        ...(port.target.context ? { context: port.target.context } : {}),
+        progress,
+      });
+      progress.stop();
+      process.stdout.write(render(result.report, flags.output, { color: shouldUseColor(process.stdout) }));
+      process.stderr.write(
+        closingSummary(result.report, result.bundleDir, result.archive, shouldUseColor(process.stderr)),
+      );
+      process.exitCode = exitCodeFor(result.report);
+    } finally {
+      progress.stop();
+    }
+  });
 }

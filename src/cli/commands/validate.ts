@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
 import { DEFAULT_AGENT_IMAGE, DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
 import { newRunId } from '../../diagnose/pipeline.ts';
+import type { TlsTarget } from '../../probe/types.ts';
 import {
   parseTarget,
   renderValidationJson,
@@ -11,6 +12,7 @@ import {
 } from '../../remediate/validate.ts';
 import { duration } from '../option-parsers.ts';
 import { agentImageOf, agentImageOptions } from '../options.ts';
+import { tlsOptions, tlsProbeOptions } from '../tls-options.ts';
 
 const FORMATS = ['text', 'json', 'junit'] as const;
 
@@ -27,13 +29,15 @@ interface ValidateFlags {
   externalName?: string;
   /** Milliseconds. */
   timeout: number;
+  tlsTarget: TlsTarget[];
+  tlsCa?: string;
   details?: boolean;
 }
 
 /** `netdoctor validate`: seed 001's suite plus app checks; exit 0 when every check passes, 1 otherwise. */
 export function registerValidate(program: Command): void {
   const [imageOption, toolboxAlias, probeAlias] = agentImageOptions(DEFAULT_AGENT_IMAGE);
-  program
+  const cmd = program
     .command('validate')
     .description(
       'the validation suite: pod-to-pod ping and HTTP, DNS, component health, ClusterIP and NodePort, app checks',
@@ -58,31 +62,34 @@ export function registerValidate(program: Command): void {
         .argParser(duration({ min: 1000, max: 24 * 3_600_000 }))
         .default(120_000, '2m'),
     )
-    .option('--details', 'show the detail of passing checks too')
-    .action(async (flags: ValidateFlags) => {
-      const targets = flags.target.map(parseTarget);
-      const port = new KubePort(
-        loadKubeConfig({
-          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-          ...(flags.context ? { context: flags.context } : {}),
-        }),
-      );
-      const result = await runValidation(port, {
-        image: agentImageOf(flags),
-        namespace: flags.probeNamespace,
-        runId: newRunId(),
-        targets,
-        timeoutMs: flags.timeout,
-        ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
-        ...(flags.externalName ? { externalName: flags.externalName } : {}),
-      });
-      const text =
-        flags.output === 'json'
-          ? renderValidationJson(result)
-          : flags.output === 'junit'
-            ? renderValidationJunit(result)
-            : renderValidationText(result, { verbose: flags.details === true });
-      process.stdout.write(text);
-      process.exitCode = result.passed ? 0 : 1;
+    .option('--details', 'show the detail of passing checks too');
+  for (const o of tlsOptions()) cmd.addOption(o);
+  cmd.action(async (flags: ValidateFlags) => {
+    const targets = flags.target.map(parseTarget);
+    const tls = await tlsProbeOptions(flags);
+    const port = new KubePort(
+      loadKubeConfig({
+        ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+        ...(flags.context ? { context: flags.context } : {}),
+      }),
+    );
+    const result = await runValidation(port, {
+      image: agentImageOf(flags),
+      namespace: flags.probeNamespace,
+      runId: newRunId(),
+      targets,
+      timeoutMs: flags.timeout,
+      ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
+      ...(flags.externalName ? { externalName: flags.externalName } : {}),
+      ...tls,
     });
+    const text =
+      flags.output === 'json'
+        ? renderValidationJson(result)
+        : flags.output === 'junit'
+          ? renderValidationJunit(result)
+          : renderValidationText(result, { verbose: flags.details === true });
+    process.stdout.write(text);
+    process.exitCode = result.passed ? 0 : 1;
+  });
 }

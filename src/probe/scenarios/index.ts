@@ -8,6 +8,7 @@ import { nodeport } from './nodeport.ts';
 import { podToPodIcmp } from './pod-to-pod-icmp.ts';
 import { podToPodTcp } from './pod-to-pod-tcp.ts';
 import { serviceClusterIp } from './service-clusterip.ts';
+import { tls } from './tls.ts';
 
 export const SCENARIOS: readonly Scenario[] = [
   podToPodIcmp,
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly Scenario[] = [
   dnsTcp,
   mtu,
   external,
+  tls,
   serviceClusterIp,
   nodeport,
 ];

@@ -4,7 +4,7 @@
  * every node that ran the probes failed.
  */
 import type { Finding, Layer, SymptomKind } from '../../../core/model.ts';
-import type { ProbeScenario } from '../../../core/probe-types.ts';
+import type { ProbeResult, ProbeScenario } from '../../../core/probe-types.ts';
 import type { Rule } from '../../rule.ts';
 import { makeFinding } from './datapath.ts';
 import {
@@ -26,6 +26,10 @@ export interface ProbeSymptomSpec {
   kind: SymptomKind;
   /** Noun for summaries: `ClusterIP Service`, `NodePort`, `external`. */
   what: string;
+  /** Only these results count (e.g. TLS probes whose failure is the network's, not the certificate's). */
+  only?: (r: ProbeResult) => boolean;
+  /** Appended to a finding about some nodes while others pass: where to look on those nodes. */
+  someNodesHint?: string;
 }
 
 /** Builds a symptom rule for probe failures grouped by source node. */
@@ -39,7 +43,9 @@ export function probeSymptomRule(spec: ProbeSymptomSpec): Rule {
     appliesTo: (ctx) => needsProbes(ctx, spec.scenarios),
     run: (ctx): Finding[] => {
       const v = probeView(ctx);
-      const results = spec.scenarios.flatMap((s) => v.byScenario.get(s) ?? []);
+      const results = spec.scenarios
+        .flatMap((s) => v.byScenario.get(s) ?? [])
+        .filter((r) => spec.only?.(r) ?? true);
       const groups = bySourceNode(results);
       const failing = [...groups]
         .filter(([, rs]) => rs.some(failedProbe))
@@ -72,7 +78,7 @@ export function probeSymptomRule(spec: ProbeSymptomSpec): Rule {
           { kind: 'Node', name: node },
           {
             severity: 'error',
-            summary: `${spec.what} probes fail from ${node} (${bad.length} of ${rs.length})`,
+            summary: `${spec.what} probes fail from ${node} (${bad.length} of ${rs.length})${spec.someNodesHint && failing.length < groups.size ? `; ${spec.someNodesHint}` : ''}`,
             evidence: evidenceOf(rs),
             symptom: { kind: spec.kind, nodes: involvedNodes(bad) },
           },

@@ -1,5 +1,5 @@
 /** Schema of probes/results.json, matching core/probe-types.ts. */
-import { PROBE_SCENARIOS } from '../../../core/probe-types.ts';
+import { PROBE_SCENARIOS, TLS_VERIFY } from '../../../core/probe-types.ts';
 import { arrayOf, num, obj, oneOfStrings, type Schema, str } from './common.ts';
 
 const endpoint = obj({ node: str, pod: str, namespace: str, ip: str, port: num, name: str });
@@ -31,6 +31,23 @@ const outcome: Schema = {
 
 const ping = obj({ sent: num, received: num, minMs: num, avgMs: num, maxMs: num }, ['sent', 'received']);
 
+const tls = obj(
+  {
+    verify: oneOfStrings(TLS_VERIFY),
+    verifyDetail: str,
+    version: str,
+    cipher: str,
+    subject: str,
+    issuer: str,
+    notAfter: str,
+    daysLeft: num,
+    dnsMs: num,
+    tcpMs: num,
+    tlsMs: num,
+  },
+  ['verify'],
+);
+
 const result = obj(
   {
     id: str,
@@ -42,6 +59,7 @@ const result = obj(
     expect: oneOfStrings(['pass', 'fail']),
     outcome,
     ping,
+    tls,
   },
   ['id', 'scenario', 'from', 'to', 'expect', 'outcome'],
 );

@@ -1,0 +1,149 @@
+/**
+ * TLS checks against the lab's outside world, which serves one certificate of each shape on its
+ * web address (src/lab/outside-tls.ts): valid from the lab CA, expired, issued for another name,
+ * self-signed. `diagnose --tls-target` must verify the first from every node and name each of
+ * the others for what it is; `validate --tls-target` must pass and fail them the same way; and a
+ * handshake that fails from one node only (its masquerade removed) must become that node's
+ * symptom, explained by the node's own cause. Skipped, with the reason, when the lab is down.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Report } from '../../src/core/model.ts';
+import { breakFault, healFaults } from '../../src/lab/fault-runner.ts';
+import { OUTSIDE_TLS_PORTS } from '../../src/lab/outside-tls.ts';
+import { labPaths } from '../../src/lab/paths.ts';
+import { NET } from '../../src/lab/topology.ts';
+import { loadVersions } from '../../src/lab/versions.ts';
+import { kubectl, type LabInfo, labArgs, labOrSkipReason, OUTSIDE_ARGS, ownedPods } from './live-lab.ts';
+
+const status = labOrSkipReason();
+const skip = 'skip' in status ? status.skip : false;
+const lab = ('lab' in status ? status.lab : undefined) as LabInfo;
+const paths = labPaths(loadVersions());
+const work = mkdtempSync(join(tmpdir(), 'ndt-tls-live-'));
+const NS = `ndt-tls-live-${process.pid}`;
+const target = (kind: keyof typeof OUTSIDE_TLS_PORTS): string =>
+  `${NET.outsideWebName}:${OUTSIDE_TLS_PORTS[kind]}`;
+const TLS_ARGS = [
+  ...Object.keys(OUTSIDE_TLS_PORTS).flatMap((k) => [
+    '--tls-target',
+    target(k as keyof typeof OUTSIDE_TLS_PORTS),
+  ]),
+  '--tls-ca',
+  join(paths.pki, 'ca.crt'),
+];
+
+before(() => {
+  if (skip) return;
+  const r = kubectl(lab, ['create', 'namespace', NS]);
+  assert.ok(r.ok, r.err);
+});
+after(() => {
+  rmSync(work, { recursive: true, force: true });
+  if (!skip) kubectl(lab, ['delete', 'namespace', NS, '--wait=false', '--ignore-not-found']);
+});
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 240_000 });
+  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+function diagnose(tag: string): Report {
+  const out = join(work, tag);
+  const r = cli(['diagnose', ...labArgs(lab, NS), ...OUTSIDE_ARGS, ...TLS_ARGS, '--out', out, '-o', 'json']);
+  assert.ok(r.code === 0 || r.code === 1, `diagnose exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  return JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+}
+
+const causes = (r: Report): string[] =>
+  r.rootCauses.map((c) => `${c.category} ${c.subject.kind}/${c.subject.name}`).sort();
+
+describe('TLS checks against the lab outside world', { skip, concurrency: false, timeout: 900_000 }, () => {
+  it('verifies the valid certificate from every node and names each bad one', (t) => {
+    const report = diagnose('shapes');
+    const tls = report.probes.results?.filter((r) => r.scenario === 'tls') ?? [];
+    assert.equal(tls.length, lab.nodes.length * Object.keys(OUTSIDE_TLS_PORTS).length);
+    for (const r of tls.filter((x) => x.to.name === target('valid'))) {
+      assert.equal(r.outcome.status, 'pass', JSON.stringify(r));
+      assert.equal(r.tls?.verify, 'ok');
+      assert.match(r.tls?.issuer ?? '', /netdoctor-lab-ca/);
+      assert.ok((r.tls?.daysLeft ?? 0) >= 360, JSON.stringify(r.tls));
+      assert.ok(r.tls?.tlsMs !== undefined && r.tls.tlsMs > 0);
+    }
+    assert.deepEqual(causes(report), [
+      `external.certificate-expired External/${target('expired')}`,
+      `external.certificate-name-mismatch External/${target('wrongName')}`,
+      `external.certificate-untrusted External/${target('selfSigned')}`,
+    ]);
+    assert.deepEqual(report.unexplained, []);
+    t.diagnostic(report.rootCauses.map((c) => c.summary).join('\n'));
+  });
+
+  it('validate passes the valid service and fails the others, node by node', () => {
+    const ok = cli([
+      'validate',
+      ...labArgs(lab, NS).map((a) => (a === '--agent-namespace' ? '--probe-namespace' : a)),
+      '--tls-target',
+      target('valid'),
+      '--tls-ca',
+      join(paths.pki, 'ca.crt'),
+      '-o',
+      'json',
+    ]);
+    const okJson = JSON.parse(ok.stdout) as {
+      passed: boolean;
+      checks: { group: string; status: string; detail?: string }[];
+    };
+    const okTls = okJson.checks.filter((c) => c.group === 'tls');
+    assert.equal(okTls.length, lab.nodes.length);
+    assert.ok(
+      okTls.every((c) => c.status === 'pass' && /certificate valid \d+ more days/.test(c.detail ?? '')),
+      JSON.stringify(okTls),
+    );
+    const bad = cli([
+      'validate',
+      ...labArgs(lab, NS).map((a) => (a === '--agent-namespace' ? '--probe-namespace' : a)),
+      '--tls-target',
+      target('expired'),
+      '--tls-ca',
+      join(paths.pki, 'ca.crt'),
+      '-o',
+      'json',
+    ]);
+    assert.equal(bad.code, 1, bad.stderr);
+    const badTls = (JSON.parse(bad.stdout) as typeof okJson).checks.filter((c) => c.group === 'tls');
+    assert.ok(
+      badTls.length === lab.nodes.length &&
+        badTls.every((c) => c.status === 'fail' && /expired/.test(c.detail ?? '')),
+      JSON.stringify(badTls),
+    );
+  });
+
+  it('a handshake failing from one node only is that node’s symptom, explained by its own cause', async () => {
+    const node = lab.nodes[1]?.name as string;
+    await breakFault(paths, 'masquerade-removed', node);
+    try {
+      const report = diagnose('one-node');
+      const symptom = report.findings.find((f) => f.rule === 'probe-tls-failed');
+      assert.ok(symptom, JSON.stringify(report.findings.map((f) => f.id)));
+      assert.deepEqual(symptom.symptom?.nodes, [node]);
+      const masq = report.rootCauses.find((c) => c.category === 'node.masquerade-missing');
+      assert.equal(masq?.subject.name, node, causes(report).join('; '));
+      assert.ok(
+        masq.explains.includes(symptom.id),
+        `${masq.explains.join(', ')} should include ${symptom.id}`,
+      );
+    } finally {
+      const healed = await healFaults(paths);
+      assert.deepEqual(healed.residue, []);
+    }
+    assert.deepEqual(
+      ownedPods(lab).filter((p) => p.startsWith(`${NS}/`)),
+      [],
+    );
+  });
+});
