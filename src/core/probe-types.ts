@@ -85,6 +85,8 @@ export interface TlsFacts {
   /** The leaf certificate's subject and issuer. */
   subject?: string;
   issuer?: string;
+  /** Subjects of the certificates the server presented, leaf first (up to five). */
+  chain?: string[];
   /** The leaf certificate's notAfter (ISO 8601), and whole days left from the probe's start. */
   notAfter?: string;
   daysLeft?: number;

@@ -102,22 +102,24 @@ export function parseClientLine(line: string, now?: Date): ClientLine | undefine
 }
 
 /**
- * `<verify>|<why>|<version>|<cipher>|<notAfter>|<subject>|<issuer>|<dns s> <connect s> <tls s>`
- * as the client prints it (curl's words and timings); undefined when it is not one.
+ * `<verify>|<why>|<version>|<cipher>|<notAfter>|<subject>|<issuer>|<dns s> <connect s> <tls s>|<chain>`
+ * as the client prints it (curl's words and timings; the chain's subjects `^`-separated);
+ * undefined when it is not one.
  */
 export function parseTlsFacts(text: string, now?: Date): TlsFacts | undefined {
   const f = text.split('|').map((x) => x.trim());
   if (f.length < 8) return undefined;
-  const [verify, why, version, cipher, expires, subject, issuer, times] = f as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [
+    verify = '',
+    why = '',
+    version = '',
+    cipher = '',
+    expires = '',
+    subject = '',
+    issuer = '',
+    times = '',
+    chain = '',
+  ] = f;
   if (!isTlsVerify(verify)) return undefined;
   const facts: TlsFacts = { verify };
   if (why) facts.verifyDetail = why;
@@ -125,6 +127,11 @@ export function parseTlsFacts(text: string, now?: Date): TlsFacts | undefined {
   if (cipher) facts.cipher = cipher;
   if (subject) facts.subject = subject;
   if (issuer) facts.issuer = issuer;
+  const presented = chain
+    .split('^')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  if (presented.length > 0) facts.chain = presented;
   const notAfter = expires ? Date.parse(expires.replace(/\s+/g, ' ')) : Number.NaN;
   if (Number.isFinite(notAfter)) {
     facts.notAfter = new Date(notAfter).toISOString();

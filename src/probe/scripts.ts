@@ -24,7 +24,7 @@ MTU=$(cat /sys/class/net/eth0/mtu 2>/dev/null || echo 0)
 clean() { tr -d '"\\' | tr '\n\r\t' '   ' | cut -c1-300; }
 emit() {
   d=$(printf '%s' "$5" | clean)
-  t=$(printf '%s' "$8" | clean)
+  t=$(printf '%s' "$8" | tr -d '"\\' | tr '\n\r\t' '   ' | cut -c1-700)
   a=$(printf '%s' "$9" | clean)
   line="{\"i\":$1,\"s\":\"$2\",\"e\":\"$3\",\"ms\":\"$4\",\"d\":\"$d\",\"z\":\"$6\",\"p\":\"$7\",\"t\":\"$t\",\"a\":\"$a\"}"
   echo "$line"
@@ -105,7 +105,7 @@ tlsline() { echo "$1" | sed -n "s/^\*  *$2: //p" | head -n 1 | tr -d '|' | cut -
 p_tls() {
   url="https://$2:$3/"
   ca=""; [ -n "$TLS_CA" ] && ca="--cacert /tmp/tls-ca.pem"
-  w='\n@@ %{time_namelookup} %{time_connect} %{time_appconnect}\n'
+  w='\n@@ %{time_namelookup} %{time_connect} %{time_appconnect}\n%{certs}'
   out=$(curl -sS -v -o /dev/null $ca --connect-timeout 3 -m 8 -w "$w" "$url" 2>&1)
   rc=$?
   why=$(echo "$out" | sed -n 's/^curl: ([0-9]*) //p' | head -n 1 | tr -d '|')
@@ -126,7 +126,9 @@ p_tls() {
   if [ -z "$conn" ] && [ "$v" = ok ]; then v=not-reached; fi
   [ -z "$conn" ] && conn="|"
   times=$(echo "$out" | sed -n 's/^@@ //p' | tail -n 1)
-  t="$v|$why|$conn|$(tlsline "$out" "expire date")|$(tlsline "$out" subject)|$(tlsline "$out" issuer)|$times"
+  # The presented chain, leaf first: one Subject line per certificate (curl 7.88 and later).
+  chain=$(echo "$out" | sed -n 's/^Subject://p' | tr -d '|^' | cut -c1-80 | head -n 5 | tr '\n' '^')
+  t="$v|$why|$conn|$(tlsline "$out" "expire date")|$(tlsline "$out" subject)|$(tlsline "$out" issuer)|$times|$chain"
   tls=$(echo "$times" | cut -d ' ' -f 3)
   # The address the name resolved to, so a failed handshake can be traced through the node.
   addr=$(echo "$out" | sed -n 's/^\*  *Trying \([0-9.]*\):[0-9]*\.\.\..*/\1/p' | head -n 1)

@@ -149,6 +149,8 @@ describe('TLS probe against real TLS servers in namespaces', { skip, timeout: 12
     assert.match(t.cipher ?? '', /^TLS_|^ECDHE/);
     assert.match(t.subject ?? '', /CN ?= ?www\.outside\.test/);
     assert.match(t.issuer ?? '', /netdoctor-test-ca/);
+    assert.equal(t.chain?.length, 1, 'the server presents its leaf only');
+    assert.match(t.chain?.[0] ?? '', /CN ?= ?www\.outside\.test/);
     assert.ok(t.daysLeft !== undefined && t.daysLeft >= 363 && t.daysLeft <= 365, String(t.daysLeft));
     assert.ok(
       t.dnsMs !== undefined && t.tcpMs !== undefined && t.tlsMs !== undefined && t.tlsMs > 0,

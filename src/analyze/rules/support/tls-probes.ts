@@ -19,6 +19,7 @@ export function describeCertificate(r: ProbeResult): string {
   const parts = [
     t.subject ? `subject ${t.subject}` : undefined,
     t.issuer ? `issuer ${t.issuer}` : undefined,
+    t.chain && t.chain.length > 1 ? `chain ${t.chain.join(' < ')}` : undefined,
     t.notAfter
       ? `valid until ${t.notAfter.slice(0, 10)}${t.daysLeft !== undefined ? ` (${t.daysLeft} days left)` : ''}`
       : undefined,

@@ -1,6 +1,6 @@
 /** Schema of probes/results.json, matching core/probe-types.ts. */
 import { PROBE_SCENARIOS, TLS_VERIFY } from '../../../core/probe-types.ts';
-import { arrayOf, num, obj, oneOfStrings, type Schema, str } from './common.ts';
+import { arrayOf, num, obj, oneOfStrings, type Schema, str, strings } from './common.ts';
 
 const endpoint = obj({ node: str, pod: str, namespace: str, ip: str, port: num, name: str });
 
@@ -39,6 +39,7 @@ const tls = obj(
     cipher: str,
     subject: str,
     issuer: str,
+    chain: strings,
     notAfter: str,
     daysLeft: num,
     dnsMs: num,
