@@ -121,9 +121,11 @@ export async function waitForPod(
   const log = () => readLog(env, name, container);
   for (;;) {
     try {
-      last = podView(
-        await withTimeout(env.port.readPod(env.namespace, name), env.callMs, `read pod ${name}`),
-      );
+      const read = await withTimeout(env.port.readPod(env.namespace, name), env.callMs, `read pod ${name}`);
+      // Created before the wait began, so absent means deleted: by the run's own cleanup after
+      // Ctrl-C, or by `netdoctor cleanup` from elsewhere. Nothing more will come of it.
+      if (read === undefined) return { status: 'failed', error: 'the pod was deleted while it ran', log: '' };
+      last = podView(read);
     } catch {
       // A slow or failed read is retried on the next poll; the deadline bounds the wait.
     }

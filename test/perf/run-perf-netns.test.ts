@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import type { ClusterPort, ListKind, LogRequest } from '../../src/cluster/port.ts';
-import { pendingCleanups } from '../../src/core/cleanup.ts';
+import { pendingCleanups, runCleanups } from '../../src/core/cleanup.ts';
 import { type PlanNode, planPerf } from '../../src/perf/plan.ts';
 import { runPerf } from '../../src/perf/run-perf.ts';
 import { nodeName } from '../../src/perf/types.ts';
@@ -265,6 +265,51 @@ describe('runPerf with pods as processes in network namespaces', { skip, timeout
       assert.equal(port.pods.size, 0, `left: ${[...port.pods.keys()].join(', ')}`);
       assert.ok(port.created.length >= 4 + 4, 'four servers and four clients were created');
       assert.deepEqual(pendingCleanups(), []);
+    });
+  });
+
+  it('Ctrl-C mid-run: the registered cleanup deletes every pod, and the run creates none after it', async () => {
+    await withNetns(['rp-e', 'rp-f'], async (names) => {
+      const [a, b] = names as [string, string];
+      wire(a, b);
+      const port = new NetnsPodPort({
+        'node-a': { netns: a, internalIp: '10.250.9.1', overlayIp: '10.249.9.1' },
+        'node-b': { netns: b, internalIp: '10.250.9.2', overlayIp: '10.249.9.2' },
+      });
+      const nodes: PlanNode[] = [
+        { name: nodeName('node-a'), ready: true, internalIp: '10.250.9.1' },
+        { name: nodeName('node-b'), ready: true, internalIp: '10.250.9.2' },
+      ];
+      const planned = planPerf(nodes, { kind: 'pair', from: 'node-a', to: 'node-b' }, 2);
+      assert.ok(planned.ok);
+      const run = runPerf(port, planned.plan, nodes, {
+        image: 'test-image',
+        namespace: 'perf-test',
+        runId: 'rp2',
+        timeoutMs: 240_000,
+        pollMs: 100,
+      });
+      const deadline = Date.now() + 60_000;
+      while (![...port.pods.keys()].some((n) => n.includes('-cli-')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.ok(
+        [...port.pods.keys()].some((n) => n.includes('-cli-')),
+        'a client pod ran',
+      );
+      // What the SIGINT handler does (core/cleanup.ts installSignalCleanup).
+      await runCleanups();
+      assert.equal(port.pods.size, 0, `left: ${[...port.pods.keys()].join(', ')}`);
+      const createdAtInterrupt = port.created.length;
+      const report = await run;
+      assert.equal(port.created.length, createdAtInterrupt, 'no pod created after the cleanup');
+      assert.equal(port.pods.size, 0);
+      assert.equal(report.complete, false);
+      assert.ok(
+        report.pairs[0]?.tests.some(
+          (t) => t.outcome.status === 'error' && t.outcome.error.includes('the run was interrupted'),
+        ),
+        JSON.stringify(report.pairs[0]?.tests.map((t) => t.outcome)),
+      );
     });
   });
 });
