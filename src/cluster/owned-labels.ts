@@ -31,3 +31,19 @@ export function ownedSelector(runId?: string): string {
     ? `${OWNED_LABELS.managedBy}=${MANAGED_BY},${OWNED_LABELS.run}=${runId}`
     : `${OWNED_LABELS.managedBy}=${MANAGED_BY}`;
 }
+
+/**
+ * `value` as a part of an object name: lower case, anything outside `[a-z0-9-]` turned into `-`,
+ * no leading or trailing `-`, at most `max` characters; `fallback` when nothing is left. Object
+ * names are DNS labels, and run ids and node names may not be.
+ */
+export function namePart(value: string, max: number, fallback = 'x'): string {
+  return (
+    value
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, max)
+      .replace(/-+$/, '') || fallback
+  );
+}

@@ -6,7 +6,7 @@
  * long. Pure: builds objects, creates nothing.
  */
 import { literalCommand } from '../cluster/literal-command.ts';
-import { ownedLabels } from '../cluster/owned-labels.ts';
+import { namePart, ownedLabels } from '../cluster/owned-labels.ts';
 import { CLIENT_SCRIPT, HOST_SERVER_PORT, POD_SERVER_PORT, serverArgv } from './iperf-commands.ts';
 import type { NodeName, PerfMode } from './types.ts';
 
@@ -16,12 +16,7 @@ export const CLIENT_CONTAINER = 'iperf3';
 
 /** Names of one run's pods; the run id is cut to a safe DNS label part. */
 export function perfPodNames(runId: string) {
-  const rid =
-    runId
-      .toLowerCase()
-      .replace(/[^a-z0-9-]/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 24) || 'run';
+  const rid = namePart(runId, 24, 'run');
   return {
     server: (mode: PerfMode, nodeIndex: number) => `nd-perf-${rid}-srv-${mode}-${nodeIndex}`,
     client: (step: number) => `nd-perf-${rid}-cli-${step}`,

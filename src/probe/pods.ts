@@ -5,17 +5,12 @@
  */
 
 import { literalCommand } from '../cluster/literal-command.ts';
-import { ownedLabels } from '../cluster/owned-labels.ts';
+import { namePart, ownedLabels } from '../cluster/owned-labels.ts';
 import { CAPTURE_SCRIPT, CLIENT_SCRIPT } from './scripts.ts';
 
 /** Object names of one run; a runId is cut to a safe DNS label part. */
 export function objectNames(runId: string) {
-  const rid =
-    runId
-      .toLowerCase()
-      .replace(/[^a-z0-9-]/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 24) || 'run';
+  const rid = namePart(runId, 24, 'run');
   return {
     service: `netdoctor-probe-${rid}`,
     server: (i: number) => `nd-probe-${rid}-srv-${i}`,

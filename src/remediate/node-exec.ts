@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { literalCommand } from '../cluster/literal-command.ts';
-import { ownedLabels } from '../cluster/owned-labels.ts';
+import { namePart, ownedLabels } from '../cluster/owned-labels.ts';
 import { startFailureOfPod } from '../cluster/pod-start-failure.ts';
 import type { RepairPort } from '../cluster/port.ts';
 import { registerCleanup } from '../core/cleanup.ts';
@@ -43,10 +43,7 @@ export function parseRunLog(log: string): NodeRun {
 
 /** The pod that runs one command on `node`. */
 export function nodeExecPod(node: string, argv: string[], hostMount: boolean, o: NodeExecOptions): object {
-  const name = `netdoctor-fix-${node
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')
-    .slice(0, 30)}-${randomBytes(3).toString('hex')}`;
+  const name = `netdoctor-fix-${namePart(node, 30, 'node')}-${randomBytes(3).toString('hex')}`;
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -23,7 +23,7 @@ import { clientRunsFor, stepsFor, udpTargetMbps } from '../../src/perf/plan.ts';
 import { renderPerf } from '../../src/perf/render.ts';
 import { summarizePair } from '../../src/perf/summarize.ts';
 import { type NodePair, nodeName, type PerfTestResult } from '../../src/perf/types.ts';
-import { canUseNetns, nsExec, withNetns } from '../support/netns.ts';
+import { addVxlan, canUseNetns, joinNetns, withNetns } from '../support/netns.ts';
 
 function hasIperf3(): boolean {
   try {
@@ -45,49 +45,9 @@ const SECONDS = 2;
 
 /** veth between the namespaces, and a VXLAN device over it, as flannel builds one per node. */
 function wire(a: string, b: string): void {
-  const veth = `ndpf${process.pid % 100000}`;
-  execFileSync('ip', [
-    'link',
-    'add',
-    `${veth}a`,
-    'netns',
-    a,
-    'type',
-    'veth',
-    'peer',
-    'name',
-    `${veth}b`,
-    'netns',
-    b,
-  ]);
-  for (const [ns, side, local, remote, over] of [
-    [a, 'a', UNDERLAY.a, UNDERLAY.b, OVERLAY.a],
-    [b, 'b', UNDERLAY.b, UNDERLAY.a, OVERLAY.b],
-  ] as const) {
-    const dev = `${veth}${side}`;
-    nsExec(ns, ['ip', 'addr', 'add', `${local}/24`, 'dev', dev]);
-    nsExec(ns, ['ip', 'link', 'set', dev, 'up']);
-    nsExec(ns, [
-      'ip',
-      'link',
-      'add',
-      'ndvx0',
-      'type',
-      'vxlan',
-      'id',
-      '77',
-      'local',
-      local,
-      'remote',
-      remote,
-      'dstport',
-      '8472',
-      'dev',
-      dev,
-    ]);
-    nsExec(ns, ['ip', 'addr', 'add', `${over}/24`, 'dev', 'ndvx0']);
-    nsExec(ns, ['ip', 'link', 'set', 'ndvx0', 'up']);
-  }
+  const [devA, devB] = joinNetns(a, b, UNDERLAY.a, UNDERLAY.b);
+  addVxlan(a, { name: 'ndvx0', id: 77, local: UNDERLAY.a, remote: UNDERLAY.b, dev: devA, addr: OVERLAY.a });
+  addVxlan(b, { name: 'ndvx0', id: 77, local: UNDERLAY.b, remote: UNDERLAY.a, dev: devB, addr: OVERLAY.b });
 }
 
 /** Starts a server the way its pod does and resolves once its log says it listens. */

@@ -8,14 +8,14 @@
  * same code against the lab. Needs root and iperf3.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import type { ClusterPort, ListKind, LogRequest } from '../../src/cluster/port.ts';
 import { pendingCleanups, runCleanups } from '../../src/core/cleanup.ts';
 import { type PlanNode, planPerf } from '../../src/perf/plan.ts';
 import { runPerf } from '../../src/perf/run-perf.ts';
 import { nodeName } from '../../src/perf/types.ts';
-import { canUseNetns, nsExec, withNetns } from '../support/netns.ts';
+import { addVxlan, canUseNetns, joinNetns, withNetns } from '../support/netns.ts';
 
 const hasIperf3 = spawnSync('iperf3', ['--version']).status === 0;
 const skip = !canUseNetns()
@@ -155,49 +155,23 @@ class NetnsPodPort implements ClusterPort {
 
 /** Two namespaces joined by a veth, with VXLAN over it: the nodes' underlay and pod network. */
 function wire(a: string, b: string): void {
-  const veth = `ndrp${process.pid % 100000}`;
-  execFileSync('ip', [
-    'link',
-    'add',
-    `${veth}a`,
-    'netns',
-    a,
-    'type',
-    'veth',
-    'peer',
-    'name',
-    `${veth}b`,
-    'netns',
-    b,
-  ]);
-  for (const [ns, side, local, remote, over] of [
-    [a, 'a', '10.250.9.1', '10.250.9.2', '10.249.9.1'],
-    [b, 'b', '10.250.9.2', '10.250.9.1', '10.249.9.2'],
-  ] as const) {
-    const dev = `${veth}${side}`;
-    nsExec(ns, ['ip', 'addr', 'add', `${local}/24`, 'dev', dev]);
-    nsExec(ns, ['ip', 'link', 'set', dev, 'up']);
-    nsExec(ns, [
-      'ip',
-      'link',
-      'add',
-      'ndvx0',
-      'type',
-      'vxlan',
-      'id',
-      '78',
-      'local',
-      local,
-      'remote',
-      remote,
-      'dstport',
-      '8472',
-      'dev',
-      dev,
-    ]);
-    nsExec(ns, ['ip', 'addr', 'add', `${over}/24`, 'dev', 'ndvx0']);
-    nsExec(ns, ['ip', 'link', 'set', 'ndvx0', 'up']);
-  }
+  const [devA, devB] = joinNetns(a, b, '10.250.9.1', '10.250.9.2');
+  addVxlan(a, {
+    name: 'ndvx0',
+    id: 78,
+    local: '10.250.9.1',
+    remote: '10.250.9.2',
+    dev: devA,
+    addr: '10.249.9.1',
+  });
+  addVxlan(b, {
+    name: 'ndvx0',
+    id: 78,
+    local: '10.250.9.2',
+    remote: '10.250.9.1',
+    dev: devB,
+    addr: '10.249.9.2',
+  });
 }
 
 describe('runPerf with pods as processes in network namespaces', { skip, timeout: 300_000 }, () => {

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { parseClientLog } from '../../src/probe/parse.ts';
 import { CLIENT_SCRIPT } from '../../src/probe/scripts.ts';
-import { canUseNetns, nsExec, withNetns } from '../support/netns.ts';
+import { canUseNetns, joinNetns, withNetns } from '../support/netns.ts';
 
 const skip = canUseNetns() ? false : 'needs root and iproute2 to create network namespaces';
 
@@ -26,25 +26,7 @@ describe('probe client ICMP statistics (real ping between namespaces)', { skip }
   it('reports sent, received and min/avg/max for a pair, and the loss of a silent address', async () => {
     await withNetns(['ping-a', 'ping-b'], (names) => {
       const [a, b] = names as [string, string];
-      const veth = `ndtp${process.pid % 100000}`;
-      execFileSync('ip', [
-        'link',
-        'add',
-        `${veth}a`,
-        'netns',
-        a,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        `${veth}b`,
-        'netns',
-        b,
-      ]);
-      nsExec(a, ['ip', 'addr', 'add', '10.251.0.1/24', 'dev', `${veth}a`]);
-      nsExec(b, ['ip', 'addr', 'add', '10.251.0.2/24', 'dev', `${veth}b`]);
-      nsExec(a, ['ip', 'link', 'set', `${veth}a`, 'up']);
-      nsExec(b, ['ip', 'link', 'set', `${veth}b`, 'up']);
+      joinNetns(a, b, '10.251.0.1', '10.251.0.2');
 
       // .2 answers; .9 is inside the namespace's own subnet and nobody holds it.
       const log = parseClientLog(runClient(a, '0 icmp 10.251.0.2\n1 icmp 10.251.0.9'));

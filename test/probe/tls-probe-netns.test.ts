@@ -15,7 +15,14 @@ import { after, before, describe, it } from 'node:test';
 import { makeOutsideCerts, OUTSIDE_TLS_PORTS, tlsServerArgs } from '../../src/lab/outside-tls.ts';
 import { type ClientLine, parseClientLog } from '../../src/probe/parse.ts';
 import { CLIENT_SCRIPT } from '../../src/probe/scripts.ts';
-import { canUseNetns, createNetns, destroyNetns, nsExec, uniqueNetnsName } from '../support/netns.ts';
+import {
+  canUseNetns,
+  createNetns,
+  destroyNetns,
+  joinNetns,
+  nsExec,
+  uniqueNetnsName,
+} from '../support/netns.ts';
 
 const skip = canUseNetns() ? false : 'needs root and iproute2 to create network namespaces';
 const NAME = 'www.outside.test';
@@ -34,25 +41,7 @@ describe('TLS probe against real TLS servers in namespaces', { skip, timeout: 12
   before(async () => {
     createNetns(client);
     createNetns(server);
-    const veth = `ndtt${process.pid % 100000}`;
-    execFileSync('ip', [
-      'link',
-      'add',
-      `${veth}c`,
-      'netns',
-      client,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      `${veth}s`,
-      'netns',
-      server,
-    ]);
-    nsExec(client, ['ip', 'addr', 'add', '10.253.0.1/24', 'dev', `${veth}c`]);
-    nsExec(server, ['ip', 'addr', 'add', `${SERVER}/24`, 'dev', `${veth}s`]);
-    nsExec(client, ['ip', 'link', 'set', `${veth}c`, 'up']);
-    nsExec(server, ['ip', 'link', 'set', `${veth}s`, 'up']);
+    joinNetns(client, server, '10.253.0.1', SERVER);
     // `ip netns exec` mounts /etc/netns/<ns>/hosts over /etc/hosts: the name resolves there only.
     mkdirSync(hostsDir, { recursive: true });
     writeFileSync(join(hostsDir, 'hosts'), `127.0.0.1 localhost\n${SERVER} ${NAME} other.outside.test\n`);

@@ -82,3 +82,53 @@ export async function withNetns<T>(
     for (const n of names) destroyNetns(n);
   }
 }
+
+let vethCounter = 0;
+
+/**
+ * Joins namespaces `a` and `b` with a veth pair, gives each end its address (`/prefix`) and
+ * brings both up. Returns the two device names, unique per process (they live only inside the
+ * namespaces, so they go when the namespaces do).
+ */
+export function joinNetns(a: string, b: string, addrA: string, addrB: string, prefix = 24): [string, string] {
+  vethCounter += 1;
+  const base = `ndv${process.pid % 100000}x${vethCounter}`;
+  const devA = `${base}a`;
+  const devB = `${base}b`;
+  run(['ip', 'link', 'add', devA, 'netns', a, 'type', 'veth', 'peer', 'name', devB, 'netns', b]);
+  for (const [ns, dev, addr] of [
+    [a, devA, addrA],
+    [b, devB, addrB],
+  ] as const) {
+    nsExec(ns, ['ip', 'addr', 'add', `${addr}/${prefix}`, 'dev', dev]);
+    nsExec(ns, ['ip', 'link', 'set', dev, 'up']);
+  }
+  return [devA, devB];
+}
+
+/** A VXLAN device in `ns` over `dev`, as flannel builds one per node, with its address up. */
+export function addVxlan(
+  ns: string,
+  o: { name: string; id: number; local: string; remote: string; dev: string; addr: string; prefix?: number },
+): void {
+  nsExec(ns, [
+    'ip',
+    'link',
+    'add',
+    o.name,
+    'type',
+    'vxlan',
+    'id',
+    String(o.id),
+    'local',
+    o.local,
+    'remote',
+    o.remote,
+    'dstport',
+    '8472',
+    'dev',
+    o.dev,
+  ]);
+  nsExec(ns, ['ip', 'addr', 'add', `${o.addr}/${o.prefix ?? 24}`, 'dev', o.name]);
+  nsExec(ns, ['ip', 'link', 'set', o.name, 'up']);
+}
