@@ -2,7 +2,8 @@
 # Builds every binary the netdoctor lab runs, from Go modules, into $CACHE/bin/<key>/.
 # Caches (GOMODCACHE, GOCACHE, binaries) live outside the work tree so a second run only
 # checks that the binaries exist. Usage: lab/build.sh [component...]
-#   components: pause flannel-cni flannel coredns kube-router k8s (default: all)
+#   components: pause flannel-cni flannel coredns kube-router k8s (default: all), and kwok
+#   (only when named: it simulates nodes for bench/kwok-scale.bench.ts, the lab never runs it)
 set -euo pipefail
 
 command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
@@ -133,6 +134,13 @@ build_pause() {
   go_bin pause "$PAUSE_VERSION" "$LAB_DIR/build/pause" . pause ""
 }
 
+# kwok: fake nodes and pods on the lab's real API server, for the scale benchmark.
+build_kwok() {
+  local d; d="$(go_wrapper kwok sigs.k8s.io/kwok "$KWOK_VERSION")"
+  go_bin kwok "$KWOK_VERSION" "$d" sigs.k8s.io/kwok/cmd/kwok kwok \
+    "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
+}
+
 main() {
   local want=("$@")
   [[ ${#want[@]} -gt 0 ]] || want=(pause flannel-cni flannel coredns kube-router k8s)
@@ -145,6 +153,7 @@ main() {
       coredns) build_coredns ;;
       kube-router) build_kube_router ;;
       pause) build_pause ;;
+      kwok) build_kwok ;;
       *) echo "unknown component: $c" >&2; exit 2 ;;
     esac
   done

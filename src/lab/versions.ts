@@ -12,6 +12,8 @@ const KEYS = [
   'KUBE_ROUTER_VERSION',
   'PAUSE_VERSION',
   'TOOLBOX_VERSION',
+  // Not part of the lab itself: bench/kwok-scale.bench.ts's simulated nodes.
+  'KWOK_VERSION',
 ] as const;
 
 export type LabVersions = Record<(typeof KEYS)[number], string>;

@@ -43,6 +43,9 @@ spec:
       priorityClassName: system-node-critical
       serviceAccountName: kube-router
       hostNetwork: true
+      # Like kube-proxy: only nodes that say they run Linux. kwok's simulated nodes say nothing,
+      # so the scale benchmark's 5,000 of them get no DaemonSet pods.
+      nodeSelector: {kubernetes.io/os: linux}
       tolerations: [{operator: Exists}]
       containers:
       - name: kube-router
