@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import type { Report } from '../../src/core/model.ts';
 import {
@@ -22,6 +22,7 @@ import {
   labOrSkipReason,
   OUTSIDE_ARGS,
   ownedPods,
+  useNamespace,
 } from './live-lab.ts';
 
 const status = labOrSkipReason();
@@ -33,15 +34,8 @@ const NS = `ndt-blind-live-${process.pid}`;
 /** What a blind run may take, from start to exit. */
 const BLIND_MS = 30_000;
 
-before(() => {
-  if (skip) return;
-  const r = kubectl(lab, ['create', 'namespace', NS]);
-  assert.ok(r.ok, r.err);
-});
-after(() => {
-  rmSync(work, { recursive: true, force: true });
-  if (!skip) kubectl(lab, ['delete', 'namespace', NS, '--wait=false', '--ignore-not-found']);
-});
+useNamespace(lab, NS, skip);
+after(() => rmSync(work, { recursive: true, force: true }));
 
 /** Runs the CLI and times it. */
 function timedCli(

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { KubePort, loadKubeConfig } from '../../src/cluster/kube-port.ts';
 import { NODE_FILES } from '../../src/collect/bundle/layout.ts';
@@ -26,6 +26,7 @@ import {
   OUTSIDE_ARGS,
   ownedPods,
   until,
+  useNamespace,
 } from './live-lab.ts';
 
 const status = labOrSkipReason();
@@ -35,15 +36,8 @@ const work = mkdtempSync(join(tmpdir(), 'ndt-diag-live-'));
 /** Agents and probes of these tests go in a namespace of their own, so the ownership checks
  * see only this suite's objects while other suites use the lab at the same time. */
 const NS = `ndt-diag-live-${process.pid}`;
-before(() => {
-  if (skip) return;
-  const r = kubectl(lab, ['create', 'namespace', NS]);
-  assert.ok(r.ok, r.err);
-});
-after(() => {
-  rmSync(work, { recursive: true, force: true });
-  if (!skip) kubectl(lab, ['delete', 'namespace', NS, '--wait=false', '--ignore-not-found']);
-});
+useNamespace(lab, NS, skip);
+after(() => rmSync(work, { recursive: true, force: true }));
 const mine = (): string[] => ownedPods(lab).filter((p) => p.startsWith(`${NS}/`));
 
 function cli(args: string[], timeoutMs = 180_000): { code: number | null; stdout: string; stderr: string } {

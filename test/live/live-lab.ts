@@ -2,7 +2,9 @@
  * Helpers for the live tests: is the lab up (so the tests skip with a reason when it is not),
  * kubectl against it, and the owned objects a run may have left.
  */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { after, before } from 'node:test';
 import { NET } from '../../src/lab/topology.ts';
 import { loadVersions } from '../../src/lab/versions.ts';
 
@@ -143,4 +145,20 @@ export function tryOnNode(
     maxBuffer: 64 * 1024 * 1024,
   });
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/**
+ * A namespace of the suite's own for its agents, probes and pods: created before the file's tests
+ * and deleted after them (without waiting), so ownership checks see only this suite's objects
+ * while other suites use the lab. Nothing happens when the suite is skipped.
+ */
+export function useNamespace(lab: LabInfo, namespace: string, skip: string | false): void {
+  before(() => {
+    if (skip) return;
+    const r = kubectl(lab, ['create', 'namespace', namespace]);
+    assert.ok(r.ok, r.err);
+  });
+  after(() => {
+    if (!skip) kubectl(lab, ['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
+  });
 }

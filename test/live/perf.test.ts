@@ -9,9 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { PerfReport } from '../../src/perf/types.ts';
-import { cli, kubectl, type LabInfo, labArgs, labOrSkipReason, ownedPods, until } from './live-lab.ts';
+import { cli, type LabInfo, labArgs, labOrSkipReason, ownedPods, until, useNamespace } from './live-lab.ts';
 
 const status = labOrSkipReason();
 const skip = 'skip' in status ? status.skip : false;
@@ -22,13 +22,7 @@ const TO = 'ndlab-node2';
 const mine = (): string[] => ownedPods(lab).filter((p) => p.startsWith(`${NS}/`));
 
 describe('netdoctor perf against the live lab', { skip, concurrency: false, timeout: 900_000 }, () => {
-  before(() => {
-    const r = kubectl(lab, ['create', 'namespace', NS]);
-    assert.ok(r.ok, r.err);
-  });
-  after(() => {
-    kubectl(lab, ['delete', 'namespace', NS, '--wait=false', '--ignore-not-found']);
-  });
+  useNamespace(lab, NS, skip);
 
   it(`${FROM} -> ${TO}: pod and host throughput, the overlay's share, UDP loss; no pod left`, async (t) => {
     const r = cli(['perf', '--from', FROM, '--to', TO, '-o', 'json', ...labArgs(lab, NS)], 480_000);

@@ -11,14 +11,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type { Report } from '../../src/core/model.ts';
 import { breakFault, healFaults } from '../../src/lab/fault-runner.ts';
 import { OUTSIDE_TLS_PORTS } from '../../src/lab/outside-tls.ts';
 import { labPaths } from '../../src/lab/paths.ts';
 import { NET } from '../../src/lab/topology.ts';
 import { loadVersions } from '../../src/lab/versions.ts';
-import { kubectl, type LabInfo, labArgs, labOrSkipReason, OUTSIDE_ARGS, ownedPods } from './live-lab.ts';
+import { type LabInfo, labArgs, labOrSkipReason, OUTSIDE_ARGS, ownedPods, useNamespace } from './live-lab.ts';
 
 const status = labOrSkipReason();
 const skip = 'skip' in status ? status.skip : false;
@@ -37,15 +37,8 @@ const TLS_ARGS = [
   join(paths.pki, 'ca.crt'),
 ];
 
-before(() => {
-  if (skip) return;
-  const r = kubectl(lab, ['create', 'namespace', NS]);
-  assert.ok(r.ok, r.err);
-});
-after(() => {
-  rmSync(work, { recursive: true, force: true });
-  if (!skip) kubectl(lab, ['delete', 'namespace', NS, '--wait=false', '--ignore-not-found']);
-});
+useNamespace(lab, NS, skip);
+after(() => rmSync(work, { recursive: true, force: true }));
 
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 240_000 });
@@ -57,6 +50,27 @@ function diagnose(tag: string): Report {
   const r = cli(['diagnose', ...labArgs(lab, NS), ...OUTSIDE_ARGS, ...TLS_ARGS, '--out', out, '-o', 'json']);
   assert.ok(r.code === 0 || r.code === 1, `diagnose exited ${r.code}: ${r.stderr.slice(-2000)}`);
   return JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+}
+
+/** `validate --tls-target` on one of the outside services: its exit code and its TLS checks. */
+function validateTls(kind: keyof typeof OUTSIDE_TLS_PORTS): {
+  code: number | null;
+  tls: { status: string; detail?: string }[];
+} {
+  const args = labArgs(lab, NS).map((a) => (a === '--agent-namespace' ? '--probe-namespace' : a));
+  const r = cli([
+    'validate',
+    ...args,
+    '--tls-target',
+    target(kind),
+    '--tls-ca',
+    join(paths.pki, 'ca.crt'),
+    '-o',
+    'json',
+  ]);
+  const checks = (JSON.parse(r.stdout) as { checks: { group: string; status: string; detail?: string }[] })
+    .checks;
+  return { code: r.code, tls: checks.filter((c) => c.group === 'tls') };
 }
 
 const causes = (r: Report): string[] =>
@@ -84,42 +98,18 @@ describe('TLS checks against the lab outside world', { skip, concurrency: false,
   });
 
   it('validate passes the valid service and fails the others, node by node', () => {
-    const ok = cli([
-      'validate',
-      ...labArgs(lab, NS).map((a) => (a === '--agent-namespace' ? '--probe-namespace' : a)),
-      '--tls-target',
-      target('valid'),
-      '--tls-ca',
-      join(paths.pki, 'ca.crt'),
-      '-o',
-      'json',
-    ]);
-    const okJson = JSON.parse(ok.stdout) as {
-      passed: boolean;
-      checks: { group: string; status: string; detail?: string }[];
-    };
-    const okTls = okJson.checks.filter((c) => c.group === 'tls');
-    assert.equal(okTls.length, lab.nodes.length);
+    const ok = validateTls('valid');
+    assert.equal(ok.tls.length, lab.nodes.length);
     assert.ok(
-      okTls.every((c) => c.status === 'pass' && /certificate valid \d+ more days/.test(c.detail ?? '')),
-      JSON.stringify(okTls),
+      ok.tls.every((c) => c.status === 'pass' && /certificate valid \d+ more days/.test(c.detail ?? '')),
+      JSON.stringify(ok.tls),
     );
-    const bad = cli([
-      'validate',
-      ...labArgs(lab, NS).map((a) => (a === '--agent-namespace' ? '--probe-namespace' : a)),
-      '--tls-target',
-      target('expired'),
-      '--tls-ca',
-      join(paths.pki, 'ca.crt'),
-      '-o',
-      'json',
-    ]);
-    assert.equal(bad.code, 1, bad.stderr);
-    const badTls = (JSON.parse(bad.stdout) as typeof okJson).checks.filter((c) => c.group === 'tls');
+    const bad = validateTls('expired');
+    assert.equal(bad.code, 1);
     assert.ok(
-      badTls.length === lab.nodes.length &&
-        badTls.every((c) => c.status === 'fail' && /expired/.test(c.detail ?? '')),
-      JSON.stringify(badTls),
+      bad.tls.length === lab.nodes.length &&
+        bad.tls.every((c) => c.status === 'fail' && /expired/.test(c.detail ?? '')),
+      JSON.stringify(bad.tls),
     );
   });
 

@@ -50,7 +50,7 @@ export const tlsCertificateInvalid: Rule = {
         const all = bad.length === reached.length;
         const seen = all
           ? `from ${nodes.length === 1 ? 'the one node that reached it' : `all ${nodes.length} nodes that reached it`}`
-          : `from ${listSome(nodes, 4)} only, while ${reached.length - bad.length} other probe(s) verify it: something on those nodes' path presents another certificate`;
+          : `from ${listSome(nodes, 4)} only, while ${reached.filter((r) => r.tls?.verify === 'ok').length} other probe(s) verify it: something on those nodes' path presents another certificate`;
         const first = bad[0]?.tls;
         const evidence: Evidence[] = bad.slice(0, 4).map((r) => ({
           source: probeSource(r),
