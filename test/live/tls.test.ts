@@ -18,7 +18,15 @@ import { OUTSIDE_TLS_PORTS } from '../../src/lab/outside-tls.ts';
 import { labPaths } from '../../src/lab/paths.ts';
 import { NET } from '../../src/lab/topology.ts';
 import { loadVersions } from '../../src/lab/versions.ts';
-import { type LabInfo, labArgs, labOrSkipReason, OUTSIDE_ARGS, ownedPods, useNamespace } from './live-lab.ts';
+import {
+  type LabInfo,
+  kubectl,
+  labArgs,
+  labOrSkipReason,
+  OUTSIDE_ARGS,
+  ownedPods,
+  useNamespace,
+} from './live-lab.ts';
 
 const status = labOrSkipReason();
 const skip = 'skip' in status ? status.skip : false;
@@ -73,6 +81,18 @@ function validateTls(kind: keyof typeof OUTSIDE_TLS_PORTS): {
   return { code: r.code, tls: checks.filter((c) => c.group === 'tls') };
 }
 
+/** A lab node running no CoreDNS pod (3 nodes, 2 replicas: there is always one). */
+function nodeWithoutCoreDns(): string {
+  const r = kubectl(lab, ['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '-o', 'json']);
+  assert.ok(r.ok, r.err);
+  const hosts = new Set(
+    (JSON.parse(r.out) as { items: { spec: { nodeName?: string } }[] }).items.map((p) => p.spec.nodeName),
+  );
+  const node = lab.nodes.map((n) => n.name).find((n) => !hosts.has(n));
+  assert.ok(node, `every node hosts CoreDNS: ${[...hosts].join(', ')}`);
+  return node;
+}
+
 const causes = (r: Report): string[] =>
   r.rootCauses.map((c) => `${c.category} ${c.subject.kind}/${c.subject.name}`).sort();
 
@@ -114,7 +134,9 @@ describe('TLS checks against the lab outside world', { skip, concurrency: false,
   });
 
   it('a handshake failing from one node only is that node’s symptom, explained by its own cause', async () => {
-    const node = lab.nodes[1]?.name as string;
+    // The node must host no CoreDNS replica: a replica there would lose its own upstream
+    // lookups, and handshakes from every node that reached it would fail too (another shape).
+    const node = nodeWithoutCoreDns();
     await breakFault(paths, 'masquerade-removed', node);
     try {
       const report = diagnose('one-node');
