@@ -1,13 +1,17 @@
 /**
  * Why a pod netdoctor placed on a node cannot start, read from its status and the kubelet's
- * events: the image cannot be pulled, the pod sandbox (its network) cannot be set up, or the
- * container cannot be created. These states do not resolve within a diagnosis run, so waiting
- * out a budget for them only makes a blind run slow.
+ * events: the image cannot be pulled, the pod sandbox (its network) cannot be set up, the
+ * container cannot be created or keeps crashing, or the pod cannot be placed. These states do
+ * not resolve within a diagnosis run, so waiting out a budget for them only makes a blind run
+ * slow. This is the one list of them; node-pod-state.ts adds the states a pod ends in.
  */
 import { NetdoctorError } from '../core/errors.ts';
 
-/** What kept the pod from starting. `network`: the sandbox (CNI ADD) failed on the node. */
-export type StartFailureKind = 'image' | 'network' | 'container';
+/**
+ * What kept the pod from starting. `network`: the sandbox (CNI ADD) failed on the node;
+ * `placement`: the pod was not scheduled.
+ */
+export type StartFailureKind = 'image' | 'network' | 'container' | 'placement';
 
 export interface StartFailure {
   kind: StartFailureKind;
@@ -41,13 +45,39 @@ export class StartFailureWatch {
   }
 }
 
-const IMAGE_REASONS = /^(ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName)$/;
-const CONTAINER_REASONS = /^(CreateContainerConfigError|CreateContainerError|RunContainerError)$/;
+/**
+ * Waiting reasons a container never leaves on its own, and what each says. The kubelet retries
+ * a pull or a crashed container, but only with a back-off that outlasts any run of netdoctor's.
+ */
+export const STUCK_WAITING_REASONS = {
+  ErrImagePull: 'image',
+  ImagePullBackOff: 'image',
+  ErrImageNeverPull: 'image',
+  InvalidImageName: 'image',
+  CreateContainerConfigError: 'container',
+  CreateContainerError: 'container',
+  RunContainerError: 'container',
+  CrashLoopBackOff: 'container',
+} as const satisfies Record<string, Exclude<StartFailureKind, 'network' | 'placement'>>;
+
+type StuckWaitingReason = keyof typeof STUCK_WAITING_REASONS;
+
+function isStuckWaiting(reason: string): reason is StuckWaitingReason {
+  return Object.hasOwn(STUCK_WAITING_REASONS, reason);
+}
+
+/** The parts of a container status this reads. */
+interface ContainerWaitingView {
+  state?: { waiting?: { reason?: string; message?: string } };
+}
 
 /** The parts of a pod this reads. */
 export interface PodStatusView {
   status?: {
-    containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[];
+    /** PodScheduled False with reason Unschedulable: the scheduler found no place for it. */
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    initContainerStatuses?: ContainerWaitingView[];
+    containerStatuses?: ContainerWaitingView[];
   };
 }
 
@@ -61,13 +91,22 @@ export interface EventView {
   count?: number;
 }
 
-/** A terminal start failure from the pod's container status, if it shows one. */
+/**
+ * A terminal start failure from the pod's status, if it shows one: a container (init
+ * containers first, as the kubelet starts them) waiting for a reason it never leaves, or a pod
+ * the scheduler cannot place.
+ */
 export function startFailureOfPod(p: PodStatusView | undefined): StartFailure | undefined {
-  const w = p?.status?.containerStatuses?.[0]?.state?.waiting;
-  if (!w?.reason) return undefined;
-  const message = w.message ?? '';
-  if (IMAGE_REASONS.test(w.reason)) return { kind: 'image', reason: w.reason, message };
-  if (CONTAINER_REASONS.test(w.reason)) return { kind: 'container', reason: w.reason, message };
+  const statuses = [...(p?.status?.initContainerStatuses ?? []), ...(p?.status?.containerStatuses ?? [])];
+  for (const c of statuses) {
+    const w = c.state?.waiting;
+    if (w?.reason && isStuckWaiting(w.reason))
+      return { kind: STUCK_WAITING_REASONS[w.reason], reason: w.reason, message: w.message ?? '' };
+  }
+  const unscheduled = p?.status?.conditions?.find(
+    (c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
+  );
+  if (unscheduled) return { kind: 'placement', reason: 'Unschedulable', message: unscheduled.message ?? '' };
   return undefined;
 }
 
@@ -90,8 +129,8 @@ export function startFailureOfEvents(pod: string, events: readonly EventView[]):
 
 /** The parts of a pod {@link stuckWithoutSandbox} reads. */
 export interface PendingPodView extends PodStatusView {
-  metadata: { name: string };
-  status: PodStatusView['status'] & { phase?: string };
+  metadata?: { name?: string };
+  status?: NonNullable<PodStatusView['status']> & { phase?: string };
 }
 
 /**
@@ -105,9 +144,9 @@ export function stuckWithoutSandbox(
   events: readonly EventView[],
   waitedMs: number,
 ): StartFailure | undefined {
-  if (p.status.phase !== 'Pending') return undefined;
+  if (p.status?.phase !== 'Pending') return undefined;
   if (p.status.containerStatuses?.[0]?.state?.waiting?.reason !== 'ContainerCreating') return undefined;
-  const mine = events.filter((e) => e.involvedObject?.name === p.metadata.name);
+  const mine = events.filter((e) => e.involvedObject?.name === p.metadata?.name);
   const pulling = mine.some((e) => e.reason === 'Pulling') && !mine.some((e) => e.reason === 'Pulled');
   if (pulling) return undefined;
   return {

@@ -1,10 +1,10 @@
 /**
- * Manifests of the probe run's objects. Every object carries the owned labels, so cleanup (and
- * `netdoctor cleanup` after a crash) finds exactly these. Pods are pinned to their node with
- * nodeName and tolerate every taint: a probe must run on each node, tainted or not.
+ * The probe run's objects: its pods as the node pod runner takes them (cluster/node-pod-spec.ts
+ * pins each to its node with nodeName, tolerates every taint and puts on the owned labels, so
+ * cleanup and `netdoctor cleanup` after a crash find exactly these), and its Service. Pure.
  */
 
-import { literalCommand } from '../cluster/literal-command.ts';
+import { type NodePodSpec, type PodName, podName } from '../cluster/node-pod-spec.ts';
 import { namePart, ownedLabels } from '../cluster/owned-labels.ts';
 import { CAPTURE_SCRIPT, CLIENT_SCRIPT } from './scripts.ts';
 
@@ -13,119 +13,78 @@ export function objectNames(runId: string) {
   const rid = namePart(runId, 24, 'run');
   return {
     service: `netdoctor-probe-${rid}`,
-    server: (i: number) => `nd-probe-${rid}-srv-${i}`,
-    client: (i: number) => `nd-probe-${rid}-cli-${i}`,
-    capture: (i: number) => `nd-probe-${rid}-cap-${i}`,
+    server: (i: number): PodName => podName(`nd-probe-${rid}-srv-${i}`),
+    client: (i: number): PodName => podName(`nd-probe-${rid}-cli-${i}`),
+    capture: (i: number): PodName => podName(`nd-probe-${rid}-cap-${i}`),
   };
 }
 
-const TOLERATE_ALL = [{ operator: 'Exists' }];
+/** What every probe pod has: its name, node, run and image. */
+interface ProbePodBase {
+  name: PodName;
+  runId: string;
+  node: string;
+  image: string;
+}
 
-function basePod(name: string, labels: Record<string, string>, node: string) {
+export function serverPod(o: ProbePodBase & { port: number }): NodePodSpec {
   return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, labels },
-    spec: {
-      nodeName: node,
-      tolerations: TOLERATE_ALL,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      terminationGracePeriodSeconds: 0,
+    name: o.name,
+    node: o.node,
+    runId: o.runId,
+    role: 'probe-server',
+    // Restarted if it dies: the Service and every peer's probes point at it for the whole run.
+    restartPolicy: 'Always',
+    container: {
+      name: 'server',
+      image: o.image,
+      argv: [
+        'sh',
+        '-c',
+        `mkdir -p /tmp/www && echo netdoctor-probe > /tmp/www/index.html && exec busybox httpd -f -p ${o.port} -h /tmp/www`,
+      ],
+      ports: [{ name: 'http', containerPort: o.port, protocol: 'TCP' }],
+      readinessProbe: { tcpSocket: { port: o.port }, periodSeconds: 1, failureThreshold: 1 },
     },
   };
 }
 
-export function serverPod(o: {
-  name: string;
-  runId: string;
-  node: string;
-  image: string;
-  port: number;
-}): object {
-  const p = basePod(o.name, ownedLabels(o.runId, 'probe-server'), o.node);
+export function clientPod(
+  o: ProbePodBase & {
+    plan: string;
+    deadlineSeconds: number;
+    /** PEM CA bundle the TLS probes trust instead of the image's (a private CA's services). */
+    tlsCa?: string;
+  },
+): NodePodSpec {
   return {
-    ...p,
-    spec: {
-      ...p.spec,
-      containers: [
-        {
-          name: 'server',
-          image: o.image,
-          command: literalCommand([
-            'sh',
-            '-c',
-            `mkdir -p /tmp/www && echo netdoctor-probe > /tmp/www/index.html && exec busybox httpd -f -p ${o.port} -h /tmp/www`,
-          ]),
-          ports: [{ name: 'http', containerPort: o.port, protocol: 'TCP' }],
-          readinessProbe: { tcpSocket: { port: o.port }, periodSeconds: 1, failureThreshold: 1 },
-        },
-      ],
+    name: o.name,
+    node: o.node,
+    runId: o.runId,
+    role: 'probe-client',
+    activeDeadlineSeconds: o.deadlineSeconds,
+    container: {
+      name: 'client',
+      image: o.image,
+      argv: ['sh', '-c', CLIENT_SCRIPT],
+      env: { PLAN: o.plan, PAR: '8', ...(o.tlsCa ? { TLS_CA: o.tlsCa } : {}) },
     },
   };
 }
 
-export function clientPod(o: {
-  name: string;
-  runId: string;
-  node: string;
-  image: string;
-  plan: string;
-  deadlineSeconds: number;
-  /** PEM CA bundle the TLS probes trust instead of the image's (a private CA's services). */
-  tlsCa?: string;
-}): object {
-  const p = basePod(o.name, ownedLabels(o.runId, 'probe-client'), o.node);
+export function capturePod(o: ProbePodBase & { nodeIp: string; seconds: number }): NodePodSpec {
   return {
-    ...p,
-    spec: {
-      ...p.spec,
-      restartPolicy: 'Never',
-      activeDeadlineSeconds: o.deadlineSeconds,
-      containers: [
-        {
-          name: 'client',
-          image: o.image,
-          command: literalCommand(['sh', '-c', CLIENT_SCRIPT]),
-          env: [
-            { name: 'PLAN', value: o.plan },
-            { name: 'PAR', value: '8' },
-            ...(o.tlsCa ? [{ name: 'TLS_CA', value: o.tlsCa }] : []),
-          ],
-        },
-      ],
-    },
-  };
-}
-
-export function capturePod(o: {
-  name: string;
-  runId: string;
-  node: string;
-  nodeIp: string;
-  image: string;
-  seconds: number;
-}): object {
-  const p = basePod(o.name, ownedLabels(o.runId, 'probe-capture'), o.node);
-  return {
-    ...p,
-    spec: {
-      ...p.spec,
-      hostNetwork: true,
-      restartPolicy: 'Never',
-      activeDeadlineSeconds: o.seconds + 15,
-      containers: [
-        {
-          name: 'capture',
-          image: o.image,
-          command: literalCommand(['sh', '-c', CAPTURE_SCRIPT]),
-          env: [
-            { name: 'NODE_IP', value: o.nodeIp },
-            { name: 'MAX_SECONDS', value: String(o.seconds) },
-          ],
-          securityContext: { privileged: true },
-        },
-      ],
+    name: o.name,
+    node: o.node,
+    runId: o.runId,
+    role: 'probe-capture',
+    access: { hostNetwork: true, privileged: true },
+    activeDeadlineSeconds: o.seconds + 15,
+    container: {
+      name: 'capture',
+      image: o.image,
+      argv: ['sh', '-c', CAPTURE_SCRIPT],
+      env: { NODE_IP: o.nodeIp, MAX_SECONDS: String(o.seconds) },
     },
   };
 }

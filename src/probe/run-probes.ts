@@ -1,23 +1,21 @@
 /**
  * The probe runner: probe servers on every node and a Service over them, VXLAN capture pods,
  * then probe clients that run the plan and print results to their logs. No exec: inputs go in
- * through the environment, results come out through pod logs. Everything created is labelled,
- * registered with the process cleanup (SIGINT/SIGTERM) and deleted in `finally`. A call that
- * fails (forbidden, timeout) becomes a gap and skipped or errored probes, never a crash.
+ * through the environment, results come out through pod logs. The pods are one set of the node
+ * pod runner (cluster/node-pod.ts): labelled, registered with the process cleanup (SIGINT/SIGTERM)
+ * before they are created, watched with one list per poll, and deleted in `finally`, like the
+ * Service. A call that fails (forbidden, timeout) becomes a gap and skipped or errored probes,
+ * never a crash.
  */
 import { classifyApiError } from '../cluster/api-error.ts';
+import type { NodePod } from '../cluster/node-pod.ts';
+import { type NodePodReading, NodePodSet } from '../cluster/node-pod-set.ts';
+import { failureText, isFinal, type NodePodState, podDetail } from '../cluster/node-pod-state.ts';
 import { ownedSelector } from '../cluster/owned-labels.ts';
-import {
-  type EventView,
-  type StartFailure,
-  StartFailureWatch,
-  startFailureOfEvents,
-  startFailureOfPod,
-  stuckWithoutSandbox,
-} from '../cluster/pod-start-failure.ts';
+import { type StartFailure, stuckWithoutSandbox } from '../cluster/pod-start-failure.ts';
 import type { ClusterPort } from '../cluster/port.ts';
 import { registerCleanup } from '../core/cleanup.ts';
-import type { ClusterState, K8sPod, K8sService } from '../core/cluster-types.ts';
+import type { ClusterState, K8sService } from '../core/cluster-types.ts';
 import { mapLimit } from '../core/concurrency.ts';
 import type { VxlanCapture } from '../core/datapath-types.ts';
 import type { Gap } from '../core/model.ts';
@@ -81,32 +79,17 @@ const PARALLEL = 8;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function podReady(p: K8sPod): boolean {
-  return p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+/** Why a pod that ended or went away gives no answer, for a gap or an error outcome. */
+function endedWhy(r: NodePodReading | undefined, s: NodePodState | undefined): string {
+  return s?.state === 'gone' ? 'the pod was deleted' : podDetail(r?.view);
 }
 
-/** A pod that will not get further on its own: ended, or stuck on its image or config. */
-function podDead(p: K8sPod): boolean {
-  if (p.status.phase === 'Failed' || p.status.phase === 'Succeeded') return true;
-  return startFailureOfPod(p) !== undefined;
-}
-
-function podWhy(p: K8sPod | undefined): string {
-  if (!p) return 'pod not found';
-  const w = p.status.containerStatuses?.[0]?.state?.waiting;
-  const t = p.status.containerStatuses?.[0]?.state?.terminated;
-  return [
-    `phase ${p.status.phase ?? '?'}`,
-    w?.reason ? `waiting: ${w.reason}${w.message ? ` (${w.message.slice(0, 160)})` : ''}` : '',
-    t?.reason ? `terminated: ${t.reason}` : '',
-    p.status.reason ?? '',
-  ]
-    .filter(Boolean)
-    .join(', ');
-}
-
-function failureText(f: StartFailure): string {
-  return `${f.reason}${f.message ? `: ${f.message.split('\n', 1)[0]?.slice(0, 200)}` : ''}`;
+/**
+ * A start failure the bundle records as an observation about the node (probes' podFailures).
+ * A pod the scheduler could not place says nothing about the node's network: a gap instead.
+ */
+function nodeObservation(f: StartFailure): f is StartFailure & { kind: ProbePodFailure['kind'] } {
+  return f.kind !== 'placement';
 }
 
 function gapOf(collector: string, err: unknown, node?: string): Gap {
@@ -139,22 +122,11 @@ export async function runProbes(
   });
   const plan = planProbes(input);
   const nodes = input.nodes;
-  const createdPods = new Set<string>();
+  // Every pod registers its own deletion with the process cleanup; the Service is registered here.
+  const pods = new NodePodSet({ port, namespace: ns, callMs: CALL_MS }, selector);
   let createdService = false;
 
-  const cleanup = async (): Promise<void> => {
-    const pods = new Set(createdPods);
-    try {
-      const listed = (await withTimeout(port.listPods(ns, selector), CALL_MS, 'list probe pods')) as K8sPod[];
-      for (const p of listed) pods.add(p.metadata.name);
-    } catch {}
-    await mapLimit([...pods], PARALLEL, async (name) => {
-      try {
-        await withTimeout(port.deletePod(ns, name), CALL_MS, `delete pod ${name}`);
-      } catch (err) {
-        gaps.push(gapOf('probe/cleanup', err));
-      }
-    });
+  const removeServices = async (): Promise<void> => {
     const services = new Set(createdService ? [names.service] : []);
     try {
       const listed = (await withTimeout(
@@ -172,37 +144,30 @@ export async function runProbes(
       }
     }
   };
-  const unregister = registerCleanup(`probe run ${opts.runId} in ${ns}`, cleanup);
+  const unregister = registerCleanup(`probe service of run ${opts.runId} in ${ns}`, removeServices);
+  const cleanup = async (): Promise<void> => {
+    for (const f of await pods.close()) gaps.push(gapOf('probe/cleanup', f.error));
+    await removeServices();
+  };
 
   const results: ProbeResult[] = [];
   const captures: Record<string, VxlanCapture> = {};
   const podFailures: ProbePodFailure[] = [];
-  const noteFailure = (node: string, pod: string, role: ProbePodFailure['role'], f: StartFailure): void => {
+  const noteFailure = (
+    node: string,
+    pod: string,
+    role: ProbePodFailure['role'],
+    f: StartFailure & { kind: ProbePodFailure['kind'] },
+  ): void => {
     podFailures.push({ node, pod, role, kind: f.kind, reason: f.reason, message: f.message.slice(0, 500) });
   };
   const imageFailure = (): boolean => podFailures.some((f) => f.kind === 'image');
-  const watch = new StartFailureWatch();
-  // The kubelet says why a sandbox cannot be created only in events; one list serves all pods.
   const setupStarted = Date.now();
-  let eventsAt = 0;
-  let eventList: EventView[] = [];
-  const startEvents = async (): Promise<EventView[]> => {
-    if (Date.now() - setupStarted < 2_000 || Date.now() - eventsAt < 2_000) return eventList;
-    eventsAt = Date.now();
-    try {
-      eventList = (await withTimeout(
-        port.list('events', { namespaces: [ns] }),
-        CALL_MS,
-        'list events',
-      )) as EventView[];
-    } catch {}
-    return eventList;
-  };
   try {
     // Servers, the Service and the captures do not depend on each other.
     phase('servers');
     const serverErr = new Map<string, ServerState>();
-    const captureNodes = new Map<string, string>();
+    const captureNodes = new Map<string, NodePod>();
     let service: ResolveEnv['service'] = {
       ok: false,
       outcome: { status: 'error', error: 'the probe Service was not created' },
@@ -211,19 +176,17 @@ export async function runProbes(
     const creations: (() => Promise<void>)[] = [];
     nodes.forEach((n, i) => {
       creations.push(async () => {
-        const name = names.server(i);
-        createdPods.add(name);
-        try {
-          await withTimeout(
-            port.createPod(
-              ns,
-              serverPod({ name, runId: opts.runId, node: n.name, image: opts.image, port: SERVER_PORT }),
-            ),
-            CALL_MS,
-            `create ${name}`,
-          );
-        } catch (err) {
-          const g = gapOf('probe/server', err, n.name);
+        const created = await pods.start(
+          serverPod({
+            name: names.server(i),
+            runId: opts.runId,
+            node: n.name,
+            image: opts.image,
+            port: SERVER_PORT,
+          }),
+        ).created;
+        if (!created.ok) {
+          const g = gapOf('probe/server', created.error, n.name);
           gaps.push(g);
           serverErr.set(n.name, {
             ok: false,
@@ -237,28 +200,19 @@ export async function runProbes(
       if (n.internalIp) {
         const ip = n.internalIp;
         creations.push(async () => {
-          const name = names.capture(i);
-          createdPods.add(name);
-          try {
-            await withTimeout(
-              port.createPod(
-                ns,
-                capturePod({
-                  name,
-                  runId: opts.runId,
-                  node: n.name,
-                  nodeIp: ip,
-                  image: opts.image,
-                  seconds: captureSeconds,
-                }),
-              ),
-              CALL_MS,
-              `create ${name}`,
-            );
-            captureNodes.set(n.name, name);
-          } catch (err) {
-            gaps.push(gapOf('probe/vxlan-capture', err, n.name));
-          }
+          const pod = pods.start(
+            capturePod({
+              name: names.capture(i),
+              runId: opts.runId,
+              node: n.name,
+              nodeIp: ip,
+              image: opts.image,
+              seconds: captureSeconds,
+            }),
+          );
+          const created = await pod.created;
+          if (created.ok) captureNodes.set(n.name, pod);
+          else gaps.push(gapOf('probe/vxlan-capture', created.error, n.name));
         });
       }
     });
@@ -287,43 +241,32 @@ export async function runProbes(
     await mapLimit(creations, PARALLEL, (f) => f());
 
     // Wait for the servers to be Ready and the captures to be listening.
-    const serverNames = new Map(nodes.map((n, i) => [names.server(i), n.name]));
+    const serverNames = new Map<string, string>(nodes.map((n, i) => [names.server(i), n.name]));
     const servers = new Map<string, ServerState>(serverErr);
     const captureStarted = new Set<string>();
     const captureDead = new Map<string, string>();
     const setupDeadline = Math.min(deadline - 20_000, Date.now() + 60_000);
-    let lastPods: K8sPod[] = [];
+    let readings: NodePodReading[] = [];
+    const readingOf = (pod: string): NodePodReading | undefined => readings.find((r) => r.name === pod);
     for (;;) {
-      try {
-        lastPods = (await withTimeout(port.listPods(ns, selector), CALL_MS, 'list probe pods')) as K8sPod[];
-      } catch {}
-      for (const p of lastPods) {
-        const node = serverNames.get(p.metadata.name);
-        if (node && !servers.has(node) && podReady(p) && p.status.podIP)
-          servers.set(node, { ok: true, pod: p.metadata.name, ip: p.status.podIP });
-      }
-      const pendingServers = lastPods.filter((p) => {
-        const node = serverNames.get(p.metadata.name);
-        return node !== undefined && !servers.has(node);
-      });
-      const events = pendingServers.length > 0 ? await startEvents() : [];
-      for (const p of pendingServers) {
-        const node = serverNames.get(p.metadata.name) as string;
-        const failure = watch.confirm(
-          p.metadata.name,
-          startFailureOfPod(p) ?? startFailureOfEvents(p.metadata.name, events),
-        );
-        if (failure) {
-          noteFailure(node, p.metadata.name, 'server', failure);
+      readings = await pods.poll();
+      for (const r of readings) {
+        const node = serverNames.get(r.name);
+        if (node === undefined || servers.has(node)) continue;
+        const s = r.state;
+        if (s.state === 'running' && s.ready && s.podIP) {
+          servers.set(node, { ok: true, pod: r.name, ip: s.podIP });
+        } else if (s.state === 'cannot-start' && nodeObservation(s.failure)) {
+          noteFailure(node, r.name, 'server', s.failure);
           servers.set(node, {
             ok: false,
             outcome: {
               status: 'error',
-              error: `probe server on ${node} cannot start: ${failureText(failure)}`,
+              error: `probe server on ${node} cannot start: ${failureText(s.failure)}`,
             },
           });
-        } else if (podDead(p)) {
-          const why = podWhy(p);
+        } else if (isFinal(s)) {
+          const why = s.state === 'cannot-start' ? `cannot start: ${failureText(s.failure)}` : endedWhy(r, s);
           gaps.push({
             collector: 'probe/server',
             reason: 'error',
@@ -340,23 +283,22 @@ export async function runProbes(
       if (imageFailure()) break;
       const pendingCaptures = [...captureNodes].filter(([node, pod]) => {
         if (captureStarted.has(node) || captureDead.has(node)) return false;
-        const p = lastPods.find((x) => x.metadata.name === pod);
-        if (p && podDead(p) && p.status.phase !== 'Failed') {
-          captureDead.set(node, podWhy(p));
+        const r = readingOf(pod.name);
+        const s = r?.state;
+        if (s && isFinal(s) && s.state !== 'failed') {
+          captureDead.set(
+            node,
+            s.state === 'cannot-start' ? `cannot start: ${failureText(s.failure)}` : endedWhy(r, s),
+          );
           return false;
         }
-        return p?.status.phase === 'Running' || p?.status.phase === 'Failed';
+        return s?.state === 'running' || s?.state === 'failed';
       });
       await mapLimit(pendingCaptures, PARALLEL, async ([node, pod]) => {
         try {
-          const log = await withTimeout(
-            port.podLog({ namespace: ns, pod, container: 'capture', previous: false, tailLines: 20 }),
-            CALL_MS,
-            `log ${pod}`,
-          );
-          const c = parseCaptureLog(log);
+          const c = parseCaptureLog(await pod.log('capture', 20));
           if (c.started) captureStarted.add(node);
-          else if (c.error || lastPods.find((x) => x.metadata.name === pod)?.status.phase === 'Failed')
+          else if (c.error || readingOf(pod.name)?.state.state === 'failed')
             captureDead.set(node, c.error ?? 'capture pod failed');
         } catch {}
       });
@@ -367,14 +309,14 @@ export async function runProbes(
       await sleep(POLL_MS);
     }
     phase('captures');
-    const lateEvents = nodes.some((n) => !servers.has(n.name)) ? await startEvents() : [];
+    const lateEvents = nodes.some((n) => !servers.has(n.name)) ? await pods.events() : [];
     for (const n of nodes) {
       if (servers.has(n.name)) continue;
-      const pod = lastPods.find((p) => serverNames.get(p.metadata.name) === n.name);
-      const stuck = pod ? stuckWithoutSandbox(pod, lateEvents, Date.now() - setupStarted) : undefined;
+      const pod = readings.find((p) => serverNames.get(p.name) === n.name);
+      const stuck = pod ? stuckWithoutSandbox(pod.view, lateEvents, Date.now() - setupStarted) : undefined;
       if (pod && stuck) {
         // Still no sandbox, and no image on its way: the node gives its pods no network.
-        noteFailure(n.name, pod.metadata.name, 'server', stuck);
+        noteFailure(n.name, pod.name, 'server', { ...stuck, kind: 'network' });
         servers.set(n.name, {
           ok: false,
           outcome: {
@@ -384,7 +326,7 @@ export async function runProbes(
         });
         continue;
       }
-      const why = podWhy(pod);
+      const why = podDetail(pod?.view);
       gaps.push({
         collector: 'probe/server',
         reason: 'timeout',
@@ -403,7 +345,7 @@ export async function runProbes(
         collector: 'probe/vxlan-capture',
         reason: dead ? 'error' : 'timeout',
         node,
-        detail: `tcpdump did not start: ${dead ?? podWhy(lastPods.find((p) => p.metadata.name === pod))}`,
+        detail: `tcpdump did not start: ${dead ?? podDetail(readingOf(pod.name)?.view)}`,
       });
     }
 
@@ -423,35 +365,29 @@ export async function runProbes(
       l.push({ probe: p, resolved: resolveProbe(p, env), index: l.length });
       perNode.set(p.from, l);
     }
-    const clientNames = new Map<string, string>();
+    const clientNames = new Map<string, NodePod>();
     const clientErr = new Map<string, ProbeOutcome>();
     const remainingS = Math.max(10, Math.floor((deadline - Date.now()) / 1000));
     await mapLimit(nodes, PARALLEL, async (n, i) => {
       const entries = perNode.get(n.name) ?? [];
       const lines = entries.filter((e) => e.resolved.command).map((e) => `${e.index} ${e.resolved.command}`);
       if (lines.length === 0) return;
-      const name = names.client(i);
-      createdPods.add(name);
-      try {
-        await withTimeout(
-          port.createPod(
-            ns,
-            clientPod({
-              name,
-              runId: opts.runId,
-              node: n.name,
-              image: opts.image,
-              plan: lines.join('\n'),
-              deadlineSeconds: remainingS,
-              ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
-            }),
-          ),
-          CALL_MS,
-          `create ${name}`,
-        );
-        clientNames.set(n.name, name);
-      } catch (err) {
-        const g = gapOf('probe/client', err, n.name);
+      const pod = pods.start(
+        clientPod({
+          name: names.client(i),
+          runId: opts.runId,
+          node: n.name,
+          image: opts.image,
+          plan: lines.join('\n'),
+          deadlineSeconds: remainingS,
+          ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
+        }),
+      );
+      const created = await pod.created;
+      if (created.ok) {
+        clientNames.set(n.name, pod);
+      } else {
+        const g = gapOf('probe/client', created.error, n.name);
         gaps.push(g);
         clientErr.set(n.name, {
           status: 'skipped',
@@ -459,33 +395,18 @@ export async function runProbes(
         });
       }
     });
-    const clientPods = new Set(clientNames.values());
+    const clientNodes = new Map([...clientNames].map(([node, pod]) => [pod.name as string, node]));
     const clientStuck = new Map<string, StartFailure>();
     for (;;) {
-      try {
-        lastPods = (await withTimeout(port.listPods(ns, selector), CALL_MS, 'list probe pods')) as K8sPod[];
-      } catch {}
-      const running = lastPods.filter(
-        (p) =>
-          clientPods.has(p.metadata.name) &&
-          p.status.phase !== 'Succeeded' &&
-          p.status.phase !== 'Failed' &&
-          !clientStuck.has(p.metadata.name),
-      );
-      const pending = running.filter((p) => p.status.phase === 'Pending');
-      const events = pending.length > 0 ? await startEvents() : [];
-      for (const p of pending) {
-        const failure = watch.confirm(
-          p.metadata.name,
-          startFailureOfPod(p) ?? startFailureOfEvents(p.metadata.name, events),
-        );
-        if (!failure) continue;
-        const node =
-          [...clientNames].find(([, pod]) => pod === p.metadata.name)?.[0] ?? p.spec.nodeName ?? '?';
-        clientStuck.set(p.metadata.name, failure);
-        noteFailure(node, p.metadata.name, 'client', failure);
+      readings = await pods.poll();
+      const clients = readings.filter((r) => clientNodes.has(r.name));
+      for (const r of clients) {
+        if (r.state.state !== 'cannot-start' || clientStuck.has(r.name)) continue;
+        clientStuck.set(r.name, r.state.failure);
+        if (nodeObservation(r.state.failure))
+          noteFailure(clientNodes.get(r.name) ?? '?', r.name, 'client', r.state.failure);
       }
-      if (running.every((p) => clientStuck.has(p.metadata.name)) || Date.now() > deadline) break;
+      if (clients.every((r) => isFinal(r.state)) || Date.now() > deadline) break;
       await sleep(POLL_MS);
     }
 
@@ -493,23 +414,20 @@ export async function runProbes(
     phase('collect');
     await mapLimit(nodes, PARALLEL, async (n) => {
       const entries = perNode.get(n.name) ?? [];
-      const pod = clientNames.get(n.name);
-      const podObj = pod ? lastPods.find((p) => p.metadata.name === pod) : undefined;
+      const client = clientNames.get(n.name);
+      const pod = client?.name;
+      const podObj = pod ? readingOf(pod)?.view : undefined;
       const from: ProbeEndpoint = {
         node: n.name,
         ...(pod ? { pod } : {}),
         namespace: ns,
-        ...(podObj?.status.podIP ? { ip: podObj.status.podIP } : {}),
+        ...(podObj?.status?.podIP ? { ip: podObj.status.podIP } : {}),
       };
       let log = '';
       let logErr = '';
-      if (pod) {
+      if (client) {
         try {
-          log = await withTimeout(
-            port.podLog({ namespace: ns, pod, container: 'client', previous: false, tailLines: 100_000 }),
-            CALL_MS,
-            `log ${pod}`,
-          );
+          log = await client.log('client', 100_000);
         } catch (err) {
           const g = gapOf('probe/client-log', err, n.name);
           gaps.push(g);
@@ -530,7 +448,7 @@ export async function runProbes(
             ? { status: 'error', error: `probe client on ${n.name} cannot start: ${failureText(stuck)}` }
             : (clientErr.get(n.name) ?? {
                 status: 'error',
-                error: `no result from the probe client (${logErr || podWhy(podObj)}${parsed.done ? '' : ', did not finish'})`,
+                error: `no result from the probe client (${logErr || podDetail(podObj)}${parsed.done ? '' : ', did not finish'})`,
               });
         results.push(
           buildResult(e.probe, from, withAddress(e.resolved.to, line?.address), outcome, {
@@ -547,12 +465,7 @@ export async function runProbes(
       PARALLEL,
       async ([node, pod]) => {
         try {
-          const log = await withTimeout(
-            port.podLog({ namespace: ns, pod, container: 'capture', previous: false, tailLines: 5 }),
-            CALL_MS,
-            `log ${pod}`,
-          );
-          const c = parseCaptureLog(log);
+          const c = parseCaptureLog(await pod.log('capture', 5));
           if (c.capture) captures[node] = c.capture;
           else
             gaps.push({

@@ -1,18 +1,17 @@
 /**
  * Runs one command on one node for a repair step: a short-lived privileged hostNetwork pod
  * pinned to the node, which prints the command's output and exit code to its log (no
- * `pods/exec` needed) and is always deleted, on an interrupt too. Commands that touch node
- * files enter PID 1's mount namespace with nsenter; network commands run in the node's network
+ * `pods/exec` needed). The node pod runner (cluster/node-pod.ts) waits for it, stops at a pod
+ * that cannot start, and always deletes it, on an interrupt too. Commands that touch node files
+ * enter PID 1's mount namespace with nsenter; network commands run in the node's network
  * namespace as is.
  */
 import { randomBytes } from 'node:crypto';
-import { literalCommand } from '../cluster/literal-command.ts';
-import { namePart, ownedLabels } from '../cluster/owned-labels.ts';
-import { startFailureOfPod } from '../cluster/pod-start-failure.ts';
+import { runNodePod } from '../cluster/node-pod.ts';
+import { type NodePodSpec, podName } from '../cluster/node-pod-spec.ts';
+import { namePart } from '../cluster/owned-labels.ts';
 import type { RepairPort } from '../cluster/port.ts';
-import { registerCleanup } from '../core/cleanup.ts';
 import type { NodeRun, NodeRunner } from './step.ts';
-import { sleep } from './step-kit.ts';
 
 export interface NodeExecOptions {
   image: string;
@@ -24,6 +23,7 @@ export interface NodeExecOptions {
 }
 
 const EXIT_MARK = '=====netdoctor-exit ';
+const RUN_CONTAINER = 'run';
 
 /** Wraps argv so its exit code lands on the last log line. */
 export function wrapCommand(argv: string[], hostMount: boolean): string[] {
@@ -42,46 +42,31 @@ export function parseRunLog(log: string): NodeRun {
 }
 
 /** The pod that runs one command on `node`. */
-export function nodeExecPod(node: string, argv: string[], hostMount: boolean, o: NodeExecOptions): object {
-  const name = `netdoctor-fix-${namePart(node, 30, 'node')}-${randomBytes(3).toString('hex')}`;
+export function nodeExecPodSpec(
+  node: string,
+  argv: string[],
+  hostMount: boolean,
+  o: NodeExecOptions,
+): NodePodSpec {
   return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace: o.namespace,
-      labels: { ...ownedLabels(o.runId, 'agent'), 'netdoctor.io/purpose': 'repair' },
-    },
-    spec: {
-      nodeName: node,
-      hostNetwork: true,
-      hostPID: true,
-      restartPolicy: 'Never',
-      terminationGracePeriodSeconds: 0,
-      automountServiceAccountToken: false,
-      tolerations: [{ operator: 'Exists' }],
-      containers: [
-        {
-          name: 'run',
-          image: o.image,
-          imagePullPolicy: 'IfNotPresent',
-          command: literalCommand(wrapCommand(argv, hostMount)),
-          securityContext: { privileged: true },
-        },
-      ],
+    name: podName(`netdoctor-fix-${namePart(node, 30, 'node')}-${randomBytes(3).toString('hex')}`),
+    node,
+    runId: o.runId,
+    role: 'agent',
+    labels: { 'netdoctor.io/purpose': 'repair' },
+    access: { hostNetwork: true, hostPID: true, privileged: true },
+    // The kubelet stops a command netdoctor no longer waits for (it was interrupted, or died).
+    activeDeadlineSeconds: Math.ceil(o.timeoutMs / 1000) + 30,
+    container: {
+      name: RUN_CONTAINER,
+      image: o.image,
+      imagePullPolicy: 'IfNotPresent',
+      argv: wrapCommand(argv, hostMount),
     },
   };
 }
 
-interface PodView {
-  metadata?: { name?: string };
-  status?: {
-    phase?: string;
-    containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[];
-  };
-}
-
-/** NodeRunner over short-lived pods. */
+/** NodeRunner over short-lived pods, run by the node pod runner. */
 export class PodNodeRunner implements NodeRunner {
   readonly #port: RepairPort;
   readonly #o: NodeExecOptions;
@@ -92,43 +77,31 @@ export class PodNodeRunner implements NodeRunner {
   }
 
   async run(node: string, argv: string[], opts: { hostMount: boolean }): Promise<NodeRun> {
-    const pod = nodeExecPod(node, argv, opts.hostMount, this.#o) as { metadata: { name: string } };
-    const name = pod.metadata.name;
-    const ns = this.#o.namespace;
-    // Registered before the create is sent: an interrupt mid-command still removes the pod.
-    const created = this.#port.createPod(ns, pod);
-    const remove = async (): Promise<void> => {
-      await created.catch(() => {});
-      await this.#port.deletePod(ns, name);
-    };
-    const unregister = registerCleanup(`pod ${ns}/${name}`, remove);
-    try {
-      await created;
-      const deadline = Date.now() + this.#o.timeoutMs;
-      for (;;) {
-        const p = (await this.#port.readPod(ns, name)) as PodView | undefined;
-        const phase = p?.status?.phase;
-        if (phase === 'Succeeded' || phase === 'Failed') break;
-        const stuck = startFailureOfPod(p);
-        if (stuck)
-          throw new Error(
-            `node command pod on ${node} cannot start: ${stuck.reason} ${stuck.message}`.trim(),
-          );
-        if (Date.now() > deadline)
-          throw new Error(`node command on ${node} did not finish in ${this.#o.timeoutMs} ms`);
-        await sleep(this.#o.pollMs ?? 500);
-      }
-      const log = await this.#port.podLog({
-        namespace: ns,
-        pod: name,
-        container: 'run',
-        previous: false,
-        tailLines: 10000,
-      });
-      return parseRunLog(log);
-    } finally {
-      unregister();
-      await remove().catch(() => undefined);
+    const r = await runNodePod(
+      { port: this.#port, namespace: this.#o.namespace },
+      nodeExecPodSpec(node, argv, opts.hostMount, this.#o),
+      {
+        timeoutMs: this.#o.timeoutMs,
+        pollMs: this.#o.pollMs ?? 500,
+        log: { container: RUN_CONTAINER, tailLines: 10_000 },
+      },
+    );
+    switch (r.status) {
+      case 'ended':
+        if (!r.log.ok) throw r.log.error;
+        return parseRunLog(r.log.text);
+      case 'not-created':
+      case 'error':
+        throw r.error;
+      case 'cannot-start':
+        throw new Error(
+          `node command pod on ${node} cannot start: ${r.failure.reason} ${r.failure.message}`.trim(),
+        );
+      case 'gone':
+        throw new Error(`node command pod on ${node} was deleted before it finished`);
+      case 'timeout':
+      case 'aborted':
+        throw new Error(`node command on ${node} did not finish in ${this.#o.timeoutMs} ms`);
     }
   }
 }

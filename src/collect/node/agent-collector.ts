@@ -1,25 +1,18 @@
 /**
- * Node collection through agent pods (the default way in): one agent per node, all in parallel;
- * wait for each to finish, read its log, split it into the node's files. A node that cannot be
- * collected is a gap (`forbidden`, `timeout`, `unreachable`, ...), never a crash, and every agent
- * is deleted whatever happens: in `finally`, and through the process cleanup registry when the
- * run is interrupted.
+ * Node collection through agent pods (the default way in): one agent per node, all in parallel,
+ * each run by the node pod runner (cluster/node-pod.ts), which waits for it to finish, reads its
+ * log and deletes it whatever happens; the log is split into the node's files. A node that
+ * cannot be collected is a gap (`forbidden`, `timeout`, `unreachable`, ...), never a crash.
  */
 import { classifyApiError } from '../../cluster/api-error.ts';
-import {
-  type EventView,
-  imagePullError,
-  type PodStatusView,
-  type StartFailure,
-  StartFailureWatch,
-  startFailureOfEvents,
-  startFailureOfPod,
-} from '../../cluster/pod-start-failure.ts';
+import { CountingPort } from '../../cluster/counting-port.ts';
+import { type NodePodEnv, type NodePodRun, runNodePod } from '../../cluster/node-pod.ts';
+import { PodEvents } from '../../cluster/pod-events.ts';
+import { imagePullError, type StartFailure } from '../../cluster/pod-start-failure.ts';
 import type { ClusterPort } from '../../cluster/port.ts';
-import { registerCleanup } from '../../core/cleanup.ts';
 import type { GapReason } from '../../core/model.ts';
-import { TimeoutError, withTimeout } from '../../core/timeout.ts';
-import { AGENT_CONTAINER, type AgentPodSpec, agentPod, agentPodName } from './agent-pod.ts';
+import { TimeoutError } from '../../core/timeout.ts';
+import { AGENT_CONTAINER, type AgentPodSpec, agentPodName, agentPodSpec } from './agent-pod.ts';
 import {
   combineOutcomes,
   type NodeCollection,
@@ -50,27 +43,6 @@ const EVENTS_TTL_MS = 3_000;
 /** Log lines to read: the whole stream of a node with large iptables dumps. */
 const LOG_TAIL = 2_000_000;
 
-interface PodView extends PodStatusView {
-  status?: {
-    phase?: string;
-    reason?: string;
-    message?: string;
-    containerStatuses?: {
-      state?: {
-        waiting?: { reason?: string; message?: string };
-        terminated?: { exitCode?: number; reason?: string };
-      };
-    }[];
-  };
-}
-
-/** State shared by the agents of one run: the first image pull failure stops them all. */
-interface RunState {
-  calls: number;
-  pullFailure: { node: string; failure: StartFailure } | undefined;
-  events: { at: number; list: Promise<EventView[]> } | undefined;
-}
-
 /**
  * Collects every node in `nodes` through an agent pod each. An agent image that a node cannot
  * pull stops the whole run at once (every other node would fail the same way, only later):
@@ -81,178 +53,100 @@ export async function collectNodesWithAgents(
   nodes: readonly string[],
   opts: AgentCollectOptions,
 ): Promise<NodeCollection> {
-  const run: RunState = { calls: 0, pullFailure: undefined, events: undefined };
+  // Counts this collection's own calls (create, reads, events, logs, deletes) for the benchmark.
+  const counted = new CountingPort(port);
+  const callMs = opts.callTimeoutMs ?? 15_000;
+  const env: NodePodEnv = {
+    port: counted,
+    namespace: opts.namespace,
+    callMs,
+    events: new PodEvents(counted, opts.namespace, { ttlMs: EVENTS_TTL_MS, callMs }),
+  };
+  const stop = new AbortController();
+  let pullFailure: { node: string; failure: StartFailure } | undefined;
   const outcomes = await Promise.all(
     nodes.map(async (node) => {
-      const outcome = await collectOne(port, node, opts, run);
+      const run = await runNodePod(
+        env,
+        agentPodSpec({
+          node,
+          runId: opts.runId,
+          image: opts.image,
+          activeDeadlineSeconds: Math.max(30, Math.ceil(opts.timeoutMs / 1000) + 30),
+          ...(opts.imagePullPolicy ? { imagePullPolicy: opts.imagePullPolicy } : {}),
+        }),
+        {
+          timeoutMs: opts.timeoutMs,
+          signal: stop.signal,
+          pollMs: opts.pollMs ?? 250,
+          maxPollMs: opts.maxPollMs ?? 2_000,
+          log: { container: AGENT_CONTAINER, tailLines: LOG_TAIL },
+        },
+      );
+      if (run.status === 'cannot-start' && run.failure.kind === 'image') {
+        pullFailure ??= { node, failure: run.failure };
+        stop.abort();
+      }
+      const outcome = outcomeOf(node, run, opts, pullFailure?.node);
       opts.onNode?.(outcome);
       return outcome;
     }),
   );
-  if (run.pullFailure) throw imagePullError(opts.image, run.pullFailure.node, run.pullFailure.failure);
-  return combineOutcomes(outcomes, run.calls);
+  if (pullFailure) throw imagePullError(opts.image, pullFailure.node, pullFailure.failure);
+  return combineOutcomes(outcomes, counted.total);
 }
 
-/** The namespace's events, listed at most once per {@link EVENTS_TTL_MS} for all agents. */
-function recentEvents(port: ClusterPort, ns: string, run: RunState, callMs: number): Promise<EventView[]> {
-  const now = Date.now();
-  if (run.events && now - run.events.at < EVENTS_TTL_MS) return run.events.list;
-  run.calls += 1;
-  const list = withTimeout(port.list('events', { namespaces: [ns] }), callMs, `list events in ${ns}`).then(
-    (items) => items as EventView[],
-    () => [] as EventView[],
-  );
-  run.events = { at: now, list };
-  return list;
-}
-
-async function collectOne(
-  port: ClusterPort,
+/** A node's outcome from how its agent's run ended. */
+function outcomeOf(
   node: string,
+  run: NodePodRun,
   opts: AgentCollectOptions,
-  counter: RunState,
-): Promise<NodeOutcome> {
-  const callMs = opts.callTimeoutMs ?? 15_000;
-  const name = agentPodName(node, opts.runId);
-  const ns = opts.namespace;
-  const call = <T>(p: Promise<T>, what: string): Promise<T> => {
-    counter.calls += 1;
-    return withTimeout(p, callMs, what);
-  };
-  const started = Date.now();
-  const deadline = started + opts.timeoutMs;
-  const watch = new StartFailureWatch();
-
-  const pod = agentPod({
+  pullNode: string | undefined,
+): NodeOutcome {
+  const ref = `${opts.namespace}/${agentPodName(node, opts.runId)}`;
+  const gap = (reason: GapReason, detail: string): NodeOutcome => ({
     node,
-    runId: opts.runId,
-    namespace: ns,
-    image: opts.image,
-    activeDeadlineSeconds: Math.max(30, Math.ceil(opts.timeoutMs / 1000) + 30),
-    ...(opts.imagePullPolicy ? { imagePullPolicy: opts.imagePullPolicy } : {}),
+    status: 'failed',
+    gap: nodeGap(node, COLLECTOR, reason, detail),
   });
-  // Registered before the create is sent: an interrupt mid-create still waits for it, then deletes.
-  const created = call(port.createPod(ns, pod), `create pod ${ns}/${name}`);
-  const remove = async (): Promise<void> => {
-    await created.catch(() => {});
-    counter.calls += 1;
-    await port.deletePod(ns, name);
-  };
-  const unregister = registerCleanup(`pod ${ns}/${name}`, remove);
-
-  try {
-    try {
-      await created;
-    } catch (err) {
-      return failed(node, err, `creating agent pod ${ns}/${name}`);
-    }
-
-    let wait = opts.pollMs ?? 250;
-    let view: PodView | undefined;
-    for (;;) {
-      view = (await call(port.readPod(ns, name), `read pod ${ns}/${name}`).catch((err: unknown) => {
-        if (err instanceof TimeoutError) return { status: {} } as PodView;
-        throw err;
-      })) as PodView | undefined;
-      if (view === undefined) {
-        return {
-          node,
-          status: 'failed',
-          gap: nodeGap(
-            node,
-            COLLECTOR,
-            'not-found',
-            `agent pod ${ns}/${name} disappeared before it finished`,
-          ),
-        };
-      }
-      const phase = view.status?.phase;
-      if (phase === 'Succeeded' || phase === 'Failed') break;
-      const waiting = view.status?.containerStatuses?.[0]?.state?.waiting;
-      const failure = watch.confirm(
-        name,
-        startFailureOfPod(view) ??
-          (Date.now() - started > 2_000 && phase === 'Pending'
-            ? startFailureOfEvents(name, await recentEvents(port, ns, counter, callMs))
-            : undefined),
-      );
-      if (failure) {
-        if (failure.kind === 'image') counter.pullFailure ??= { node, failure };
-        return {
-          node,
-          status: 'failed',
-          gap: nodeGap(
-            node,
-            COLLECTOR,
-            'error',
-            `agent pod ${ns}/${name} cannot start: ${failure.reason}${failure.message ? `: ${failure.message}` : ''} (image ${opts.image}; pick another with --agent-image)`,
-          ),
-        };
-      }
-      if (counter.pullFailure) {
-        return {
-          node,
-          status: 'failed',
-          gap: nodeGap(
-            node,
-            COLLECTOR,
-            'not-collected',
-            `stopped: node ${counter.pullFailure.node} cannot pull the agent image ${opts.image}`,
-          ),
-        };
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        return {
-          node,
-          status: 'failed',
-          gap: nodeGap(
-            node,
-            COLLECTOR,
-            'timeout',
-            `agent pod ${ns}/${name} did not finish within ${Math.round(opts.timeoutMs / 1000)} s (phase ${phase ?? 'unknown'}${waiting?.reason ? `, ${waiting.reason}` : ''})`,
-          ),
-        };
-      }
-      await sleep(Math.min(wait, left));
-      wait = Math.min(wait * 2, opts.maxPollMs ?? 2_000);
-    }
-
-    let log: string;
-    try {
-      log = await call(
-        port.podLog({
-          namespace: ns,
-          pod: name,
-          container: AGENT_CONTAINER,
-          previous: false,
-          tailLines: LOG_TAIL,
-        }),
-        `logs of ${ns}/${name}`,
-      );
-    } catch (err) {
-      return failed(node, err, `reading the log of agent pod ${ns}/${name}`);
-    }
-    const outcome = nodeOutcomeFromStream(node, 'agent', log);
-    if (view.status?.phase === 'Failed' && outcome.status === 'collected') {
-      const term = view.status.containerStatuses?.[0]?.state?.terminated;
-      outcome.gaps.push(
-        nodeGap(
-          node,
-          COLLECTOR,
-          'error',
-          `agent pod ended Failed${view.status.reason ? ` (${view.status.reason})` : ''}${term?.exitCode === undefined ? '' : `, exit ${term.exitCode}`}`,
-        ),
+  switch (run.status) {
+    case 'not-created':
+      return failed(node, run.error, `creating agent pod ${ref}`);
+    case 'error':
+      return failed(node, run.error, `watching agent pod ${ref}`);
+    case 'gone':
+      return gap('not-found', `agent pod ${ref} disappeared before it finished`);
+    case 'cannot-start': {
+      const f = run.failure;
+      return gap(
+        'error',
+        `agent pod ${ref} cannot start: ${f.reason}${f.message ? `: ${f.message}` : ''} (image ${opts.image}; pick another with --agent-image)`,
       );
     }
-    return outcome;
-  } catch (err) {
-    return failed(node, err, `watching agent pod ${ns}/${name}`);
-  } finally {
-    unregister();
-    await remove().catch(() => {
-      // Left for `netdoctor cleanup`; activeDeadlineSeconds has already stopped it.
-    });
+    case 'aborted':
+      return gap(
+        'not-collected',
+        `stopped: node ${pullNode ?? '?'} cannot pull the agent image ${opts.image}`,
+      );
+    case 'timeout': {
+      const phase = run.pod?.status?.phase;
+      const waiting = run.pod?.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+      return gap(
+        'timeout',
+        `agent pod ${ref} did not finish within ${Math.round(opts.timeoutMs / 1000)} s (phase ${phase ?? 'unknown'}${waiting ? `, ${waiting}` : ''})`,
+      );
+    }
+    case 'ended': {
+      if (!run.log.ok) return failed(node, run.log.error, `reading the log of agent pod ${ref}`);
+      const outcome = nodeOutcomeFromStream(node, 'agent', run.log.text);
+      if (run.ended.state !== 'failed') return outcome;
+      const { reason, exitCode } = run.ended;
+      const why = `agent pod ended Failed${reason ? ` (${reason})` : ''}${exitCode === undefined ? '' : `, exit ${exitCode}`}`;
+      if (outcome.status === 'collected') outcome.gaps.push(nodeGap(node, COLLECTOR, 'error', why));
+      // Nothing came back: say why the pod ended (Evicted, DeadlineExceeded), not only that it was silent.
+      else outcome.gap = { ...outcome.gap, detail: `${outcome.gap.detail ?? ''}; ${why}` };
+      return outcome;
+    }
   }
 }
 
@@ -270,8 +164,4 @@ function failed(node: string, err: unknown, what: string): NodeOutcome {
       ? ' (needs pods create/get/delete and pods/log; or use --node-access ssh|local)'
       : '';
   return { node, status: 'failed', gap: nodeGap(node, COLLECTOR, reason, `${what}: ${detail}${hint}`) };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

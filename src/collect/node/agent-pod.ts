@@ -3,11 +3,11 @@
  * node script) to its log and exits. hostNetwork puts it in the node's network namespace, so the
  * script's `ip`, `bridge`, `iptables-*-save` and `nft` read the node itself; the node's root
  * filesystem is mounted read-only at /host for CNI config and flannel's subnet.env. Reading the
- * log needs only `pods/log`, never `pods/exec`. Pure: builds the manifest, creates nothing.
+ * log needs only `pods/log`, never `pods/exec`. Pure: builds the pod's spec for the node pod
+ * runner (cluster/node-pod.ts), creates nothing.
  */
 
-import { literalCommand } from '../../cluster/literal-command.ts';
-import { ownedLabels } from '../../cluster/owned-labels.ts';
+import { type NodePodSpec, type PodName, podName } from '../../cluster/node-pod-spec.ts';
 import { nodeScript } from './node-script.ts';
 
 /** A public toolbox image with iproute2, bridge, iptables (both backends) and nft. */
@@ -20,7 +20,6 @@ export const HOST_ROOT = '/host';
 export interface AgentPodSpec {
   node: string;
   runId: string;
-  namespace: string;
   image: string;
   /** The kubelet kills the pod after this long, even if netdoctor itself is gone. */
   activeDeadlineSeconds: number;
@@ -31,52 +30,35 @@ export interface AgentPodSpec {
 const MAX_NAME = 63;
 
 /** `netdoctor-agent-<node>-<runId>`, made a valid pod name (lower-case, ≤ 63 characters). */
-export function agentPodName(node: string, runId: string): string {
+export function agentPodName(node: string, runId: string): PodName {
   const safeNode = node
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '');
   const suffix = `-${runId}`;
   const head = `netdoctor-agent-${safeNode}`.slice(0, MAX_NAME - suffix.length).replace(/-+$/, '');
-  return `${head}${suffix}`;
+  return podName(`${head}${suffix}`);
 }
 
-/** The agent pod manifest for one node. */
-export function agentPod(spec: AgentPodSpec): object {
+/** The agent pod for one node, as the node pod runner takes it. */
+export function agentPodSpec(spec: AgentPodSpec): NodePodSpec {
   return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: agentPodName(spec.node, spec.runId),
-      namespace: spec.namespace,
-      labels: { ...ownedLabels(spec.runId, 'agent'), 'netdoctor.io/node': labelValue(spec.node) },
-    },
-    spec: {
-      nodeName: spec.node,
-      tolerations: [{ operator: 'Exists' }],
-      hostNetwork: true,
-      hostPID: true,
-      dnsPolicy: 'ClusterFirstWithHostNet',
-      restartPolicy: 'Never',
-      activeDeadlineSeconds: spec.activeDeadlineSeconds,
-      terminationGracePeriodSeconds: 0,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      containers: [
-        {
-          name: AGENT_CONTAINER,
-          image: spec.image,
-          imagePullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
-          command: literalCommand(['sh', '-c', nodeScript(HOST_ROOT)]),
-          securityContext: { privileged: true },
-          resources: {
-            requests: { cpu: '10m', memory: '16Mi' },
-            limits: { memory: '128Mi' },
-          },
-          volumeMounts: [{ name: 'host', mountPath: HOST_ROOT, readOnly: true }],
-        },
-      ],
-      volumes: [{ name: 'host', hostPath: { path: '/', type: 'Directory' } }],
+    name: agentPodName(spec.node, spec.runId),
+    node: spec.node,
+    runId: spec.runId,
+    role: 'agent',
+    labels: { 'netdoctor.io/node': labelValue(spec.node) },
+    access: { hostNetwork: true, clusterDns: true, hostPID: true, privileged: true, hostRoot: HOST_ROOT },
+    activeDeadlineSeconds: spec.activeDeadlineSeconds,
+    container: {
+      name: AGENT_CONTAINER,
+      image: spec.image,
+      imagePullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
+      argv: ['sh', '-c', nodeScript(HOST_ROOT)],
+      resources: {
+        requests: { cpu: '10m', memory: '16Mi' },
+        limits: { memory: '128Mi' },
+      },
     },
   };
 }
