@@ -19,8 +19,8 @@ import { labPaths } from '../../src/lab/paths.ts';
 import { NET } from '../../src/lab/topology.ts';
 import { loadVersions } from '../../src/lab/versions.ts';
 import {
-  type LabInfo,
   kubectl,
+  type LabInfo,
   labArgs,
   labOrSkipReason,
   OUTSIDE_ARGS,
