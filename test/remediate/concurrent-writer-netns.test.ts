@@ -60,8 +60,17 @@ describe('allow-overlay-port against a writer that restores stale tables and ins
 }, () => {
   let ns = '';
   let writer: ChildProcess | undefined;
+  // Once: a process killed by a signal keeps exitCode null, and its group is gone by the
+  // second call (ESRCH).
   const stopWriter = () => {
-    if (writer?.pid !== undefined && writer.exitCode === null) process.kill(-writer.pid, 'SIGKILL');
+    const w = writer;
+    writer = undefined;
+    if (w?.pid === undefined || w.exitCode !== null || w.signalCode !== null) return;
+    try {
+      process.kill(-w.pid, 'SIGKILL');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
   };
   before(() => {
     ns = createNetns(uniqueNetnsName('wrt'));
