@@ -8,6 +8,7 @@
  *
  *   node bench/analyze.bench.ts [--quick] [--nodes N] [--pods N] [--services N] [--policies N]
  *                               [--namespaces N] [--iptables-services N] [--seed N] [--json]
+ *                               [--whole-iptables]   (the layout bundles had before shared chains)
  */
 
 import { spawnSync } from 'node:child_process';
@@ -101,7 +102,7 @@ function child(phase: 'parse' | 'analyze', dir: string): Phase {
 function parseArgs(argv: string[]): { params: SyntheticParams; json: boolean } {
   const params: SyntheticParams = argv.includes('--quick') ? { ...QUICK } : { ...FULL };
   let json = false;
-  const flags: Record<string, keyof SyntheticParams> = {
+  const flags: Record<string, Exclude<keyof SyntheticParams, 'layout'>> = {
     '--nodes': 'nodes',
     '--pods': 'pods',
     '--services': 'services',
@@ -115,6 +116,10 @@ function parseArgs(argv: string[]): { params: SyntheticParams; json: boolean } {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') continue;
+    if (a === '--whole-iptables') {
+      params.layout = 'whole';
+      continue;
+    }
     if (a === '--json') {
       json = true;
       continue;
@@ -125,7 +130,7 @@ function parseArgs(argv: string[]): { params: SyntheticParams; json: boolean } {
       throw new Error(
         `usage: node bench/analyze.bench.ts [--quick] ${Object.keys(flags)
           .map((f) => `[${f} N]`)
-          .join(' ')} [--json]`,
+          .join(' ')} [--whole-iptables] [--json]`,
       );
     }
     params[key] = v;

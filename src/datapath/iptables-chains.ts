@@ -1,21 +1,37 @@
 import type { IptablesRule, IptablesTable } from '../core/datapath-types.ts';
+import { tableLayers } from './iptables-layers.ts';
 
-const byTable = new WeakMap<IptablesTable, Map<string, IptablesRule[]>>();
+/** A table's rules by chain, in order; what every reader of chains needs and nothing more. */
+export interface ChainIndex {
+  get(chain: string): readonly IptablesRule[] | undefined;
+  has(chain: string): boolean;
+}
+
+const byTable = new WeakMap<IptablesTable, ChainIndex>();
 
 /**
  * A table's rules grouped by chain, in order. Cached per table: the evaluator and the rules walk
- * the same chains for every packet and every node, and a dump can hold tens of thousands of rules.
+ * the same chains for every packet and every node, and a dump can hold tens of thousands of
+ * rules. A layered table's index looks in its two layers' own indexes, so the shared layer is
+ * grouped once for all the nodes that share it.
  */
-export function chainRules(t: IptablesTable): Map<string, IptablesRule[]> {
-  let m = byTable.get(t);
-  if (!m) {
-    m = new Map();
+export function chainRules(t: IptablesTable): ChainIndex {
+  let index = byTable.get(t);
+  if (index) return index;
+  const layers = tableLayers(t);
+  if (layers) {
+    const own = chainRules(layers.own);
+    const shared = chainRules(layers.shared);
+    index = { get: (c) => own.get(c) ?? shared.get(c), has: (c) => own.has(c) || shared.has(c) };
+  } else {
+    const m = new Map<string, IptablesRule[]>();
     for (const r of t.rules) {
       const list = m.get(r.chain);
       if (list) list.push(r);
       else m.set(r.chain, [r]);
     }
-    byTable.set(t, m);
+    index = m;
   }
-  return m;
+  byTable.set(t, index);
+  return index;
 }

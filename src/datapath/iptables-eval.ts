@@ -35,7 +35,7 @@ export interface ChainVerdict {
 
 const tokenCache = new WeakMap<IptablesRule, string[]>();
 
-function rulesOf(table: IptablesTable, chain: string): IptablesRule[] {
+function rulesOf(table: IptablesTable, chain: string): readonly IptablesRule[] {
   return chainRules(table).get(chain) ?? [];
 }
 

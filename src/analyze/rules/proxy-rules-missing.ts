@@ -1,4 +1,4 @@
-import type { NodeDatapath } from '../../core/datapath-types.ts';
+import type { IptablesRule, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding, Snapshot } from '../../core/model.ts';
 import { parseIPv4 } from '../../core/net/ipv4.ts';
 import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
@@ -15,7 +15,7 @@ import {
   nodeSubject,
   parseSpec,
   perAnalysis,
-  reachableChains,
+  reaches,
 } from './support/datapath.ts';
 import { describeProbe, failedProbe, probeSource, probeView } from './support/probes.ts';
 
@@ -41,6 +41,43 @@ function expectedServices(ctx: RuleContext): ExpectedService[] {
   }
   expectedCache.set(ctx.snapshot, list);
   return list;
+}
+
+/** The ClusterIPs a KUBE-SERVICES chain dispatches, per chain: nodes sharing the chain share the work. */
+const dispatchedByChain = new WeakMap<readonly IptablesRule[], ReadonlySet<string>>();
+
+function dispatched(rules: readonly IptablesRule[]): ReadonlySet<string> {
+  let present = dispatchedByChain.get(rules);
+  if (present) return present;
+  const ips = new Set<string>();
+  for (const r of rules) {
+    const target = r.target ?? parseSpec(r.spec).target;
+    if (!target?.startsWith('KUBE-SVC-') && !target?.startsWith('KUBE-EXT-')) continue;
+    const dst = r.destination ?? parseSpec(r.spec).destination;
+    if (dst) ips.add(dst.endsWith('/32') ? dst.slice(0, -3) : dst);
+  }
+  present = ips;
+  dispatchedByChain.set(rules, present);
+  return present;
+}
+
+/** Expected Services no KUBE-SERVICES chain of the node dispatches, cached for a chain shared by many nodes. */
+const missingByChain = new WeakMap<
+  readonly IptablesRule[],
+  { expected: ExpectedService[]; missing: ExpectedService[] }
+>();
+
+function missingServices(
+  expected: ExpectedService[],
+  chains: readonly (readonly IptablesRule[])[],
+): ExpectedService[] {
+  const only = chains.length === 1 ? chains[0]! : undefined;
+  const hit = only && missingByChain.get(only);
+  if (hit && hit.expected === expected) return hit.missing;
+  const sets = chains.map(dispatched);
+  const missing = expected.filter((s) => !sets.some((p) => p.has(s.clusterIP)));
+  if (only) missingByChain.set(only, { expected, missing });
+  return missing;
 }
 
 /** Nodes where a kube-proxy pod is Running. */
@@ -112,21 +149,12 @@ export const proxyRulesMissing: Rule = {
     } else {
       const reached = withServices.some((d) => {
         const nat = d.dump.tables['nat']!;
-        return (
-          reachableChains(nat, ['PREROUTING']).has('KUBE-SERVICES') &&
-          reachableChains(nat, ['OUTPUT']).has('KUBE-SERVICES')
-        );
+        return reaches(nat, 'PREROUTING', 'KUBE-SERVICES') && reaches(nat, 'OUTPUT', 'KUBE-SERVICES');
       });
-      const present = new Set<string>();
-      for (const d of withServices) {
-        for (const r of chainRules(d.dump.tables['nat']!).get('KUBE-SERVICES') ?? []) {
-          const target = r.target ?? parseSpec(r.spec).target;
-          if (!target?.startsWith('KUBE-SVC-') && !target?.startsWith('KUBE-EXT-')) continue;
-          const dst = r.destination ?? parseSpec(r.spec).destination;
-          if (dst) present.add(dst.endsWith('/32') ? dst.slice(0, -3) : dst);
-        }
-      }
-      const missing = expected.filter((s) => !present.has(s.clusterIP));
+      const missing = missingServices(
+        expected,
+        withServices.map((d) => chainRules(d.dump.tables['nat']!).get('KUBE-SERVICES') ?? []),
+      );
       if (!reached) {
         confidence = 0.85;
         summary = `kube-proxy on ${name} is Running but PREROUTING/OUTPUT do not jump to KUBE-SERVICES`;

@@ -19,6 +19,7 @@ import {
   PROBES_FILE,
 } from './layout.ts';
 import { isPathSegment, isSafeRelativePath, logPathForKey } from './log-paths.ts';
+import { splitIptablesSave } from './shared-chains.ts';
 import type { BundleInput } from './types.ts';
 
 /** One file of a bundle, as it will be written. */
@@ -26,6 +27,9 @@ export interface BundleFile {
   path: string;
   text: string;
 }
+
+/** Node files whose kube-proxy Service chains are stored once per distinct content (shared-chains.ts). */
+const SHARES_CHAINS: ReadonlySet<NodeFileKey> = new Set(['iptablesNft', 'iptablesLegacy']);
 
 /** The cluster list kinds: every ClusterState array, each written as one `List` file. */
 type ClusterListKey = Exclude<ClusterFileKey, 'version'>;
@@ -71,11 +75,25 @@ export function bundleFiles(input: BundleInput): { files: BundleFile[]; redactio
     files.push({ path, text: r.text });
   }
 
+  const sharedWritten = new Set<string>();
   for (const [node, data] of Object.entries(input.nodes)) {
     if (!isPathSegment(node)) throw unsafe(`node name ${JSON.stringify(node)}`);
     for (const key of Object.keys(data.files) as NodeFileKey[]) {
       const text = data.files[key];
-      if (text !== undefined && Object.hasOwn(NODE_FILES, key)) add(nodeFile(node, key), text);
+      if (text === undefined || !Object.hasOwn(NODE_FILES, key)) continue;
+      if (!SHARES_CHAINS.has(key)) {
+        add(nodeFile(node, key), text);
+        continue;
+      }
+      // Split after redaction, so what is shared is exactly what would have been written.
+      const r = redactText(text);
+      redactions += r.count;
+      const split = splitIptablesSave(r.text);
+      files.push({ path: nodeFile(node, key), text: split?.node ?? r.text });
+      if (split && !sharedWritten.has(split.shared.path)) {
+        sharedWritten.add(split.shared.path);
+        files.push({ path: split.shared.path, text: split.shared.text });
+      }
     }
     for (const cni of data.cniFiles) {
       if (!isPathSegment(cni.file)) throw unsafe(`CNI file name ${JSON.stringify(cni.file)}`);

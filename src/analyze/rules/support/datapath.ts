@@ -203,6 +203,31 @@ export function reachableChains(t: IptablesTable, roots: string[]): Set<string> 
   return seen;
 }
 
+/**
+ * Whether `target` is reached from `root` by -j/-g jumps. Stops at the first path found, so the
+ * usual answer (the root's first rule jumps there) costs one rule, not a walk of every chain the
+ * root reaches (15,000 on a node with 5,000 Services).
+ */
+export function reaches(t: IptablesTable, root: string, target: string): boolean {
+  const byChain = chainRules(t);
+  const seen = new Set<string>();
+  const todo = [root];
+  while (todo.length > 0) {
+    const c = todo.pop()!;
+    if (c === target) return true;
+    if (seen.has(c)) continue;
+    seen.add(c);
+    const rules = byChain.get(c) ?? [];
+    // Pushed in reverse so the chain's first jump is tried first.
+    for (let i = rules.length - 1; i >= 0; i--) {
+      const r = rules[i]!;
+      const next = r.target ?? parseSpec(r.spec).target;
+      if (next && (next === target || byChain.has(next)) && !seen.has(next)) todo.push(next);
+    }
+  }
+  return false;
+}
+
 /** The match fields of one iptables-save rule that the rules read, with their negations. */
 export interface SpecFacts {
   proto: string | undefined;
