@@ -198,7 +198,10 @@ describe('shared iptables chains', () => {
       const p = join(dir, nodeFile('ndlab-node1'));
       await writeFile(
         p,
-        (await readFile(p, 'utf8')).replace(/(\*nat\n[\s\S]*?)\nCOMMIT/, '$1\n-A KUBE-SERVICES -j ACCEPT\nCOMMIT'),
+        (await readFile(p, 'utf8')).replace(
+          /(\*nat\n[\s\S]*?)\nCOMMIT/,
+          '$1\n-A KUBE-SERVICES -j ACCEPT\nCOMMIT',
+        ),
       );
     });
     assert.equal(intrude.nodes['ndlab-node1']?.iptablesNft, undefined);
