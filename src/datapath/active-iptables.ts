@@ -1,4 +1,5 @@
 import type { IptablesDump, NodeDatapath } from '../core/datapath-types.ts';
+import { chainPolicy } from './iptables-chains.ts';
 
 export interface ActiveIptables {
   dump: IptablesDump;
@@ -15,9 +16,10 @@ export function activeIptables(dp: NodeDatapath): ActiveIptables | undefined {
   const candidates: ActiveIptables[] = [];
   if (dp.iptablesNft) candidates.push({ dump: dp.iptablesNft, key: 'iptablesNft' });
   if (dp.iptablesLegacy) candidates.push({ dump: dp.iptablesLegacy, key: 'iptablesLegacy' });
-  const withKube = candidates.find(
-    (c) => (c.dump.tables['nat']?.chains['KUBE-SERVICES'] ?? undefined) !== undefined,
-  );
+  const withKube = candidates.find((c) => {
+    const nat = c.dump.tables['nat'];
+    return nat !== undefined && chainPolicy(nat, 'KUBE-SERVICES') !== undefined;
+  });
   if (withKube) return withKube;
   const ruleCount = (d: IptablesDump): number =>
     Object.values(d.tables).reduce((n, t) => n + t.rules.length, 0);

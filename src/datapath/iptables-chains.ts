@@ -35,3 +35,14 @@ export function chainRules(t: IptablesTable): ChainIndex {
   byTable.set(t, index);
   return index;
 }
+
+/**
+ * The policy a table declares for `chain` (`-` for a user chain), or undefined when it does not
+ * declare it. A layered table is asked layer by layer, so no node builds the merged list of its
+ * 15,000 chains to look up one.
+ */
+export function chainPolicy(t: IptablesTable, chain: string): string | undefined {
+  const layers = tableLayers(t);
+  if (layers) return chainPolicy(layers.own, chain) ?? chainPolicy(layers.shared, chain);
+  return Object.hasOwn(t.chains, chain) ? t.chains[chain] : undefined;
+}

@@ -6,7 +6,7 @@
  */
 import type { IptablesRule, IptablesTable } from '../core/datapath-types.ts';
 import { cidrContains } from '../core/net/cidr.ts';
-import { chainRules } from './iptables-chains.ts';
+import { chainPolicy, chainRules } from './iptables-chains.ts';
 import { tokenizeIptablesSpec } from './parsers/iptables-save.ts';
 
 export interface PacketView {
@@ -61,7 +61,7 @@ export function evaluateChain(table: IptablesTable, chain: string, pkt: PacketVi
       path: state.path,
       uncertain: state.uncertain,
     };
-  const policy = (table.chains[chain] ?? 'ACCEPT').toUpperCase();
+  const policy = (chainPolicy(table, chain) ?? 'ACCEPT').toUpperCase();
   return { verdict: policy === 'DROP' ? 'drop' : 'accept', path: state.path, uncertain: state.uncertain };
 }
 
@@ -110,7 +110,7 @@ function walk(
         continue;
       }
       default: {
-        if (table.chains[target] !== undefined && !BUILTIN.has(target)) {
+        if (chainPolicy(table, target) !== undefined && !BUILTIN.has(target)) {
           const isGoto = tokensOf(rule).includes('-g') || tokensOf(rule).includes('--goto');
           const r = walk(table, target, pkt, state, depth + 1);
           if (r.verdict !== 'return' || isGoto) return r;

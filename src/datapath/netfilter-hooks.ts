@@ -6,6 +6,7 @@
  */
 import type { IptablesDump, IptablesRule, NodeDatapath } from '../core/datapath-types.ts';
 import type { ActiveIptables } from './active-iptables.ts';
+import { chainPolicy } from './iptables-chains.ts';
 import { evaluateChain, type PacketView } from './iptables-eval.ts';
 
 /** The path through the node: forwarded (pod to pod), sent by the node itself, or to the node. */
@@ -83,12 +84,12 @@ export function firstHookDrop(
     for (const { key, dump } of dumps(dp)) {
       if (opts.skip && opts.skip.key === key && opts.skip.table === step.table) continue;
       const table = dump.tables[step.table];
-      if (!table || table.chains[step.chain] === undefined) continue;
+      if (!table || chainPolicy(table, step.chain) === undefined) continue;
       const v = evaluateChain(table, step.chain, pkt);
       if (v.verdict === 'accept') continue;
       const drop: HookDrop = { key, table: step.table, chain: step.chain, verdict: v.verdict };
       if (v.rule) drop.rule = v.rule;
-      else drop.policy = table.chains[step.chain] ?? 'DROP';
+      else drop.policy = chainPolicy(table, step.chain) ?? 'DROP';
       return drop;
     }
   }

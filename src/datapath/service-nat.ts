@@ -5,6 +5,7 @@
  * the filter table's KUBE-SERVICES, so that is looked at too.
  */
 import type { IptablesDump, IptablesRule } from '../core/datapath-types.ts';
+import { chainPolicy } from './iptables-chains.ts';
 import { iptablesOption } from './parsers/iptables-save.ts';
 
 export interface ServiceEndpointRule {
@@ -35,7 +36,7 @@ export function resolveServiceNat(
     (r.proto ?? '').toLowerCase() === proto &&
     (r.dport === undefined || r.dport === String(port));
 
-  if (!nat || nat.chains['KUBE-SERVICES'] === undefined) {
+  if (!nat || chainPolicy(nat, 'KUBE-SERVICES') === undefined) {
     const reject = findReject(dump, matches);
     return reject ? { status: 'no-endpoints', rule: reject } : { status: 'no-chain' };
   }

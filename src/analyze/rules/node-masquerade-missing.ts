@@ -1,6 +1,7 @@
 import { egressNat, podMasquerade, SIMULATED_OUTSIDE_ADDRESS } from '../../cni/masquerade.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
+import { chainPolicy } from '../../datapath/iptables-chains.ts';
 import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
@@ -69,7 +70,7 @@ export const nodeMasqueradeMissing: Rule = {
     for (const d of dumps) {
       const nat = d.dump.tables['nat'];
       const post = nat ? (chainRules(nat).get('POSTROUTING') ?? []) : [];
-      const flannelChain = nat?.chains['FLANNEL-POSTRTG'] !== undefined;
+      const flannelChain = nat !== undefined && chainPolicy(nat, 'FLANNEL-POSTRTG') !== undefined;
       const jumps = post.some((r) => (r.target ?? parseSpec(r.spec).target) === 'FLANNEL-POSTRTG');
       if (!nat && d.dump.backend !== 'nf_tables' && dumps.length > 1) continue;
       evidence.push({

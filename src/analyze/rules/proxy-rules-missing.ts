@@ -1,6 +1,7 @@
 import type { IptablesRule, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding, Snapshot } from '../../core/model.ts';
 import { parseIPv4 } from '../../core/net/ipv4.ts';
+import { chainPolicy } from '../../datapath/iptables-chains.ts';
 import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
@@ -140,7 +141,7 @@ export const proxyRulesMissing: Rule = {
           source: nodeSource(name, d.key),
           observed: !nat
             ? `${d.label}: no nat table`
-            : nat.chains['KUBE-SERVICES'] === undefined
+            : chainPolicy(nat, 'KUBE-SERVICES') === undefined
               ? `${d.label}: no KUBE-SERVICES chain in nat`
               : `${d.label}: KUBE-SERVICES is empty`,
           expected: 'nat KUBE-SERVICES with a KUBE-SVC-* jump per Service',

@@ -2,6 +2,7 @@
 import { nodeFile } from '../../collect/bundle/layout.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import { activeIptables } from '../active-iptables.ts';
+import { chainPolicy } from '../iptables-chains.ts';
 import { evaluateChain } from '../iptables-eval.ts';
 import type { Walk } from './walk.ts';
 
@@ -18,12 +19,14 @@ export function egressNatHop(
 ): boolean {
   const active = activeIptables(dp);
   const nat = active?.dump.tables['nat'];
-  if (!active || !nat || nat.chains['POSTROUTING'] === undefined) return true;
+  if (!active || !nat || chainPolicy(nat, 'POSTROUTING') === undefined) return true;
   const pkt = w.packet(dp, srcIp, w.dst, w.protocol, w.port, undefined, outIface, w.dnat);
   const v = evaluateChain(nat, 'POSTROUTING', pkt);
   const target = v.rule?.target;
   const masqueraded = target === 'MASQUERADE' || target === 'SNAT';
-  const what = v.rule ? `-A ${v.rule.chain} ${v.rule.spec}` : `policy ${nat.chains['POSTROUTING']}, no rule`;
+  const what = v.rule
+    ? `-A ${v.rule.chain} ${v.rule.spec}`
+    : `policy ${chainPolicy(nat, 'POSTROUTING')}, no rule`;
   const source = nodeFile(node, active.key);
   // Rules netdoctor cannot judge (sets, marks it does not know) may masquerade: no verdict then.
   if (!masqueraded && v.uncertain.some((r) => r.target === 'MASQUERADE' || r.target === 'SNAT')) return true;

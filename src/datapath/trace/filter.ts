@@ -7,6 +7,7 @@ import { nodeFile } from '../../collect/bundle/layout.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence } from '../../core/model.ts';
 import { activeIptables } from '../active-iptables.ts';
+import { chainPolicy } from '../iptables-chains.ts';
 import { evaluateChain } from '../iptables-eval.ts';
 import { firstHookDrop } from '../netfilter-hooks.ts';
 import { nftNativeDrop } from '../nft-eval.ts';
@@ -83,7 +84,9 @@ export function filterHop(
     });
   }
   const v = evaluateChain(filter, chain, pkt);
-  const what = v.rule ? `-A ${v.rule.chain} ${v.rule.spec}` : `policy ${filter.chains[chain] ?? 'ACCEPT'}`;
+  const what = v.rule
+    ? `-A ${v.rule.chain} ${v.rule.spec}`
+    : `policy ${chainPolicy(filter, chain) ?? 'ACCEPT'}`;
   const ev: Evidence[] = [{ source, observed: what }];
   for (const u of v.uncertain.slice(0, 3))
     ev.push({ source, observed: `not judged: -A ${u.chain} ${u.spec}` });

@@ -6,6 +6,7 @@
 import { CLUSTER_FILES, nodeFile } from '../../collect/bundle/layout.ts';
 import type { Link } from '../../core/datapath-types.ts';
 import { activeIptables } from '../active-iptables.ts';
+import { chainPolicy } from '../iptables-chains.ts';
 import { evaluateChain } from '../iptables-eval.ts';
 import { type NodeFacts, nodeWithUnderlayIp } from '../trace-cluster.ts';
 import { hookDrop } from './hook-drop.ts';
@@ -132,7 +133,7 @@ export function peerHop(
         ),
       );
       if (v.verdict !== 'accept') {
-        const what = v.rule ? `-A ${v.rule.chain} ${v.rule.spec}` : `policy ${filter.chains['INPUT']}`;
+        const what = v.rule ? `-A ${v.rule.chain} ${v.rule.spec}` : `policy ${chainPolicy(filter, 'INPUT')}`;
         w.add({
           ...base,
           peer: peer.name,

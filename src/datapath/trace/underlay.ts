@@ -8,6 +8,7 @@ import type { Link, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence } from '../../core/model.ts';
 import { activeIptables } from '../active-iptables.ts';
 import { formatRoute } from '../format.ts';
+import { chainPolicy } from '../iptables-chains.ts';
 import { evaluateChain } from '../iptables-eval.ts';
 import { DISCARD_ROUTE_TYPES, lookupRoute } from '../route-lookup.ts';
 import type { NodeFacts } from '../trace-cluster.ts';
@@ -107,7 +108,7 @@ export function underlayHop(
       w.packet(dp, overlay.vxlan?.local ?? '', remote, 'udp', port, undefined, r.dev, false),
     );
     if (v.verdict !== 'accept') {
-      const what = v.rule ? `-A ${v.rule.chain} ${v.rule.spec}` : `policy ${filter.chains['OUTPUT']}`;
+      const what = v.rule ? `-A ${v.rule.chain} ${v.rule.spec}` : `policy ${chainPolicy(filter, 'OUTPUT')}`;
       w.add({
         ...base,
         status: 'broken',
