@@ -129,7 +129,7 @@ export function benchDir(): string {
 
 export function paramsHash(p: SyntheticParams): string {
   return createHash('sha256')
-    .update(JSON.stringify({ v: 7, ...p }))
+    .update(JSON.stringify({ v: 8, ...p }))
     .digest('hex')
     .slice(0, 16);
 }
@@ -159,6 +159,16 @@ function* list(_kind: string, items: Iterable<unknown>): Generator<string> {
 
 const CONFLIST =
   '{\n  "name": "cbr0",\n  "cniVersion": "0.3.1",\n  "plugins": [\n    {\n      "type": "flannel",\n      "delegate": {\n        "hairpinMode": true,\n        "isDefaultGateway": true\n      }\n    },\n    {\n      "type": "portmap",\n      "capabilities": {\n        "portMappings": true\n      }\n    }\n  ]\n}\n';
+
+/** A shuffled copy (Fisher-Yates). */
+function shuffled<T>(items: readonly T[], rand: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
 
 /** Generates the bundle (or reuses a complete cached one) and returns its directory. */
 export async function ensureSynthetic(
@@ -258,16 +268,18 @@ export async function ensureSynthetic(
     '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
     '-A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG',
   ].join('\n');
-  const natTail = [
-    '-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000',
-    '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
-    '-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0',
-    '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
-    ...svcLines,
-    '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
-    ...kubeRules,
-    'COMMIT',
-  ].join('\n');
+  // kube-proxy writes KUBE-SERVICES in Go map order, so each node holds its own order.
+  const natTail = (dispatch: readonly string[]) =>
+    [
+      '-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000',
+      '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
+      '-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0',
+      '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+      ...dispatch,
+      '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+      ...kubeRules,
+      'COMMIT',
+    ].join('\n');
   const filterPart = [
     '*filter',
     ':INPUT ACCEPT [0:0]',
@@ -336,7 +348,7 @@ export async function ensureSynthetic(
       '\n',
       flannelNat,
       '\n',
-      natTail,
+      natTail(shuffled(svcLines, prng(p.seed * 7919 + i))),
       '\n# Completed on Sun Nov 22 13:10:50 2026\n',
     ];
     // The bundle writer's own split (bundle-files.ts), unless the old whole-file layout is asked for.

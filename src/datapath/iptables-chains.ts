@@ -22,7 +22,11 @@ export function chainRules(t: IptablesTable): ChainIndex {
   if (layers) {
     const own = chainRules(layers.own);
     const shared = chainRules(layers.shared);
-    index = { get: (c) => own.get(c) ?? shared.get(c), has: (c) => own.has(c) || shared.has(c) };
+    const { reordered } = layers;
+    index = {
+      get: (c) => own.get(c) ?? reordered.get(c) ?? shared.get(c),
+      has: (c) => own.has(c) || shared.has(c),
+    };
   } else {
     const m = new Map<string, IptablesRule[]>();
     for (const r of t.rules) {
@@ -45,4 +49,15 @@ export function chainPolicy(t: IptablesTable, chain: string): string | undefined
   const layers = tableLayers(t);
   if (layers) return chainPolicy(layers.own, chain) ?? chainPolicy(layers.shared, chain);
   return Object.hasOwn(t.chains, chain) ? t.chains[chain] : undefined;
+}
+
+/**
+ * A chain's rules for a reader to whom their order does not matter (which ClusterIPs a dispatch
+ * chain covers, say). A chain a node holds in its own order comes back in the shared order, the
+ * same array for every node sharing it, so what is derived from it can be cached once.
+ */
+export function chainRulesAnyOrder(t: IptablesTable, chain: string): readonly IptablesRule[] | undefined {
+  const layers = tableLayers(t);
+  if (layers?.reordered.has(chain)) return chainRules(layers.shared).get(chain);
+  return chainRules(t).get(chain);
 }

@@ -14,3 +14,11 @@ export const CLUSTER_WIDE_PROXY_CHAIN = /^KUBE-(?:SERVICES|NODEPORTS|(?:SVC|SEP|
 export function isClusterWideProxyChain(chain: string): boolean {
   return CLUSTER_WIDE_PROXY_CHAIN.test(chain);
 }
+
+/**
+ * kube-proxy's dispatch chains. It writes their rules in Go map order, so two nodes with the same
+ * Services hold the same rules in a different order (seen on the lab's own nodes). Each rule
+ * matches one ClusterIP, protocol and port, but the order is still kept exactly: stored sorted
+ * once, with each node's own order as a permutation.
+ */
+export const DISPATCH_CHAINS: ReadonlySet<string> = new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS']);

@@ -15,6 +15,7 @@ import { NODE_FILES } from '../../src/collect/bundle/layout.ts';
 import { readBundle, readBundleStream } from '../../src/collect/bundle/read.ts';
 import {
   SHARED_CHAINS_MARKER,
+  SHARED_ORDER_MARKER,
   sharedChainsRef,
   splitIptablesSave,
 } from '../../src/collect/bundle/shared-chains.ts';
@@ -164,26 +165,47 @@ describe('shared iptables chains', () => {
     const gapFor = (s: Awaited<ReturnType<typeof readBundle>>, n: string) =>
       s.gaps.find((g) => g.collector === nodeFile(n));
 
-    // node2's chains are their own (its kube-proxy wrote KUBE-SERVICES in another order).
-    const node2 = await refOf(dest, 'ndlab-node2');
-    const missing = await variant('missing', async (dir) => rm(join(dir, node2.path)));
-    assert.equal(missing.nodes['ndlab-node2']?.iptablesNft, undefined);
-    assert.equal(gapFor(missing, 'ndlab-node2')?.reason, 'not-found');
-    assert.ok(missing.nodes['ndlab-node1']?.iptablesNft, 'other nodes keep their dumps');
-    // The rules that read it say, on that node, that it was not collected and why.
+    // The three nodes hold the same Service chains (node2 in another order), so they share one file.
+    const ref = await refOf(dest, 'ndlab-node2');
+    assert.equal((await refOf(dest, 'ndlab-node1')).path, ref.path);
+    const nodes = ['ndlab-node1', 'ndlab-node2', 'ndlab-node3'];
+    const missing = await variant('missing', async (dir) => rm(join(dir, ref.path)));
+    for (const n of nodes) {
+      assert.equal(missing.nodes[n]?.iptablesNft, undefined, n);
+      assert.equal(gapFor(missing, n)?.reason, 'not-found', n);
+      assert.ok(missing.nodes[n]?.routes, `${n}: its other files still read`);
+    }
+    // The rules that read it say it was not collected, and why.
     const proxy = analyze(missing).rules.find((r) => r.rule === 'proxy-rules-missing');
-    assert.ok(proxy && proxy.status === 'pass', JSON.stringify(proxy));
-    assert.match(
-      proxy.note ?? '',
-      /skipped on 1 of 3 nodes: iptables-nft\.txt not collected .*shared chains .* absent/,
-    );
+    assert.match(JSON.stringify(proxy), /iptables-nft\.txt not collected .*shared chains .* absent/);
 
     const altered = await variant('altered', async (dir) => {
-      const p = join(dir, node2.path);
+      const p = join(dir, ref.path);
       await writeFile(p, (await readFile(p, 'utf8')).replace('-j KUBE-SVC-', '-j KUBE-SVC-X'));
     });
     assert.equal(altered.nodes['ndlab-node2']?.iptablesNft, undefined);
     assert.match(gapFor(altered, 'ndlab-node2')?.detail ?? '', /SHA-256/);
+
+    const orderLine = (text: string) => text.split('\n').find((l) => l.startsWith(SHARED_ORDER_MARKER)) ?? '';
+    const reordered = async (label: string, line: (old: string) => string) =>
+      variant(label, async (dir) => {
+        const p = join(dir, nodeFile('ndlab-node2'));
+        const text = await readFile(p, 'utf8');
+        await writeFile(p, text.replace(orderLine(text), line(orderLine(text))));
+      });
+    const repeated = await reordered('order-repeat', (l) => l.replace(/ (\d+),(\d+),/, ' $1,$1,'));
+    assert.equal(repeated.nodes['ndlab-node2']?.iptablesNft, undefined);
+    assert.match(gapFor(repeated, 'ndlab-node2')?.detail ?? '', /not a permutation of its 7 shared rules/);
+    assert.ok(repeated.nodes['ndlab-node1']?.iptablesNft, 'node1 names the same file with its own order');
+    const short = await reordered('order-short', (l) => l.replace(/,\d+$/, ''));
+    assert.match(gapFor(short, 'ndlab-node2')?.detail ?? '', /not a permutation/);
+    const foreign = await reordered('order-table', (l) => l.replace(' nat ', ' mangle '));
+    assert.match(
+      gapFor(foreign, 'ndlab-node2')?.detail ?? '',
+      /table mangle, which the shared chains do not have/,
+    );
+    const garbled = await reordered('order-garbled', (l) => `${l} ; rm -rf /`);
+    assert.match(gapFor(garbled, 'ndlab-node2')?.detail ?? '', /malformed chain order line/);
 
     const outside = await variant('escape', async (dir) => {
       const p = join(dir, nodeFile('ndlab-node3'));

@@ -1,7 +1,7 @@
 import type { IptablesRule, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding, Snapshot } from '../../core/model.ts';
 import { parseIPv4 } from '../../core/net/ipv4.ts';
-import { chainPolicy } from '../../datapath/iptables-chains.ts';
+import { chainPolicy, chainRulesAnyOrder } from '../../datapath/iptables-chains.ts';
 import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
@@ -154,7 +154,7 @@ export const proxyRulesMissing: Rule = {
       });
       const missing = missingServices(
         expected,
-        withServices.map((d) => chainRules(d.dump.tables['nat']!).get('KUBE-SERVICES') ?? []),
+        withServices.map((d) => chainRulesAnyOrder(d.dump.tables['nat']!, 'KUBE-SERVICES') ?? []),
       );
       if (!reached) {
         confidence = 0.85;

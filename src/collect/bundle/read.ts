@@ -362,7 +362,7 @@ export async function readNode(
         parseEntry(entry, gaps, timer, () => {
           const own = parseIptablesSave(text);
           assertValid({ kind: 'node', key }, own);
-          dp[key] = layerDumps(own, shared.dump);
+          dp[key] = layerDumps(own, shared.dump, ref.orders);
         });
         return;
       }

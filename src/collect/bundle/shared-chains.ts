@@ -1,21 +1,26 @@
 /**
  * Content-addressed iptables chains. On a cluster of thousands of nodes almost all of each node's
- * iptables-save is kube-proxy's Service chains, the same text on every node (5 MB a node at 5,000
+ * iptables-save is kube-proxy's Service chains, the same on every node (5 MB a node at 5,000
  * Services). The writer stores those chains once per distinct content under `shared/iptables/`,
- * named by the SHA-256 of their text, and the node's file keeps its own chains plus one comment
- * line naming the shared file. The node file stays a valid iptables-save dump (iptables-restore
- * and people skip comments), and a bundle without shared files reads exactly as before.
+ * named by the SHA-256 of their text, and the node's file keeps its own chains plus comment
+ * lines naming the shared file and, for the dispatch chains kube-proxy writes in random order,
+ * the node's own order. The node file stays a valid iptables-save dump (iptables-restore and
+ * people skip comments), and a bundle without shared files reads exactly as before.
  *
- * Nothing is merged on trust: two nodes share a file only when their chains' text is byte for
- * byte the same, and the reader checks the hash of what it reads against the name.
+ * Nothing is merged on trust: two nodes share a file only when their chains hold the same rules,
+ * byte for byte, and each keeps its exact order; the reader checks the hash of what it reads
+ * against the name, and that an order is a permutation of the shared rules.
  */
 import { createHash } from 'node:crypto';
-import { isClusterWideProxyChain } from '../../datapath/kube-proxy-chains.ts';
+import { DISPATCH_CHAINS, isClusterWideProxyChain } from '../../datapath/kube-proxy-chains.ts';
 
 /** The first line of a node file whose cluster-wide chains live in a shared file. */
 export const SHARED_CHAINS_MARKER = '# netdoctor-shared-chains: ';
+/** `# netdoctor-shared-order: <table> <chain> <i,j,...>`: the node's order of a dispatch chain. */
+export const SHARED_ORDER_MARKER = '# netdoctor-shared-order: ';
 
 const SHARED_PATH = /^shared\/iptables\/([0-9a-f]{64})\.txt$/;
+const ORDER_LINE = /^([A-Za-z0-9_-]{1,64}) ([A-Za-z0-9_.:-]{1,64}) (\d+(?:,\d+)*)$/;
 
 /** Where the shared chains with this SHA-256 (lowercase hex) are stored in a bundle. */
 export function sharedChainsPath(sha256: string): string {
@@ -29,10 +34,17 @@ export function sha256Hex(text: string): string {
 
 /** A node file split into its own chains and the shared ones. */
 export interface SplitDump {
-  /** The node's file as written: the marker line, then its own tables, chains and rules. */
+  /** The node's file as written: the marker lines, then its own tables, chains and rules. */
   node: string;
   /** The cluster-wide chains of every table, as an iptables-save dump of their own. */
   shared: { path: string; sha256: string; text: string };
+}
+
+/** A dispatch chain's rules in the node's order: `order[k]` is the shared (sorted) index of its k-th rule. */
+export interface ChainOrder {
+  table: string;
+  chain: string;
+  order: number[];
 }
 
 /**
@@ -44,36 +56,58 @@ export function splitIptablesSave(text: string): SplitDump | undefined {
   if (text.startsWith(SHARED_CHAINS_MARKER)) return undefined;
   const node: string[] = [];
   const shared: string[] = [];
-  let tableLine: string | undefined;
-  let tableShared: string[] = [];
+  const orders: ChainOrder[] = [];
+  let table: { line: string; name: string; shared: string[]; dispatch: Map<string, string[]> } | undefined;
   for (const line of text.split('\n')) {
     const bare = line.endsWith('\r') ? line.slice(0, -1) : line;
-    if (tableLine === undefined) {
-      if (bare.startsWith('*')) {
-        tableLine = bare;
-        tableShared = [];
-      }
+    if (table === undefined) {
+      if (bare.startsWith('*'))
+        table = { line: bare, name: bare.slice(1).trim(), shared: [], dispatch: new Map() };
       node.push(line);
       continue;
     }
     if (bare === 'COMMIT') {
-      if (tableShared.length > 0) shared.push(tableLine, ...tableShared, 'COMMIT');
-      tableLine = undefined;
+      const rules: string[] = [];
+      for (const [chain, lines] of table.dispatch) {
+        const { sorted, order } = sortWithOrder(lines);
+        rules.push(...sorted);
+        if (order.some((o, k) => o !== k)) orders.push({ table: table.name, chain, order });
+      }
+      if (table.shared.length + rules.length > 0)
+        shared.push(table.line, ...table.shared, ...rules, 'COMMIT');
+      table = undefined;
       node.push(line);
       continue;
     }
     const chain = chainOf(bare);
-    if (chain !== undefined && isClusterWideProxyChain(chain)) tableShared.push(bare);
-    else node.push(line);
+    if (chain === undefined || !isClusterWideProxyChain(chain)) node.push(line);
+    else if (bare.startsWith('-A ') && DISPATCH_CHAINS.has(chain)) {
+      const list = table.dispatch.get(chain);
+      if (list) list.push(bare);
+      else table.dispatch.set(chain, [bare]);
+    } else table.shared.push(bare);
   }
-  if (tableLine !== undefined || shared.length === 0) return undefined;
+  if (table !== undefined || shared.length === 0) return undefined;
   const sharedText = `${shared.join('\n')}\n`;
   const sha256 = sha256Hex(sharedText);
   const path = sharedChainsPath(sha256);
-  return {
-    node: `${SHARED_CHAINS_MARKER}${path}\n${node.join('\n')}`,
-    shared: { path, sha256, text: sharedText },
-  };
+  const header = [
+    `${SHARED_CHAINS_MARKER}${path}`,
+    ...orders.map((o) => `${SHARED_ORDER_MARKER}${o.table} ${o.chain} ${o.order.join(',')}`),
+  ];
+  return { node: `${header.join('\n')}\n${node.join('\n')}`, shared: { path, sha256, text: sharedText } };
+}
+
+/** The lines sorted, and for each original line its index among the sorted (repeats kept apart). */
+function sortWithOrder(lines: readonly string[]): { sorted: string[]; order: number[] } {
+  const sorted = [...lines].sort();
+  const slots = new Map<string, number[]>();
+  sorted.forEach((l, i) => {
+    const s = slots.get(l);
+    if (s) s.push(i);
+    else slots.set(l, [i]);
+  });
+  return { sorted, order: lines.map((l) => (slots.get(l) as number[]).shift() as number) };
 }
 
 /** The chain a `:CHAIN POLICY [counters]` or `-A CHAIN ...` line belongs to. */
@@ -89,17 +123,23 @@ function chainOf(line: string): string | undefined {
   return undefined;
 }
 
-/** What a node file's first line says about shared chains. */
+/** What a node file's first lines say about shared chains. */
 export type SharedChainsRef =
   | { kind: 'none' }
-  | { kind: 'ref'; path: string; sha256: string }
+  | { kind: 'ref'; path: string; sha256: string; orders: ChainOrder[] }
   | { kind: 'malformed'; detail: string };
 
-/** Reads the marker line of a node file, if it has one. Only a path the writer makes is accepted. */
+/** Reads the marker lines of a node file, if it has them. Only a path the writer makes is accepted. */
 export function sharedChainsRef(text: string): SharedChainsRef {
   if (!text.startsWith(SHARED_CHAINS_MARKER)) return { kind: 'none' };
-  const end = text.indexOf('\n');
-  const path = text.slice(SHARED_CHAINS_MARKER.length, end === -1 ? undefined : end).trim();
+  let pos = 0;
+  const next = (): string => {
+    const end = text.indexOf('\n', pos);
+    const line = text.slice(pos, end === -1 ? undefined : end);
+    pos = end === -1 ? text.length : end + 1;
+    return line;
+  };
+  const path = next().slice(SHARED_CHAINS_MARKER.length).trim();
   const m = SHARED_PATH.exec(path);
   if (!m) {
     return {
@@ -107,5 +147,20 @@ export function sharedChainsRef(text: string): SharedChainsRef {
       detail: `names ${JSON.stringify(path.slice(0, 120))} as its shared chains; expected shared/iptables/<sha256>.txt`,
     };
   }
-  return { kind: 'ref', path, sha256: m[1] as string };
+  const orders: ChainOrder[] = [];
+  while (text.startsWith(SHARED_ORDER_MARKER, pos)) {
+    const line = next().slice(SHARED_ORDER_MARKER.length);
+    const o = ORDER_LINE.exec(line);
+    if (!o)
+      return {
+        kind: 'malformed',
+        detail: `malformed chain order line ${JSON.stringify(line.slice(0, 120))}`,
+      };
+    orders.push({
+      table: o[1] as string,
+      chain: o[2] as string,
+      order: (o[3] as string).split(',').map(Number),
+    });
+  }
+  return { kind: 'ref', path, sha256: m[1] as string, orders };
 }
