@@ -24,10 +24,12 @@ import {
   CLUSTER_FILES,
   MANIFEST,
   NODE_CNI_DIR,
+  type NodeFileKey,
   nodeDir,
   nodeFile,
 } from '../src/collect/bundle/layout.ts';
 import { splitIptablesSave } from '../src/collect/bundle/shared-chains.ts';
+import { encodeRecords, type RecordBase, recordBase } from '../src/collect/bundle/shared-records.ts';
 import { NETDOCTOR_VERSION } from '../src/core/version.ts';
 
 export interface SyntheticParams {
@@ -129,7 +131,7 @@ export function benchDir(): string {
 
 export function paramsHash(p: SyntheticParams): string {
   return createHash('sha256')
-    .update(JSON.stringify({ v: 8, ...p }))
+    .update(JSON.stringify({ v: 9, ...p }))
     .digest('hex')
     .slice(0, 16);
 }
@@ -310,6 +312,22 @@ export async function ensureSynthetic(
   };
 
   const sharedWritten = new Set<string>();
+  // The bundle writer's own record sharing (bundle-files.ts): the first node's list is the base.
+  const bases = new Map<NodeFileKey, RecordBase>();
+  const putList = async (name: string, key: NodeFileKey, chunks: string[]) => {
+    if (p.layout === 'whole') return put(nodeFile(name, key), chunks);
+    const text = chunks.join('');
+    let base = bases.get(key);
+    if (!base) {
+      base = recordBase(text);
+      if (base) {
+        bases.set(key, base);
+        await put(base.path, [base.text]);
+      }
+    }
+    const encoded = base && encodeRecords(text, base);
+    return put(nodeFile(name, key), [encoded ?? text]);
+  };
   for (let i = 0; i < p.nodes; i++) {
     const name = nodeName(i);
     const ip = nodeIP(i);
@@ -329,9 +347,9 @@ export async function ensureSynthetic(
       `{"type":"local","dst":"${o}.1","dev":"cni0","table":"local","protocol":"kernel","scope":"host","prefsrc":"${o}.1","flags":[]}`,
       `{"type":"local","dst":"${ip}","dev":"eth0","table":"local","protocol":"kernel","scope":"host","prefsrc":"${ip}","flags":[]}`,
     ];
-    await put(nodeFile(name, 'routes'), ['[', local.join(','), ',', without(routes, i), ']\n']);
-    await put(nodeFile(name, 'neighbors'), ['[', without(neighs, i), ']\n']);
-    await put(nodeFile(name, 'fdb'), ['[', without(fdbs, i), ']\n']);
+    await putList(name, 'routes', ['[', local.join(','), ',', without(routes, i), ']\n']);
+    await putList(name, 'neighbors', ['[', without(neighs, i), ']\n']);
+    await putList(name, 'fdb', ['[', without(fdbs, i), ']\n']);
     const flannelNat = [
       `-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment "flanneld masq" -j RETURN`,
       `-A FLANNEL-POSTRTG -s ${podCIDR(i)} -d ${CLUSTER_CIDR} -m comment --comment "flanneld masq" -j RETURN`,

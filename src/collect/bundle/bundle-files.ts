@@ -19,7 +19,8 @@ import {
   PROBES_FILE,
 } from './layout.ts';
 import { isPathSegment, isSafeRelativePath, logPathForKey } from './log-paths.ts';
-import { splitIptablesSave } from './shared-chains.ts';
+import { SHARED_CHAIN_FILES, splitIptablesSave } from './shared-chains.ts';
+import { encodeRecords, type RecordBase, recordBase, SHARED_RECORD_FILES } from './shared-records.ts';
 import type { BundleInput } from './types.ts';
 
 /** One file of a bundle, as it will be written. */
@@ -28,8 +29,13 @@ export interface BundleFile {
   text: string;
 }
 
-/** Node files whose kube-proxy Service chains are stored once per distinct content (shared-chains.ts). */
-const SHARES_CHAINS: ReadonlySet<NodeFileKey> = new Set(['iptablesNft', 'iptablesLegacy']);
+/** A node's iptables file with its kube-proxy chains split off (shared-chains.ts), or whole. */
+function shareChains(text: string): { node: string; file?: BundleFile } {
+  const split = splitIptablesSave(text);
+  return split
+    ? { node: split.node, file: { path: split.shared.path, text: split.shared.text } }
+    : { node: text };
+}
 
 /** The cluster list kinds: every ClusterState array, each written as one `List` file. */
 type ClusterListKey = Exclude<ClusterFileKey, 'version'>;
@@ -76,23 +82,34 @@ export function bundleFiles(input: BundleInput): { files: BundleFile[]; redactio
   }
 
   const sharedWritten = new Set<string>();
+  // Each list kind's base is the first node's list that can be one; the rest are runs of it.
+  const bases = new Map<NodeFileKey, RecordBase>();
+  const shareRecords = (key: NodeFileKey, text: string): { node: string; file?: BundleFile } => {
+    let base = bases.get(key);
+    if (!base) {
+      base = recordBase(text);
+      if (base) bases.set(key, base);
+    }
+    const node = base === undefined ? undefined : encodeRecords(text, base);
+    return base && node ? { node, file: { path: base.path, text: base.text } } : { node: text };
+  };
   for (const [node, data] of Object.entries(input.nodes)) {
     if (!isPathSegment(node)) throw unsafe(`node name ${JSON.stringify(node)}`);
     for (const key of Object.keys(data.files) as NodeFileKey[]) {
       const text = data.files[key];
       if (text === undefined || !Object.hasOwn(NODE_FILES, key)) continue;
-      if (!SHARES_CHAINS.has(key)) {
+      if (!SHARED_CHAIN_FILES.has(key) && !SHARED_RECORD_FILES.has(key)) {
         add(nodeFile(node, key), text);
         continue;
       }
-      // Split after redaction, so what is shared is exactly what would have been written.
+      // Shared after redaction, so what is shared is exactly what would have been written.
       const r = redactText(text);
       redactions += r.count;
-      const split = splitIptablesSave(r.text);
-      files.push({ path: nodeFile(node, key), text: split?.node ?? r.text });
-      if (split && !sharedWritten.has(split.shared.path)) {
-        sharedWritten.add(split.shared.path);
-        files.push({ path: split.shared.path, text: split.shared.text });
+      const shared = SHARED_CHAIN_FILES.has(key) ? shareChains(r.text) : shareRecords(key, r.text);
+      files.push({ path: nodeFile(node, key), text: shared.node });
+      if (shared.file && !sharedWritten.has(shared.file.path)) {
+        sharedWritten.add(shared.file.path);
+        files.push(shared.file);
       }
     }
     for (const cni of data.cniFiles) {

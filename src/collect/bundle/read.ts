@@ -12,9 +12,7 @@ import type { CniConfigFile, NodeDatapath } from '../../core/datapath-types.ts';
 import { NetdoctorError } from '../../core/errors.ts';
 import type { Gap, Snapshot, SnapshotMeta } from '../../core/model.ts';
 import type { ProbeResults } from '../../core/probe-types.ts';
-import { layerDumps } from '../../datapath/iptables-layers.ts';
 import { NODE_FILE_PARSERS, parseCniConfig } from '../../datapath/parsers/index.ts';
-import { parseIptablesSave } from '../../datapath/parsers/iptables-save.ts';
 import { IO_CONCURRENCY } from './concurrency.ts';
 import { legacyItemStates } from './item-state.ts';
 import {
@@ -31,8 +29,7 @@ import { type BundleLimits, limitExceeded, resolveLimits } from './limits.ts';
 import { isSafeRelativePath, logKeyForPath } from './log-paths.ts';
 import { type ParsedManifest, parseManifest, toGap } from './manifest.ts';
 import { type OpenedBundle, openBundle } from './open-bundle.ts';
-import { sharedChains } from './read-shared-chains.ts';
-import { sharedChainsRef } from './shared-chains.ts';
+import { readSharedNodeFile } from './read-shared-node-file.ts';
 import type { ReadBundleResult } from './types.ts';
 import { assertValid } from './validate.ts';
 import { walkBundleDir } from './walk-dir.ts';
@@ -341,32 +338,19 @@ export async function readNode(
   await mapLimit(entries, IO_CONCURRENCY, async (entry) => {
     const text = await readEntry(opened, entry, gaps);
     if (text === undefined) return;
-    if (entry.kind === 'node' && isIptablesKey(entry.key)) {
-      const ref = sharedChainsRef(text);
-      if (ref.kind === 'malformed') {
-        gaps.push({ collector: entry.path, reason: 'parse-error', detail: ref.detail, node: entry.node });
-        return;
-      }
-      if (ref.kind === 'ref') {
-        const shared = await sharedChains(opened, ref, timer);
-        if (shared.kind === 'unusable') {
-          gaps.push({
-            collector: entry.path,
-            reason: shared.reason,
-            detail: shared.detail,
-            node: entry.node,
-          });
-          return;
-        }
-        const key = entry.key;
-        parseEntry(entry, gaps, timer, () => {
-          const own = parseIptablesSave(text);
-          assertValid({ kind: 'node', key }, own);
-          dp[key] = layerDumps(own, shared.dump, ref.orders);
-        });
-        return;
-      }
-    }
+    if (
+      entry.kind === 'node' &&
+      (await readSharedNodeFile({
+        opened,
+        entry,
+        text,
+        dp,
+        gaps,
+        timer,
+        parse: (fn) => parseEntry(entry, gaps, timer, fn),
+      }))
+    )
+      return;
     parseEntry(entry, gaps, timer, () => {
       if (entry.kind === 'node') parseNodeFile(dp, entry.key, text);
       else {
@@ -463,10 +447,6 @@ function parseNodeFile(dp: NodeDatapath, key: NodeFileKey, text: string): void {
   const value = parse(text);
   assertValid({ kind: 'node', key }, value);
   (dp as unknown as Record<string, unknown>)[key] = value;
-}
-
-function isIptablesKey(key: NodeFileKey): key is 'iptablesNft' | 'iptablesLegacy' {
-  return key === 'iptablesNft' || key === 'iptablesLegacy';
 }
 
 function snapshotMeta(m: ParsedManifest): SnapshotMeta {

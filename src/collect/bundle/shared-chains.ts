@@ -13,6 +13,10 @@
  */
 import { createHash } from 'node:crypto';
 import { DISPATCH_CHAINS, isClusterWideProxyChain } from '../../datapath/kube-proxy-chains.ts';
+import type { NodeFileKey } from './layout.ts';
+
+/** The node files whose kube-proxy chains are shared. */
+export const SHARED_CHAIN_FILES: ReadonlySet<NodeFileKey> = new Set(['iptablesNft', 'iptablesLegacy']);
 
 /** The first line of a node file whose cluster-wide chains live in a shared file. */
 export const SHARED_CHAINS_MARKER = '# netdoctor-shared-chains: ';
