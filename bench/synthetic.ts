@@ -131,7 +131,7 @@ export function benchDir(): string {
 
 export function paramsHash(p: SyntheticParams): string {
   return createHash('sha256')
-    .update(JSON.stringify({ v: 9, ...p }))
+    .update(JSON.stringify({ v: 10, ...p }))
     .digest('hex')
     .slice(0, 16);
 }

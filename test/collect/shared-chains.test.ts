@@ -177,7 +177,10 @@ describe('shared iptables chains', () => {
     }
     // The rules that read it say it was not collected, and why.
     const proxy = analyze(missing).rules.find((r) => r.rule === 'proxy-rules-missing');
-    assert.match(JSON.stringify(proxy), /skipped on all 3 nodes: iptables-nft\.txt not collected .*shared file .* absent/);
+    assert.match(
+      JSON.stringify(proxy),
+      /skipped on all 3 nodes: iptables-nft\.txt not collected .*shared file .* absent/,
+    );
 
     const altered = await variant('altered', async (dir) => {
       const p = join(dir, ref.path);
@@ -193,11 +196,23 @@ describe('shared iptables chains', () => {
         const text = await readFile(p, 'utf8');
         await writeFile(p, text.replace(orderLine(text), line(orderLine(text))));
       });
-    const repeated = await reordered('order-repeat', (l) => l.replace(/ (\d+),(\d+),/, ' $1,$1,'));
+    // The order as decimal indices (the form the reader also takes), edited.
+    const asList = (l: string, edit: (order: number[]) => number[]) => {
+      const ref = sharedChainsRef(`${SHARED_CHAINS_MARKER}shared/iptables/${'0'.repeat(64)}.txt\n${l}\n`);
+      assert.ok(ref.kind === 'ref' && ref.orders[0], l);
+      return `${SHARED_ORDER_MARKER}nat KUBE-SERVICES ${edit(ref.orders[0].order).join(',')}`;
+    };
+    const same = await reordered('order-list', (l) => asList(l, (o) => o));
+    const whole = await readBundle(join(EXAMPLES_DIR, 'healthy'));
+    assert.deepEqual(
+      dumpFacts(same.nodes['ndlab-node2']?.iptablesNft),
+      dumpFacts(whole.nodes['ndlab-node2']?.iptablesNft),
+    );
+    const repeated = await reordered('order-repeat', (l) => asList(l, (o) => [o[0]!, o[0]!, ...o.slice(2)]));
     assert.equal(repeated.nodes['ndlab-node2']?.iptablesNft, undefined);
     assert.match(gapFor(repeated, 'ndlab-node2')?.detail ?? '', /not a permutation of its 7 shared rules/);
     assert.ok(repeated.nodes['ndlab-node1']?.iptablesNft, 'node1 names the same file with its own order');
-    const short = await reordered('order-short', (l) => l.replace(/,\d+$/, ''));
+    const short = await reordered('order-short', (l) => asList(l, (o) => o.slice(1)));
     assert.match(gapFor(short, 'ndlab-node2')?.detail ?? '', /not a permutation/);
     const foreign = await reordered('order-table', (l) => l.replace(' nat ', ' mangle '));
     assert.match(
@@ -206,6 +221,8 @@ describe('shared iptables chains', () => {
     );
     const garbled = await reordered('order-garbled', (l) => `${l} ; rm -rf /`);
     assert.match(gapFor(garbled, 'ndlab-node2')?.detail ?? '', /malformed chain order line/);
+    const oddBytes = await reordered('order-odd', (l) => l.replace(/u16:\S+/, 'u16:AAEC'));
+    assert.match(gapFor(oddBytes, 'ndlab-node2')?.detail ?? '', /malformed chain order line/);
 
     const outside = await variant('escape', async (dir) => {
       const p = join(dir, nodeFile('ndlab-node3'));

@@ -20,11 +20,11 @@ export const SHARED_CHAIN_FILES: ReadonlySet<NodeFileKey> = new Set(['iptablesNf
 
 /** The first line of a node file whose cluster-wide chains live in a shared file. */
 export const SHARED_CHAINS_MARKER = '# netdoctor-shared-chains: ';
-/** `# netdoctor-shared-order: <table> <chain> <i,j,...>`: the node's order of a dispatch chain. */
+/** `# netdoctor-shared-order: <table> <chain> <order>`: the node's order of a dispatch chain. */
 export const SHARED_ORDER_MARKER = '# netdoctor-shared-order: ';
 
 const SHARED_PATH = /^shared\/iptables\/([0-9a-f]{64})\.txt$/;
-const ORDER_LINE = /^([A-Za-z0-9_-]{1,64}) ([A-Za-z0-9_.:-]{1,64}) (\d+(?:,\d+)*)$/;
+const ORDER_LINE = /^([A-Za-z0-9_-]{1,64}) ([A-Za-z0-9_.:-]{1,64}) (\S+)$/;
 
 /** Where the shared chains with this SHA-256 (lowercase hex) are stored in a bundle. */
 export function sharedChainsPath(sha256: string): string {
@@ -97,9 +97,30 @@ export function splitIptablesSave(text: string): SplitDump | undefined {
   const path = sharedChainsPath(sha256);
   const header = [
     `${SHARED_CHAINS_MARKER}${path}`,
-    ...orders.map((o) => `${SHARED_ORDER_MARKER}${o.table} ${o.chain} ${o.order.join(',')}`),
+    ...orders.map((o) => `${SHARED_ORDER_MARKER}${o.table} ${o.chain} ${encodeOrder(o.order)}`),
   ];
   return { node: `${header.join('\n')}\n${node.join('\n')}`, shared: { path, sha256, text: sharedText } };
+}
+
+/**
+ * An order as `u16:` and the base64 of its indices as little-endian 16-bit words (2.7 bytes an
+ * index: 5,000 Services in 13 KB), or as decimal indices joined by commas past 65,536 rules.
+ */
+function encodeOrder(order: readonly number[]): string {
+  if (order.length > 0x10000) return order.join(',');
+  const words = new Uint16Array(order);
+  return `u16:${Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('base64')}`;
+}
+
+function decodeOrder(text: string): number[] | undefined {
+  if (!text.startsWith('u16:')) return /^\d+(?:,\d+)*$/.test(text) ? text.split(',').map(Number) : undefined;
+  const body = text.slice(4);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) return undefined;
+  const bytes = Buffer.from(body, 'base64');
+  if (bytes.length % 2 !== 0) return undefined;
+  const out = new Array<number>(bytes.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readUInt16LE(i * 2);
+  return out;
 }
 
 /** The lines sorted, and for each original line its index among the sorted (repeats kept apart). */
@@ -155,16 +176,13 @@ export function sharedChainsRef(text: string): SharedChainsRef {
   while (text.startsWith(SHARED_ORDER_MARKER, pos)) {
     const line = next().slice(SHARED_ORDER_MARKER.length);
     const o = ORDER_LINE.exec(line);
-    if (!o)
+    const order = o ? decodeOrder(o[3] as string) : undefined;
+    if (!o || !order)
       return {
         kind: 'malformed',
         detail: `malformed chain order line ${JSON.stringify(line.slice(0, 120))}`,
       };
-    orders.push({
-      table: o[1] as string,
-      chain: o[2] as string,
-      order: (o[3] as string).split(',').map(Number),
-    });
+    orders.push({ table: o[1] as string, chain: o[2] as string, order });
   }
   return { kind: 'ref', path, sha256: m[1] as string, orders };
 }
