@@ -13,11 +13,12 @@ import { NODE_FILES, type NodeFileKey } from '../../src/collect/bundle/layout.ts
 import { readBundle } from '../../src/collect/bundle/read.ts';
 import { SHARED_RECORDS_KEY, sharedRecordsRef } from '../../src/collect/bundle/shared-records.ts';
 import type { BundleInput } from '../../src/collect/bundle/types.ts';
-import { writeBundle } from '../../src/collect/bundle/write.ts';
+import { packBundle, writeBundle } from '../../src/collect/bundle/write.ts';
 import { emptyClusterState } from '../../src/core/cluster-types.ts';
 import { parseBridgeFdb } from '../../src/datapath/parsers/bridge-fdb.ts';
 import { parseIpNeigh } from '../../src/datapath/parsers/ip-neigh.ts';
 import { parseIpRoute } from '../../src/datapath/parsers/ip-route.ts';
+import { listedFiles } from '../support/listed-files.ts';
 
 const PEERS = 120;
 const mac = (j: number) =>
@@ -105,6 +106,10 @@ describe('shared records', () => {
         assert.deepEqual(s.nodes[name]?.[key], PARSERS[key](l[key]), `${name} ${key}`);
       }
     }
+    // The archive holds the shared files too, and reads to the same lists.
+    const packed = await readBundle(await packBundle(dir, await listedFiles(dir)));
+    assert.deepEqual(packed.gaps, []);
+    for (const name of Object.keys(lists)) assert.deepEqual(packed.nodes[name], s.nodes[name], name);
     // Records common to nodes are one object, read once.
     const peer = (n: string) => s.nodes[n]?.routes?.find((r) => r.dst === '10.244.50.0/24');
     assert.ok(peer('node-1') && peer('node-1') === peer('node-2'));
