@@ -10,6 +10,7 @@
  *   node bench/analyze.bench.ts [--quick] [--nodes N] [--pods N] [--services N] [--policies N]
  *                               [--namespaces N] [--iptables-services N] [--seed N] [--json]
  *                               [--whole-iptables]   (the layout bundles had before shared chains)
+ *                               [--same-order]       (one KUBE-SERVICES order on every node)
  */
 
 import { spawnSync } from 'node:child_process';
@@ -106,7 +107,7 @@ function child(phase: 'parse' | 'analyze', dir: string): Phase {
 function parseArgs(argv: string[]): { params: SyntheticParams; json: boolean } {
   const params: SyntheticParams = argv.includes('--quick') ? { ...QUICK } : { ...FULL };
   let json = false;
-  const flags: Record<string, Exclude<keyof SyntheticParams, 'layout'>> = {
+  const flags: Record<string, Exclude<keyof SyntheticParams, 'layout' | 'dispatchOrder'>> = {
     '--nodes': 'nodes',
     '--pods': 'pods',
     '--services': 'services',
@@ -124,6 +125,10 @@ function parseArgs(argv: string[]): { params: SyntheticParams; json: boolean } {
       params.layout = 'whole';
       continue;
     }
+    if (a === '--same-order') {
+      params.dispatchOrder = 'same';
+      continue;
+    }
     if (a === '--json') {
       json = true;
       continue;
@@ -134,7 +139,7 @@ function parseArgs(argv: string[]): { params: SyntheticParams; json: boolean } {
       throw new Error(
         `usage: node bench/analyze.bench.ts [--quick] ${Object.keys(flags)
           .map((f) => `[${f} N]`)
-          .join(' ')} [--whole-iptables] [--json]`,
+          .join(' ')} [--whole-iptables] [--same-order] [--json]`,
       );
     }
     params[key] = v;

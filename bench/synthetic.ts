@@ -28,7 +28,7 @@ import {
   nodeDir,
   nodeFile,
 } from '../src/collect/bundle/layout.ts';
-import { splitIptablesSave } from '../src/collect/bundle/shared-chains.ts';
+import { type SharedChainsIndex, splitIptablesSave } from '../src/collect/bundle/shared-chains.ts';
 import { encodeRecords, type RecordBase, recordBase } from '../src/collect/bundle/shared-records.ts';
 import { NETDOCTOR_VERSION } from '../src/core/version.ts';
 
@@ -47,6 +47,11 @@ export interface SyntheticParams {
    * before shared chains).
    */
   layout: 'shared' | 'whole';
+  /**
+   * `per-node`: each node's KUBE-SERVICES in an order of its own, as kube-proxy writes it (Go map
+   * order); `same`: one order on every node, a cluster where nothing differs.
+   */
+  dispatchOrder: 'per-node' | 'same';
 }
 
 export const FULL: SyntheticParams = {
@@ -58,6 +63,7 @@ export const FULL: SyntheticParams = {
   iptablesServices: 5000,
   seed: 1,
   layout: 'shared',
+  dispatchOrder: 'per-node',
 };
 
 export const QUICK: SyntheticParams = {
@@ -69,6 +75,7 @@ export const QUICK: SyntheticParams = {
   iptablesServices: 500,
   seed: 1,
   layout: 'shared',
+  dispatchOrder: 'per-node',
 };
 
 /** mulberry32: small, fast, deterministic. */
@@ -131,7 +138,7 @@ export function benchDir(): string {
 
 export function paramsHash(p: SyntheticParams): string {
   return createHash('sha256')
-    .update(JSON.stringify({ v: 10, ...p }))
+    .update(JSON.stringify({ v: 11, ...p }))
     .digest('hex')
     .slice(0, 16);
 }
@@ -312,6 +319,7 @@ export async function ensureSynthetic(
   };
 
   const sharedWritten = new Set<string>();
+  const chainsIndex: SharedChainsIndex = new Map();
   // The bundle writer's own record sharing (bundle-files.ts): the first node's list is the base.
   const bases = new Map<NodeFileKey, RecordBase>();
   const putList = async (name: string, key: NodeFileKey, chunks: string[]) => {
@@ -366,11 +374,11 @@ export async function ensureSynthetic(
       '\n',
       flannelNat,
       '\n',
-      natTail(shuffled(svcLines, prng(p.seed * 7919 + i))),
+      natTail(p.dispatchOrder === 'per-node' ? shuffled(svcLines, prng(p.seed * 7919 + i)) : svcLines),
       '\n# Completed on Sun Nov 22 13:10:50 2026\n',
     ];
     // The bundle writer's own split (bundle-files.ts), unless the old whole-file layout is asked for.
-    const split = p.layout === 'shared' ? splitIptablesSave(iptables.join('')) : undefined;
+    const split = p.layout === 'shared' ? splitIptablesSave(iptables.join(''), chainsIndex) : undefined;
     if (split && !sharedWritten.has(split.shared.path)) {
       sharedWritten.add(split.shared.path);
       await put(split.shared.path, [split.shared.text]);

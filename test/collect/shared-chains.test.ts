@@ -16,6 +16,7 @@ import { readBundle, readBundleStream } from '../../src/collect/bundle/read.ts';
 import {
   SHARED_CHAINS_MARKER,
   SHARED_ORDER_MARKER,
+  type SharedChainsIndex,
   sharedChainsRef,
   splitIptablesSave,
 } from '../../src/collect/bundle/shared-chains.ts';
@@ -122,6 +123,22 @@ describe('shared iptables chains', () => {
     assert.equal(splitIptablesSave('*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n'), undefined);
     assert.equal(splitIptablesSave('*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j RETURN\n'), undefined);
     assert.equal(splitIptablesSave(split.node), undefined, 'a split file is never split again');
+
+    // A writer that sees every node keeps the first node's order; later nodes name the same file,
+    // with an order line only when their kube-proxy wrote the dispatch rules in another order.
+    const known: SharedChainsIndex = new Map();
+    const node2 = await readFile(
+      join(EXAMPLES_DIR, 'healthy', 'nodes', 'ndlab-node2', NODE_FILES.iptablesNft),
+      'utf8',
+    );
+    const first = splitIptablesSave(text, known);
+    const again = splitIptablesSave(text, known);
+    const other = splitIptablesSave(node2, known);
+    assert.ok(first && again && other);
+    assert.equal(known.size, 1);
+    assert.ok(!first.node.includes(SHARED_ORDER_MARKER) && !again.node.includes(SHARED_ORDER_MARKER));
+    assert.equal(other.shared.path, first.shared.path);
+    assert.ok(other.node.includes(`${SHARED_ORDER_MARKER}nat KUBE-SERVICES u16:`));
   });
 
   it('every example bundle, rewritten with shared chains, reads to the same dumps and the same analysis', async () => {

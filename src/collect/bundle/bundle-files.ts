@@ -19,7 +19,7 @@ import {
   PROBES_FILE,
 } from './layout.ts';
 import { isPathSegment, isSafeRelativePath, logPathForKey } from './log-paths.ts';
-import { SHARED_CHAIN_FILES, splitIptablesSave } from './shared-chains.ts';
+import { SHARED_CHAIN_FILES, type SharedChainsIndex, splitIptablesSave } from './shared-chains.ts';
 import { encodeRecords, type RecordBase, recordBase, SHARED_RECORD_FILES } from './shared-records.ts';
 import type { BundleInput } from './types.ts';
 
@@ -30,8 +30,8 @@ export interface BundleFile {
 }
 
 /** A node's iptables file with its kube-proxy chains split off (shared-chains.ts), or whole. */
-function shareChains(text: string): { node: string; file?: BundleFile } {
-  const split = splitIptablesSave(text);
+function shareChains(text: string, known: SharedChainsIndex): { node: string; file?: BundleFile } {
+  const split = splitIptablesSave(text, known);
   return split
     ? { node: split.node, file: { path: split.shared.path, text: split.shared.text } }
     : { node: text };
@@ -82,6 +82,7 @@ export function bundleFiles(input: BundleInput): { files: BundleFile[]; redactio
   }
 
   const sharedWritten = new Set<string>();
+  const chains: SharedChainsIndex = new Map();
   // Each list kind's base is the first node's list that can be one; the rest are runs of it.
   const bases = new Map<NodeFileKey, RecordBase>();
   const shareRecords = (key: NodeFileKey, text: string): { node: string; file?: BundleFile } => {
@@ -105,7 +106,7 @@ export function bundleFiles(input: BundleInput): { files: BundleFile[]; redactio
       // Shared after redaction, so what is shared is exactly what would have been written.
       const r = redactText(text);
       redactions += r.count;
-      const shared = SHARED_CHAIN_FILES.has(key) ? shareChains(r.text) : shareRecords(key, r.text);
+      const shared = SHARED_CHAIN_FILES.has(key) ? shareChains(r.text, chains) : shareRecords(key, r.text);
       files.push({ path: nodeFile(node, key), text: shared.node });
       if (shared.file && !sharedWritten.has(shared.file.path)) {
         sharedWritten.add(shared.file.path);

@@ -52,16 +52,40 @@ export interface ChainOrder {
 }
 
 /**
+ * The shared files a writer has made so far, by the SHA-256 of their content in canonical form
+ * (dispatch rules sorted). A later node with the same rules in another order names the file
+ * already made, with its own order; a node in the stored order needs no order line at all.
+ */
+export type SharedChainsIndex = Map<string, StoredChains>;
+
+interface StoredChains {
+  path: string;
+  sha256: string;
+  text: string;
+  /** Each dispatch chain's rules as the file holds them, by `table chain`. */
+  dispatch: ReadonlyMap<string, readonly string[]>;
+}
+
+interface TableParts {
+  line: string;
+  name: string;
+  /** Declarations and rules of the cluster-wide chains, but the dispatch rules. */
+  shared: string[];
+  dispatch: Map<string, string[]>;
+}
+
+/**
  * Splits an iptables-save dump into the node's own chains and kube-proxy's cluster-wide ones.
+ * Given the writer's `known` files, content already stored is named, not stored again; without
+ * it the dispatch rules are stored sorted, so equal content gives an equal file on its own.
  * Undefined when there is nothing to share, or when the text is not a well-formed dump (a table
  * cut short): that is stored whole, so the reader reports it exactly as collected.
  */
-export function splitIptablesSave(text: string): SplitDump | undefined {
+export function splitIptablesSave(text: string, known?: SharedChainsIndex): SplitDump | undefined {
   if (text.startsWith(SHARED_CHAINS_MARKER)) return undefined;
   const node: string[] = [];
-  const shared: string[] = [];
-  const orders: ChainOrder[] = [];
-  let table: { line: string; name: string; shared: string[]; dispatch: Map<string, string[]> } | undefined;
+  const tables: TableParts[] = [];
+  let table: TableParts | undefined;
   for (const line of text.split('\n')) {
     const bare = line.endsWith('\r') ? line.slice(0, -1) : line;
     if (table === undefined) {
@@ -71,14 +95,7 @@ export function splitIptablesSave(text: string): SplitDump | undefined {
       continue;
     }
     if (bare === 'COMMIT') {
-      const rules: string[] = [];
-      for (const [chain, lines] of table.dispatch) {
-        const { sorted, order } = sortWithOrder(lines);
-        rules.push(...sorted);
-        if (order.some((o, k) => o !== k)) orders.push({ table: table.name, chain, order });
-      }
-      if (table.shared.length + rules.length > 0)
-        shared.push(table.line, ...table.shared, ...rules, 'COMMIT');
+      if (table.shared.length + table.dispatch.size > 0) tables.push(table);
       table = undefined;
       node.push(line);
       continue;
@@ -91,15 +108,60 @@ export function splitIptablesSave(text: string): SplitDump | undefined {
       else table.dispatch.set(chain, [bare]);
     } else table.shared.push(bare);
   }
-  if (table !== undefined || shared.length === 0) return undefined;
-  const sharedText = `${shared.join('\n')}\n`;
-  const sha256 = sha256Hex(sharedText);
-  const path = sharedChainsPath(sha256);
-  const header = [
-    `${SHARED_CHAINS_MARKER}${path}`,
-    ...orders.map((o) => `${SHARED_ORDER_MARKER}${o.table} ${o.chain} ${encodeOrder(o.order)}`),
-  ];
-  return { node: `${header.join('\n')}\n${node.join('\n')}`, shared: { path, sha256, text: sharedText } };
+  if (table !== undefined || tables.length === 0) return undefined;
+
+  const canonical = renderShared(tables, (lines) => [...lines].sort());
+  const key = sha256Hex(canonical.text);
+  let stored = known?.get(key);
+  if (!stored) {
+    // A writer that sees every node keeps the first one's order: nodes in it need no order line.
+    const r = known ? renderShared(tables, (lines) => lines) : canonical;
+    const sha256 = known ? sha256Hex(r.text) : key;
+    stored = { path: sharedChainsPath(sha256), sha256, text: r.text, dispatch: r.dispatch };
+    known?.set(key, stored);
+  }
+  const header = [`${SHARED_CHAINS_MARKER}${stored.path}`];
+  for (const t of tables) {
+    for (const [chain, lines] of t.dispatch) {
+      const order = relativeOrder(stored.dispatch.get(`${t.name} ${chain}`) ?? [], lines);
+      if (order.some((o, k) => o !== k))
+        header.push(`${SHARED_ORDER_MARKER}${t.name} ${chain} ${encodeOrder(order)}`);
+    }
+  }
+  return {
+    node: `${header.join('\n')}\n${node.join('\n')}`,
+    shared: { path: stored.path, sha256: stored.sha256, text: stored.text },
+  };
+}
+
+/** The shared file's text, each dispatch chain's rules in the order `arrange` gives. */
+function renderShared(
+  tables: readonly TableParts[],
+  arrange: (lines: readonly string[]) => readonly string[],
+): { text: string; dispatch: Map<string, readonly string[]> } {
+  const out: string[] = [];
+  const dispatch = new Map<string, readonly string[]>();
+  for (const t of tables) {
+    out.push(t.line, ...t.shared);
+    for (const [chain, lines] of t.dispatch) {
+      const arranged = arrange(lines);
+      dispatch.set(`${t.name} ${chain}`, arranged);
+      out.push(...arranged);
+    }
+    out.push('COMMIT');
+  }
+  return { text: `${out.join('\n')}\n`, dispatch };
+}
+
+/** For each of `lines`, its index in `stored` (the same lines in another order; repeats kept apart). */
+function relativeOrder(stored: readonly string[], lines: readonly string[]): number[] {
+  const slots = new Map<string, number[]>();
+  stored.forEach((l, i) => {
+    const q = slots.get(l);
+    if (q) q.push(i);
+    else slots.set(l, [i]);
+  });
+  return lines.map((l) => slots.get(l)?.shift() ?? -1);
 }
 
 /**
@@ -121,18 +183,6 @@ function decodeOrder(text: string): number[] | undefined {
   const out = new Array<number>(bytes.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = bytes.readUInt16LE(i * 2);
   return out;
-}
-
-/** The lines sorted, and for each original line its index among the sorted (repeats kept apart). */
-function sortWithOrder(lines: readonly string[]): { sorted: string[]; order: number[] } {
-  const sorted = [...lines].sort();
-  const slots = new Map<string, number[]>();
-  sorted.forEach((l, i) => {
-    const s = slots.get(l);
-    if (s) s.push(i);
-    else slots.set(l, [i]);
-  });
-  return { sorted, order: lines.map((l) => (slots.get(l) as number[]).shift() as number) };
 }
 
 /** The chain a `:CHAIN POLICY [counters]` or `-A CHAIN ...` line belongs to. */
