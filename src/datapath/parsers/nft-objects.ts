@@ -56,12 +56,12 @@ export function parseNftMap(o: Record<string, unknown>, i: number): NftMap {
 
 /** The statements of a rule's expression list that move the packet on; undefined when none. */
 export function ruleStatements(expr: unknown[]): NftStatement[] | undefined {
-  let out: NftStatement[] | undefined;
+  const out: NftStatement[] = [];
   for (const e of expr) {
     const st = statement(e);
-    if (st) (out ??= []).push(st);
+    if (st) out.push(st);
   }
-  return out;
+  return out.length > 0 ? out : undefined;
 }
 
 function statement(e: unknown): NftStatement | undefined {
