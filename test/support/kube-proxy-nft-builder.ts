@@ -337,6 +337,13 @@ export function snapshotServices(s: Snapshot): ServiceSpec[] {
   return out;
 }
 
+/** Gives a builder node kube-proxy's nftables table for the snapshot's Services, leaving its iptables rules as they are. */
+export function addKubeProxyTable(s: Snapshot, node: string, opts: KubeProxyNftOptions = {}): void {
+  const dp: NodeDatapath | undefined = s.nodes[node];
+  if (!dp) throw new Error(`no node ${node}`);
+  dp.nftRuleset = parseNftRuleset(JSON.stringify(kubeProxyNftJson(snapshotServices(s), opts)));
+}
+
 /**
  * Turns a builder node into an nftables-mode node: kube-proxy's iptables chains are gone (as
  * kube-proxy removes them when it starts in nftables mode) and its table holds the snapshot's
@@ -345,13 +352,12 @@ export function snapshotServices(s: Snapshot): ServiceSpec[] {
 export function toNftablesMode(s: Snapshot, node: string, opts: KubeProxyNftOptions = {}): void {
   const dp: NodeDatapath | undefined = s.nodes[node];
   if (!dp) throw new Error(`no node ${node}`);
+  const kube = (c: string) => c.startsWith('KUBE-') && c !== 'KUBE-KUBELET-CANARY' && c !== 'KUBE-FIREWALL';
   for (const dump of [dp.iptablesNft, dp.iptablesLegacy]) {
     for (const table of Object.values(dump?.tables ?? {})) {
-      const kube = (c: string) =>
-        c.startsWith('KUBE-') && c !== 'KUBE-KUBELET-CANARY' && c !== 'KUBE-FIREWALL';
       table.rules = table.rules.filter((r) => !kube(r.chain) && !(r.target && kube(r.target)));
       for (const c of Object.keys(table.chains)) if (kube(c)) delete table.chains[c];
     }
   }
-  dp.nftRuleset = parseNftRuleset(JSON.stringify(kubeProxyNftJson(snapshotServices(s), opts)));
+  addKubeProxyTable(s, node, opts);
 }
