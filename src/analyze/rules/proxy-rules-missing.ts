@@ -9,7 +9,7 @@ import {
   chainRules,
   iptablesDumps,
   kubeProxyMode,
-  lacksIptables,
+  lacksPart,
   listSome,
   makeFinding,
   needsNodes,
@@ -75,8 +75,9 @@ function applies(ctx: RuleContext): Applicability {
 export const proxyRulesMissing: Rule = {
   id: 'proxy-rules-missing',
   layer: 'proxy',
-  // The nft ruleset is read only on nodes in nftables mode, which check for it themselves.
-  needs: { cluster: ['pods', 'services', 'endpointSlices'], node: ['iptablesLegacy', 'iptablesNft'] },
+  // Node parts depend on the node's mode (both iptables dumps, or the nft ruleset), so runNode
+  // checks them itself: an nftables node may have no iptables at all.
+  needs: { cluster: ['pods', 'services', 'endpointSlices'] },
   title: 'Service rules programmed by kube-proxy',
   why: 'A kube-proxy pod can be Running while its iptables or nftables rules are missing or stale; then every ClusterIP (DNS at 10.96.0.10 included) is unreachable from that node.',
   appliesTo: applies,
@@ -110,7 +111,8 @@ export const proxyRulesMissing: Rule = {
         `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail=100`,
       ];
     } else {
-      const skip = lacksIptables(dp);
+      // Both backends: KUBE-SERVICES in the one not collected would pass for missing.
+      const skip = lacksPart(dp, 'iptablesNft', 'iptablesLegacy');
       if (skip) return skip;
       ({ confidence, summary } = iptablesGaps(name, dp, expected, evidence));
     }
