@@ -47,6 +47,8 @@ interface Phase {
   snapshotMs: number;
   wallMs: number;
   peakRssBytes: number;
+  /** User + system CPU of the child: the machine may be shared, this is load-independent. */
+  cpuMs: number;
   entries: number;
   findings: number;
 }
@@ -247,6 +249,7 @@ function measure(mode: Mode, n: number): Phase {
     snapshotMs: t4 - t3,
     wallMs: t5 - t0 - (t4 - t3),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     entries: view?.entries.size ?? 0,
     findings,
   };
@@ -308,7 +311,7 @@ function main(): void {
     [ipt, `${ipt.services} Services, ${iptLines} iptables-save lines`],
   ] as const) {
     process.stdout.write(
-      `${p.mode.padEnd(9)} ${what} (${p.inputMB} MB): wall ${s(p.wallMs)} (read ${s(p.readMs)}, parse ${s(p.parseMs)}, view ${s(p.viewMs)}, rules ${s(p.ruleMs)}; snapshot ${s(p.snapshotMs)} apart)  peak RSS ${mb(p.peakRssBytes)} MB  entries ${p.entries}  findings ${p.findings}\n`,
+      `${p.mode.padEnd(9)} ${what} (${p.inputMB} MB): wall ${s(p.wallMs)} (read ${s(p.readMs)}, parse ${s(p.parseMs)}, view ${s(p.viewMs)}, rules ${s(p.ruleMs)}; snapshot ${s(p.snapshotMs)} apart; CPU ${s(p.cpuMs)} in all)  peak RSS ${mb(p.peakRssBytes)} MB  entries ${p.entries}  findings ${p.findings}\n`,
     );
   }
 }

@@ -240,9 +240,10 @@ export function kubeProxyNftJson(services: readonly ServiceSpec[], opts: KubePro
     addrMap('firewall-ips', 'destinations that are subject to LoadBalancerSourceRanges', []),
     addrMap('service-ips', 'ClusterIP, ExternalIP and LoadBalancer IP traffic', serviceIps),
     portMap('service-nodeports', 'NodePort traffic', nodePortElems),
-    ...chains,
-    ...rules,
   );
+  // One push per item: spreading 200,000 rules into push() overflows the call stack.
+  for (const c of chains) items.push(c);
+  for (const r of rules) items.push(r);
   if (!opts.ipv4Only) {
     const t6 = { family: 'ip6', table: 'kube-proxy' };
     items.push(
