@@ -65,7 +65,13 @@ export function iptablesServiceNatView(dump: IptablesDump, source: NodeFileKey):
     if (r.target !== 'REJECT' && r.target !== 'DROP') continue;
     const ip = hostOf(r.destination);
     if (!ip || !r.proto || r.dport === undefined) continue;
-    view.noEndpoints.set(natKey(ip, r.dport, r.proto), { verdict: r.target, entry: show(r) });
+    view.noEndpoints.set(natKey(ip, r.dport, r.proto), {
+      ip,
+      port: Number(r.dport),
+      protocol: r.proto.toLowerCase(),
+      verdict: r.target,
+      entry: show(r),
+    });
   }
   return view;
 }

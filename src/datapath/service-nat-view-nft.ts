@@ -94,6 +94,9 @@ function addEntries(t: KubeProxyTable, view: ServiceNatView): void {
     const [ip, proto, port] = e.key;
     if (ip === undefined || proto === undefined || port === undefined || e.value.kind !== 'verdict') continue;
     const ne: NoEndpointEntry = {
+      ip,
+      port: Number(port),
+      protocol: proto,
       verdict: verdictText(e.value.verdict),
       entry: elementText(KP_MAP.noEndpointServices, e),
     };

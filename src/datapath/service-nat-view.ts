@@ -34,6 +34,9 @@ export interface ServiceNatEntry {
 
 /** A Service port kube-proxy knows to have no endpoints, and what it does with its packets. */
 export interface NoEndpointEntry {
+  ip: string;
+  port: number;
+  protocol: string;
   /** `reject`, `drop`, `goto reject-chain` ... */
   verdict: string;
   /** As the dump shows it. */

@@ -83,6 +83,39 @@ describe('proxy-rules-missing in nftables mode', () => {
     assert.match(text(f), /no service-ips element for kube-system\/kube-dns \(10\.96\.0\.10\)/);
   });
 
+  /** Moves web-frontend from service-ips to no-endpoint-services with `verdict`. */
+  function noEndpoints(
+    s: Snapshot,
+    node: string,
+    verdict: { drop: null } | { goto: { target: string } },
+  ): void {
+    const maps = s.nodes[node]!.nftRuleset!.maps!;
+    const ips = maps.find((x) => x.family === 'ip' && x.name === 'service-ips')!;
+    ips.elements = ips.elements.filter((e) => e.key[0] !== '10.96.100.10');
+    const none = maps.find((x) => x.family === 'ip' && x.name === 'no-endpoint-services')!;
+    none.elements.push({
+      key: ['10.96.100.10', 'tcp', '80'],
+      comment: 'default/web-frontend',
+      value: {
+        kind: 'verdict',
+        verdict: 'drop' in verdict ? { kind: 'drop' } : { kind: 'goto', target: verdict.goto.target },
+      },
+    });
+  }
+
+  it('a Service dropped for want of local endpoints (traffic policy Local) is not missing', () => {
+    const s = cluster();
+    noEndpoints(s, 'worker-1', { drop: null });
+    assert.deepEqual(findings(s), []);
+  });
+
+  it('a Service with ready endpoints that kube-proxy rejects as endpoint-less is found, and said so', () => {
+    const s = cluster();
+    noEndpoints(s, 'worker-1', { goto: { target: 'reject-chain' } });
+    const f = only(s, 'worker-1');
+    assert.match(text(f), /default\/web-frontend \(10\.96\.100\.10, rejected as having no endpoints\)/);
+  });
+
   it('a service chain left with no endpoint while the Service has ready endpoints is found', () => {
     const s = cluster();
     const rs = s.nodes['worker-3']!.nftRuleset!;

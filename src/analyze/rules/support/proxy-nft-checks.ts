@@ -67,6 +67,11 @@ export function nftProxyGaps(
     });
   }
   const present = dispatchedIps(view);
+  // A `drop` in no-endpoint-services is kube-proxy's answer for a traffic policy of Local with
+  // no endpoint on this node: deliberate, not missing. A reject there for a Service that has
+  // ready endpoints is kube-proxy working from a stale view, and counts as missing.
+  const rejected = new Set<string>();
+  for (const ne of view.noEndpoints.values()) (ne.verdict === 'drop' ? present : rejected).add(ne.ip);
   const missing = expected.filter((s) => !present.has(s.clusterIP));
   if (missing.length > 0) {
     gaps.confidence = Math.max(gaps.confidence, missing.length * 2 > expected.length ? 0.85 : 0.7);
@@ -74,7 +79,10 @@ export function nftProxyGaps(
     gaps.evidence.push({
       source,
       observed: `no ${KP_MAP.serviceIps} element for ${listSome(
-        missing.map((s) => `${s.key} (${s.clusterIP})`),
+        missing.map(
+          (s) =>
+            `${s.key} (${s.clusterIP}${rejected.has(s.clusterIP) ? ', rejected as having no endpoints' : ''})`,
+        ),
         6,
       )}`,
       expected: `an element "<clusterIP> . <proto> . <port> : goto service-..." in map ${KP_MAP.serviceIps} for every ClusterIP Service with ready endpoints`,
