@@ -174,6 +174,7 @@ export interface NftSetElement {
   key: string[];
   comment?: string;
 }
+/** A map element: a set element with the value it maps to. */
 export interface NftMapElement extends NftSetElement {
   value: NftMapValue;
 }

@@ -22,6 +22,7 @@ export interface ModeRules {
   programmed: boolean;
 }
 
+/** The mode a node's own rules show, with the other mode's leftovers; or that it holds neither. */
 export type NodeProxyMode =
   | {
       status: 'detected';

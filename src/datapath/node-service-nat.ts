@@ -8,6 +8,7 @@ import type { ProxyDataplane, ServiceNatView } from './service-nat-view.ts';
 import { iptablesServiceNatView } from './service-nat-view-iptables.ts';
 import { nftServiceNatView } from './service-nat-view-nft.ts';
 
+/** A node's detected kube-proxy mode and the Service NAT view read from that mode's rules. */
 export interface NodeServiceNat {
   mode: NodeProxyMode;
   /** Absent when the node holds neither mode's rules. */

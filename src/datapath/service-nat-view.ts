@@ -43,6 +43,7 @@ export interface NoEndpointEntry {
   entry: string;
 }
 
+/** A node's Service translation in one mode; see the module comment. */
 export interface ServiceNatView {
   mode: ProxyDataplane;
   /** The node file the view was read from, for evidence. */

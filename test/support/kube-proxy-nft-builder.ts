@@ -35,6 +35,7 @@ export function kpHashName(name: string): string {
   return `${out}-${name}`;
 }
 
+/** What the generated ruleset assumes about the cluster around the Services. */
 export interface KubeProxyNftOptions {
   /** Pod network for the masquerade rule of each Service chain; default 10.244.0.0/16. */
   clusterCIDR?: string;

@@ -40,7 +40,8 @@ export function parseNftMap(o: Record<string, unknown>, i: number): NftMap {
   const valueType = o['map'];
   const m: NftMap = {
     ...header(o, i),
-    valueType: typeof valueType === 'string' ? valueType : valueText(valueType),
+    // A concatenated value type (`ipv4_addr . inet_service`) comes as an array.
+    valueType: Array.isArray(valueType) ? valueType.map(String).join(' . ') : String(valueType),
     elements: [],
   };
   const elem = o['elem'];

@@ -15,6 +15,7 @@ export interface ExpectedService {
   clusterIP: string;
 }
 
+/** What a node's gaps add up to: the finding's confidence, summary and evidence (confidence 0: none). */
 export interface ProxyGaps {
   confidence: number;
   summary: string;
