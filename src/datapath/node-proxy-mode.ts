@@ -104,5 +104,9 @@ export function nodeProxyMode(dp: NodeDatapath, configured: ProxyDataplane | und
     return { status: 'detected', mode: live.mode, basis, rules: live, leftover: other };
   }
   const only = (ipt ?? nft)!;
+  // An empty skeleton of the other mode (a KUBE-SERVICES chain with no Service in it) says
+  // nothing about this node: judge it by what it is configured to run, as an empty node.
+  if (!only.programmed && configured !== undefined && configured !== only.mode)
+    return { status: 'none', expected: configured };
   return { status: 'detected', mode: only.mode, basis: 'node', rules: only };
 }

@@ -173,6 +173,14 @@ describe('node proxy mode', () => {
     assert.equal(m.status === 'detected' && m.leftover?.programmed, false);
   });
 
+  it('an empty skeleton of the other mode alone counts as nothing programmed', () => {
+    const dp = iptNode();
+    const nat = dp.iptablesNft!.tables['nat']!;
+    nat.rules = nat.rules.filter((r) => r.chain !== 'KUBE-SERVICES');
+    assert.deepEqual(nodeProxyMode(dp, 'nftables'), { status: 'none', expected: 'nftables' });
+    assert.equal(nodeProxyMode(dp, 'iptables').status, 'detected');
+  });
+
   it('a node with neither says what was expected', () => {
     assert.deepEqual(nodeProxyMode({ name: 'w' }, 'nftables'), { status: 'none', expected: 'nftables' });
   });
