@@ -79,14 +79,24 @@ function nftRules(dp: NodeDatapath): ModeRules | undefined {
   };
 }
 
+const rulesCache = new WeakMap<NodeDatapath, { ipt: ModeRules | undefined; nft: ModeRules | undefined }>();
+/** Both modes' rules on the node; several rules ask per node, so it is counted once. */
+function rulesOf(dp: NodeDatapath): { ipt: ModeRules | undefined; nft: ModeRules | undefined } {
+  let r = rulesCache.get(dp);
+  if (!r) {
+    r = { ipt: iptablesRules(dp), nft: nftRules(dp) };
+    rulesCache.set(dp, r);
+  }
+  return r;
+}
+
 /**
  * The node's mode. `configured` is what kube-proxy is set to run on this node (its flag or the
  * cluster's ConfigMap); it decides only when the node holds programmed rules of both modes, or
  * names what is expected when it holds neither.
  */
 export function nodeProxyMode(dp: NodeDatapath, configured: ProxyDataplane | undefined): NodeProxyMode {
-  const ipt = iptablesRules(dp);
-  const nft = nftRules(dp);
+  const { ipt, nft } = rulesOf(dp);
   if (!ipt && !nft) return { status: 'none', expected: configured };
   if (ipt && nft) {
     // Both present: a skeleton (an empty KUBE-SERVICES, a table without entries) is what a mode
