@@ -160,6 +160,8 @@ export const CAUSAL_GRAPH: readonly CausalEdge[] = [
   },
   { cause: 'proxy.not-ready', scope: 'node', symptoms: POD_HEALTH, symptomRules: PROXY_POD_RULES },
   { cause: 'proxy.rules-missing', scope: 'node', symptoms: ['service-failed', 'nodeport-failed', ...DNS] },
+  // Leftover rules of the old mode DNAT to endpoints as they were at the switch.
+  { cause: 'proxy.stale-ruleset', scope: 'node', symptoms: ['service-failed', 'nodeport-failed', ...DNS] },
   { cause: 'dns.coredns-not-ready', scope: 'cluster', symptoms: DNS, causes: ['dns.service-no-endpoints'] },
   { cause: 'dns.coredns-not-ready', scope: 'cluster', symptoms: POD_HEALTH, symptomRules: COREDNS_POD_RULES },
   { cause: 'dns.coredns-not-ready', scope: 'cluster', symptoms: ENDPOINTS, symptomSubject: DNS_SERVICE },

@@ -122,7 +122,77 @@ export interface IptablesDump {
 export interface NftRuleset {
   tables: { family: string; name: string }[];
   chains: { family: string; table: string; name: string; hook?: string; policy?: string; type?: string }[];
-  rules: { family: string; table: string; chain: string; handle?: number; text: string; comment?: string }[];
+  rules: NftRule[];
+  /**
+   * Named sets (`cluster-ips`), with their elements. The parser always fills it; it is optional
+   * only so that rulesets built before sets were kept still type-check.
+   */
+  sets?: NftSet[];
+  /** Named maps (`service-ips`, `service-nodeports`, `no-endpoint-services`), with their elements. */
+  maps?: NftMap[];
+}
+
+/** One rule: its text as `nft list ruleset` prints it, plus the statements that send the packet on. */
+export interface NftRule {
+  family: string;
+  table: string;
+  chain: string;
+  handle?: number;
+  text: string;
+  comment?: string;
+  /**
+   * The rule's jumps, verdict-map lookups and DNATs, in order; absent when it has none. Rules that
+   * follow a packet through kube-proxy's table (service dispatch, endpoint choice) read these
+   * rather than re-parse the text.
+   */
+  statements?: NftStatement[];
+}
+
+/** The statements of a rule that decide where a packet goes next. */
+export type NftStatement =
+  | { kind: 'jump' | 'goto'; target: string }
+  /** A lookup in a named verdict map (`... vmap @service-ips`); `key` as nft prints it. */
+  | { kind: 'vmap-ref'; map: string; key: string }
+  /** An anonymous verdict map (`numgen random mod 2 vmap { 0 : goto a, 1 : goto b }`). */
+  | { kind: 'vmap'; key: string; elements: NftMapElement[] }
+  /** `dnat to ADDR[:PORT]`; `addr` absent for a bare `dnat to :port`. */
+  | { kind: 'dnat'; addr?: string; port?: number };
+
+/** A verdict as a statement or a verdict-map value. */
+export type NftVerdict =
+  | { kind: 'accept' | 'drop' | 'reject' | 'return' | 'continue' }
+  | { kind: 'jump' | 'goto'; target: string };
+
+/** What a map element maps to: a verdict in a verdict map, data (an address, a mark) otherwise. */
+export type NftMapValue = { kind: 'verdict'; verdict: NftVerdict } | { kind: 'data'; data: string[] };
+
+/**
+ * A set element. `key` holds one text per component of a concatenated key (`10.96.0.10 . udp .
+ * 53` is `['10.96.0.10', 'udp', '53']`), in nft's own notation (`10.0.0.0/8`, `1000-2000`).
+ */
+export interface NftSetElement {
+  key: string[];
+  comment?: string;
+}
+/** A map element: a set element with the value it maps to. */
+export interface NftMapElement extends NftSetElement {
+  value: NftMapValue;
+}
+
+/** A named set; `keyType` has one entry per component (`ipv4_addr`, `inet_proto`, ...). */
+export interface NftSet {
+  family: string;
+  table: string;
+  name: string;
+  keyType: string[];
+  flags?: string[];
+  comment?: string;
+  elements: NftSetElement[];
+}
+/** A named map; `valueType` is `verdict` for a verdict map. */
+export interface NftMap extends Omit<NftSet, 'elements'> {
+  valueType: string;
+  elements: NftMapElement[];
 }
 
 /** A CNI config file from /etc/cni/net.d. `error` when it does not parse. */

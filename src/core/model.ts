@@ -44,6 +44,7 @@ export const ROOT_CAUSE_CATEGORIES = [
   'external.certificate-expired',
   'external.certificate-name-mismatch',
   'external.certificate-untrusted',
+  'proxy.stale-ruleset',
 ] as const;
 export type RootCauseCategory = (typeof ROOT_CAUSE_CATEGORIES)[number];
 

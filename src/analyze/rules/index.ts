@@ -39,6 +39,7 @@ import { probeTlsFailed } from './probe-tls-failed.ts';
 import { proxyNotReady } from './proxy-not-ready.ts';
 import { proxyPodRestarts } from './proxy-pod-restarts.ts';
 import { proxyRulesMissing } from './proxy-rules-missing.ts';
+import { proxyStaleRuleset } from './proxy-stale-ruleset.ts';
 import { serviceEndpointsEmpty } from './service-endpoints-empty.ts';
 import { serviceEndpointsNotReady } from './service-endpoints-not-ready.ts';
 import { serviceNoEndpoints } from './service-no-endpoints.ts';
@@ -77,6 +78,7 @@ export const RULES: Rule[] = [
   proxyNotReady,
   proxyPodRestarts,
   proxyRulesMissing,
+  proxyStaleRuleset,
   // dns
   dnsCorednsNotReady,
   dnsCorednsPods,

@@ -2,13 +2,15 @@ import type { IptablesRule, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding, Snapshot } from '../../core/model.ts';
 import { parseIPv4 } from '../../core/net/ipv4.ts';
 import { chainPolicy, chainRulesAnyOrder } from '../../datapath/iptables-chains.ts';
+import { nodeProxyMode } from '../../datapath/node-proxy-mode.ts';
+import { nftServiceNatView } from '../../datapath/service-nat-view-nft.ts';
 import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
   chainRules,
   iptablesDumps,
   kubeProxyMode,
-  lacksIptables,
+  lacksPart,
   listSome,
   makeFinding,
   needsNodes,
@@ -18,15 +20,12 @@ import {
   perAnalysis,
   reaches,
 } from './support/datapath.ts';
+import { configuredProxyMode } from './support/node-proxy.ts';
 import { describeProbe, failedProbe, probeSource, probeView } from './support/probes.ts';
-
-interface ExpectedService {
-  key: string;
-  clusterIP: string;
-}
+import { type ExpectedService, nftProxyGaps } from './support/proxy-nft-checks.ts';
 
 const expectedCache = new WeakMap<Snapshot, ExpectedService[]>();
-/** ClusterIP Services (IPv4) with at least one ready endpoint: kube-proxy must have a KUBE-SVC chain for each. */
+/** ClusterIP Services (IPv4) with at least one ready endpoint: kube-proxy must dispatch each (a KUBE-SVC chain, a service-ips entry). */
 function expectedServices(ctx: RuleContext): ExpectedService[] {
   let list = expectedCache.get(ctx.snapshot);
   if (list) return list;
@@ -95,88 +94,65 @@ function applies(ctx: RuleContext): Applicability {
     mode === 'none'
       ? { applies: false, reason: 'kube-proxy does not run in this cluster' }
       : { applies: true },
-    mode === 'iptables' || mode === 'none'
+    mode === 'iptables' || mode === 'nftables'
       ? { applies: true }
       : {
           applies: false,
-          reason: `kube-proxy runs in ${mode} mode (${source}); its rules are not KUBE-SVC chains`,
+          reason: `kube-proxy runs in ${mode} mode (${source}); its rules are neither KUBE-SVC chains nor kube-proxy's nftables table`,
         },
     needsNodes(ctx),
   );
 }
 
-/** A Running kube-proxy must have programmed KUBE-SERVICES, reached from PREROUTING and OUTPUT, with a KUBE-SVC per ready Service. */
+/**
+ * A Running kube-proxy must have programmed its Service dispatch, reached from prerouting and
+ * output, with an entry per ready Service: KUBE-SERVICES and KUBE-SVC chains in iptables mode,
+ * the kube-proxy table's `services` chain and `service-ips` map in nftables mode. Each node is
+ * judged in the mode its own rules show (datapath/node-proxy-mode.ts).
+ */
 export const proxyRulesMissing: Rule = {
   id: 'proxy-rules-missing',
   layer: 'proxy',
-  needs: { cluster: ['pods', 'services', 'endpointSlices'], node: ['iptablesLegacy', 'iptablesNft'] },
+  // Node parts depend on the node's mode (both iptables dumps, or the nft ruleset), so runNode
+  // checks them itself: an nftables node may have no iptables at all.
+  needs: { cluster: ['pods', 'services', 'endpointSlices'] },
   title: 'Service rules programmed by kube-proxy',
-  why: 'A kube-proxy pod can be Running while its iptables rules are missing or stale; then every ClusterIP (DNS at 10.96.0.10 included) is unreachable from that node.',
+  why: 'A kube-proxy pod can be Running while its iptables or nftables rules are missing or stale; then every ClusterIP (DNS at 10.96.0.10 included) is unreachable from that node.',
   appliesTo: applies,
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;
-    const skip = lacksIptables(dp);
-    if (skip) return skip;
+    if (!dp.iptablesNft && !dp.iptablesLegacy && !dp.nftRuleset)
+      return { skipped: 'neither iptables nor the nft ruleset was collected' };
     const expected = expectedServices(ctx);
     const probes = probeView(ctx);
     const svcProbes = probes.byScenario.get('service-clusterip') ?? [];
     const running = runningProxyNodes(ctx);
     const out: Finding[] = [];
     if (!running.has(name)) return out;
-    const dumps = iptablesDumps(dp);
-    if (dumps.length === 0) return out;
-    const evidence: Evidence[] = [];
+    const configured = configuredProxyMode(ctx, name);
+    // The node's own rules decide its mode; the configuration only names what an empty node lacks.
+    const mode = nodeProxyMode(dp, configured);
+    const nodeMode = mode.status === 'detected' ? mode.mode : (configured ?? 'iptables');
+    let evidence: Evidence[] = [];
     let confidence = 0;
     let summary = '';
-    const withServices = dumps.filter((d) => {
-      const nat = d.dump.tables['nat'];
-      return nat && (chainRules(nat).get('KUBE-SERVICES')?.length ?? 0) > 0;
-    });
-    if (withServices.length === 0) {
-      confidence = 0.9;
-      summary = `kube-proxy on ${name} is Running but the nat table has no KUBE-SERVICES rules`;
-      for (const d of dumps) {
-        const nat = d.dump.tables['nat'];
-        evidence.push({
-          source: nodeSource(name, d.key),
-          observed: !nat
-            ? `${d.label}: no nat table`
-            : chainPolicy(nat, 'KUBE-SERVICES') === undefined
-              ? `${d.label}: no KUBE-SERVICES chain in nat`
-              : `${d.label}: KUBE-SERVICES is empty`,
-          expected: 'nat KUBE-SERVICES with a KUBE-SVC-* jump per Service',
-        });
-      }
+    let nextCommands = [
+      'iptables-save -t nat | grep -c KUBE-SVC',
+      `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail=100`,
+    ];
+    if (nodeMode === 'nftables') {
+      if (!dp.nftRuleset) return { skipped: 'nft ruleset not collected' };
+      ({ confidence, summary, evidence } = nftProxyGaps(name, nftServiceNatView(dp.nftRuleset), expected));
+      nextCommands = [
+        'nft list chain ip kube-proxy services',
+        'nft list map ip kube-proxy service-ips',
+        `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail=100`,
+      ];
     } else {
-      const reached = withServices.some((d) => {
-        const nat = d.dump.tables['nat']!;
-        return reaches(nat, 'PREROUTING', 'KUBE-SERVICES') && reaches(nat, 'OUTPUT', 'KUBE-SERVICES');
-      });
-      const missing = missingServices(
-        expected,
-        withServices.map((d) => chainRulesAnyOrder(d.dump.tables['nat']!, 'KUBE-SERVICES') ?? []),
-      );
-      if (!reached) {
-        confidence = 0.85;
-        summary = `kube-proxy on ${name} is Running but PREROUTING/OUTPUT do not jump to KUBE-SERVICES`;
-        evidence.push({
-          source: nodeSource(name, withServices[0]!.key),
-          observed: 'KUBE-SERVICES is not reached from nat PREROUTING and OUTPUT',
-          expected: '-A PREROUTING -j KUBE-SERVICES and -A OUTPUT -j KUBE-SERVICES',
-        });
-      }
-      if (missing.length > 0) {
-        confidence = Math.max(confidence, missing.length * 2 > expected.length ? 0.85 : 0.7);
-        summary ||= `kube-proxy on ${name} has no rules for ${missing.length} of ${expected.length} Services with ready endpoints`;
-        evidence.push({
-          source: nodeSource(name, withServices[0]!.key),
-          observed: `no KUBE-SERVICES entry for ${listSome(
-            missing.map((s) => `${s.key} (${s.clusterIP})`),
-            6,
-          )}`,
-          expected: 'a KUBE-SVC-* jump for every ClusterIP Service with ready endpoints',
-        });
-      }
+      // Both backends: KUBE-SERVICES in the one not collected would pass for missing.
+      const skip = lacksPart(dp, 'iptablesNft', 'iptablesLegacy');
+      if (skip) return skip;
+      ({ confidence, summary } = iptablesGaps(name, dp, expected, evidence));
     }
     if (confidence === 0) return out;
     const failed = svcProbes.filter((r) => r.from.node === name && failedProbe(r));
@@ -191,13 +167,74 @@ export const proxyRulesMissing: Rule = {
         summary,
         evidence,
         cause: { category: 'proxy.rules-missing', confidence, remediation: ['restart-kube-proxy'] },
-        nextCommands: [
-          'iptables-save -t nat | grep -c KUBE-SVC',
-          `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail=100`,
-        ],
+        nextCommands,
       }),
     );
 
     return out;
   },
 };
+
+/** iptables mode: KUBE-SERVICES present, hooked from PREROUTING and OUTPUT, with a jump per ready Service. */
+function iptablesGaps(
+  name: string,
+  dp: NodeDatapath,
+  expected: ExpectedService[],
+  evidence: Evidence[],
+): { confidence: number; summary: string } {
+  const dumps = iptablesDumps(dp);
+  let confidence = 0;
+  let summary = '';
+  if (dumps.length === 0) return { confidence, summary };
+  const withServices = dumps.filter((d) => {
+    const nat = d.dump.tables['nat'];
+    return nat && (chainRules(nat).get('KUBE-SERVICES')?.length ?? 0) > 0;
+  });
+  if (withServices.length === 0) {
+    confidence = 0.9;
+    summary = `kube-proxy on ${name} is Running but the nat table has no KUBE-SERVICES rules`;
+    for (const d of dumps) {
+      const nat = d.dump.tables['nat'];
+      evidence.push({
+        source: nodeSource(name, d.key),
+        observed: !nat
+          ? `${d.label}: no nat table`
+          : chainPolicy(nat, 'KUBE-SERVICES') === undefined
+            ? `${d.label}: no KUBE-SERVICES chain in nat`
+            : `${d.label}: KUBE-SERVICES is empty`,
+        expected: 'nat KUBE-SERVICES with a KUBE-SVC-* jump per Service',
+      });
+    }
+  } else {
+    const reached = withServices.some((d) => {
+      const nat = d.dump.tables['nat']!;
+      return reaches(nat, 'PREROUTING', 'KUBE-SERVICES') && reaches(nat, 'OUTPUT', 'KUBE-SERVICES');
+    });
+    const missing = missingServices(
+      expected,
+      withServices.map((d) => chainRulesAnyOrder(d.dump.tables['nat']!, 'KUBE-SERVICES') ?? []),
+    );
+    if (!reached) {
+      confidence = 0.85;
+      summary = `kube-proxy on ${name} is Running but PREROUTING/OUTPUT do not jump to KUBE-SERVICES`;
+      evidence.push({
+        source: nodeSource(name, withServices[0]!.key),
+        observed: 'KUBE-SERVICES is not reached from nat PREROUTING and OUTPUT',
+        expected: '-A PREROUTING -j KUBE-SERVICES and -A OUTPUT -j KUBE-SERVICES',
+      });
+    }
+    if (missing.length > 0) {
+      confidence = Math.max(confidence, missing.length * 2 > expected.length ? 0.85 : 0.7);
+      summary ||= `kube-proxy on ${name} has no rules for ${missing.length} of ${expected.length} Services with ready endpoints`;
+      evidence.push({
+        source: nodeSource(name, withServices[0]!.key),
+        observed: `no KUBE-SERVICES entry for ${listSome(
+          missing.map((s) => `${s.key} (${s.clusterIP})`),
+          6,
+        )}`,
+        expected: 'a KUBE-SVC-* jump for every ClusterIP Service with ready endpoints',
+      });
+    }
+  }
+  return { confidence, summary };
+}

@@ -1,19 +1,24 @@
 import type { NftRuleset } from '../../core/datapath-types.ts';
 import { isObject, optNumber, optString, parseJson, typeName } from './json-input.ts';
+import { parseNftMap, parseNftSet, ruleStatements } from './nft-objects.ts';
+import { flagsText, valueText } from './nft-value-text.ts';
 
 const WHAT = 'nft -j list ruleset';
 
 /**
  * Parses `nft -j list ruleset` into tables, chains (with hook, type and policy for base
- * chains) and rules, each rule with a readable text built from its expression list, close to
- * what `nft list ruleset` prints (counter values left out: they change between collections).
+ * chains), rules, each rule with a readable text built from its expression list, close to
+ * what `nft list ruleset` prints (counter values left out: they change between collections)
+ * and the statements that send the packet on, and named sets and maps with their elements.
  */
 export function parseNftRuleset(text: string): NftRuleset {
   const data = parseJson(text, WHAT);
   if (!isObject(data) || !Array.isArray(data['nftables'])) {
     throw new Error(`${WHAT}: expected {"nftables": [...]}, got ${typeName(data)}`);
   }
-  const out: NftRuleset = { tables: [], chains: [], rules: [] };
+  const out: NftRuleset = { tables: [], chains: [], rules: [], sets: [], maps: [] };
+  const sets = out.sets!;
+  const maps = out.maps!;
   const items = data['nftables'] as unknown[];
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
@@ -56,9 +61,19 @@ export function parseNftRuleset(text: string): NftRuleset {
       if (handle !== undefined) r.handle = handle;
       const comment = optString(rule, 'comment');
       if (comment !== undefined) r.comment = comment;
+      const statements = ruleStatements(expr);
+      if (statements) r.statements = statements;
       out.rules.push(r);
+      continue;
     }
-    // metainfo, set, map, element, flowtable, counter objects: not analyzed.
+    const set = item['set'];
+    if (isObject(set)) {
+      sets.push(parseNftSet(set, i));
+      continue;
+    }
+    const map = item['map'];
+    if (isObject(map)) maps.push(parseNftMap(map, i));
+    // metainfo, element, flowtable, counter objects: not analyzed.
   }
   return out;
 }
@@ -69,7 +84,6 @@ function str(o: Record<string, unknown>, key: string, i: number): string {
   return v;
 }
 
-const BARE_META = new Set(['iif', 'oif', 'iifname', 'oifname']);
 const VERDICTS = new Set(['accept', 'drop', 'return', 'continue', 'queue']);
 
 /** One statement or match, in nft's own syntax where it has one. */
@@ -114,6 +128,9 @@ function exprText(e: unknown): string {
       return isObject(v) ? `${valueText(v['key'])} set ${valueText(v['value'])}` : 'mangle';
     case 'log':
       return isObject(v) && typeof v['prefix'] === 'string' ? `log prefix "${v['prefix']}"` : 'log';
+    case 'vmap':
+      if (!isObject(v)) return 'vmap';
+      return `${valueText(v['key'])} vmap ${typeof v['data'] === 'string' ? v['data'] : vmapText(v['data'])}`;
     case 'limit':
       return isObject(v) ? `limit rate ${String(v['rate'])}/${String(v['per'] ?? 'second')}` : 'limit';
     default:
@@ -121,38 +138,12 @@ function exprText(e: unknown): string {
   }
 }
 
-function flagsText(f: unknown): string {
-  return Array.isArray(f) ? f.map(String).join(',') : String(f);
-}
-
-/** Operands: payload/meta/ct selectors, prefixes, ranges, sets, literals. */
-function valueText(v: unknown): string {
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return v.map(valueText).join(',');
-  if (!isObject(v)) return String(v);
-  const key = Object.keys(v)[0];
-  if (key === undefined) return '';
-  const x = v[key];
-  switch (key) {
-    case 'payload':
-      if (isObject(x) && x['protocol'] !== undefined) return `${String(x['protocol'])} ${String(x['field'])}`;
-      return isObject(x) ? `@${String(x['base'])},${String(x['offset'])},${String(x['len'])}` : 'payload';
-    case 'meta':
-      // nft prints interface selectors bare (`iifname "eth0"`), other meta keys prefixed.
-      return isObject(x) ? `${BARE_META.has(String(x['key'])) ? '' : 'meta '}${String(x['key'])}` : 'meta';
-    case 'ct':
-      return isObject(x) ? `ct ${String(x['key'])}` : 'ct';
-    case 'prefix':
-      return isObject(x) ? `${valueText(x['addr'])}/${String(x['len'])}` : 'prefix';
-    case 'range':
-      return Array.isArray(x) ? x.map(valueText).join('-') : 'range';
-    case 'set':
-      return Array.isArray(x) ? `{ ${x.map(valueText).join(', ')} }` : valueText(x);
-    case '&':
-    case '|':
-    case '^':
-      return Array.isArray(x) ? x.map(valueText).join(` ${key} `) : key;
-    default:
-      return key;
-  }
+/** An anonymous verdict map: `{ 0 : goto a, 1 : goto b }`. */
+function vmapText(data: unknown): string {
+  const set = isObject(data) ? data['set'] : undefined;
+  if (!Array.isArray(set)) return valueText(data);
+  const pairs = set.map((p) =>
+    Array.isArray(p) && p.length === 2 ? `${valueText(p[0])} : ${exprText(p[1])}` : valueText(p),
+  );
+  return `{ ${pairs.join(', ')} }`;
 }

@@ -1,15 +1,19 @@
 /**
  * The service-dnat hop: kube-proxy's nat rules on the source node translate a Service address
- * to one of its endpoints, or say why they cannot (no chain, no rule, no endpoints).
+ * to one of its endpoints, or say why they cannot (no chain, no rule, no endpoints). A node
+ * whose own rules show kube-proxy's nftables mode is followed through its table instead
+ * (service-dnat-nft.ts).
  */
 import { CLUSTER_FILES, nodeFile } from '../../collect/bundle/layout.ts';
 import type { ServicePort } from '../../core/cluster-types.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence } from '../../core/model.ts';
 import { activeIptables } from '../active-iptables.ts';
+import { nodeProxyMode } from '../node-proxy-mode.ts';
 import { resolveServiceNat } from '../service-nat.ts';
 import type { NodeFacts, ResolvedEndpoint } from '../trace-cluster.ts';
 import type { TraceProtocol } from '../trace-types.ts';
+import { nftServiceHop } from './service-dnat-nft.ts';
 import type { Walk } from './walk.ts';
 
 /** kube-proxy's DNAT on the source node; returns the chosen endpoint or undefined to stop. */
@@ -53,6 +57,18 @@ export function serviceHop(
   w.port = sp.port;
   const hop = { ...base, port: sp.port, protocol: proto };
   const tuple = `${to.ip}:${sp.port}/${proto}`;
+  // The node's own rules say its mode; with both sets present nftables is taken as live (the
+  // tracer has no configured mode to ask), and the stale set is proxy-stale-ruleset's finding.
+  const mode = nodeProxyMode(dp, undefined);
+  if (mode.status === 'detected' && mode.mode === 'nftables' && dp.nftRuleset)
+    return nftServiceHop(
+      w,
+      node.name,
+      dp.nftRuleset,
+      hop,
+      endpointSliceEvidence(w, key),
+      readyEndpoints(w, key) === 0,
+    );
   const active = activeIptables(dp);
   if (!active) {
     w.add({

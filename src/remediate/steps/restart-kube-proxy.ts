@@ -31,7 +31,8 @@ export const restartKubeProxy: RepairStep<Params> = {
   title: 'Restart kube-proxy (and fix its config when its logs name the error)',
   phase: 'kube-proxy',
   order: 40,
-  handles: ['proxy.not-ready', 'proxy.rules-missing'],
+  // kube-proxy (1.29+) deletes the other mode's rules when it starts, so a restart clears a stale set.
+  handles: ['proxy.not-ready', 'proxy.rules-missing', 'proxy.stale-ruleset'],
   plan(input) {
     const ds = input.snapshot.cluster.daemonSets.find((d) => d.metadata.name === 'kube-proxy');
     if (!ds)
