@@ -2,7 +2,7 @@
  * Checking a rule's declared inputs ({@link RuleNeeds}) against what was collected, so a rule
  * never reads a hole in the collection as a fact about the cluster.
  */
-import { clusterItemPath, nodeItemPath } from '../collect/bundle/item-state.ts';
+import { clusterItemPath, type NodeItemKey, nodeItemPath } from '../collect/bundle/item-state.ts';
 import type { NodeDatapath } from '../core/datapath-types.ts';
 import type { Snapshot } from '../core/model.ts';
 import { clusterItemState, nodeItemState, notCollectedText, probesItemState } from './item-lookup.ts';
@@ -47,7 +47,20 @@ export function missingNodeInput(
   s: Snapshot,
   dp: NodeDatapath,
 ): { reason: string; item: string } | undefined {
-  for (const key of rule.needs?.node ?? []) {
+  return missingNodePart(s, dp, rule.needs?.node ?? []);
+}
+
+/**
+ * The first of `keys` not collected on this node, with why (absent on the node is collected:
+ * a fact; unreadable, failed or never tried is not). For rules whose node inputs depend on the
+ * node (kube-proxy's mode, say) and so cannot be declared in `needs`.
+ */
+export function missingNodePart(
+  s: Snapshot,
+  dp: NodeDatapath,
+  keys: readonly NodeItemKey[],
+): { reason: string; item: string } | undefined {
+  for (const key of keys) {
     const st = nodeItemState(s, dp, key);
     if (st.state !== 'not-collected') continue;
     const path = nodeItemPath(dp.name, key);

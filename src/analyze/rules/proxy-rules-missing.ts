@@ -5,12 +5,12 @@ import { chainPolicy, chainRulesAnyOrder } from '../../datapath/iptables-chains.
 import { nodeProxyMode } from '../../datapath/node-proxy-mode.ts';
 import { nftServiceNatView } from '../../datapath/service-nat-view-nft.ts';
 import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
+import { missingNodePart } from '../rule-needs.ts';
 import {
   allOf,
   chainRules,
   iptablesDumps,
   kubeProxyMode,
-  lacksPart,
   listSome,
   makeFinding,
   needsNodes,
@@ -141,7 +141,8 @@ export const proxyRulesMissing: Rule = {
       `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail=100`,
     ];
     if (nodeMode === 'nftables') {
-      if (!dp.nftRuleset) return { skipped: 'nft ruleset not collected' };
+      const miss = missingNodePart(ctx.snapshot, dp, ['nftRuleset']);
+      if (miss || !dp.nftRuleset) return { skipped: miss?.reason ?? 'nft ruleset not collected' };
       ({ confidence, summary, evidence } = nftProxyGaps(name, nftServiceNatView(dp.nftRuleset), expected));
       nextCommands = [
         'nft list chain ip kube-proxy services',
@@ -150,8 +151,8 @@ export const proxyRulesMissing: Rule = {
       ];
     } else {
       // Both backends: KUBE-SERVICES in the one not collected would pass for missing.
-      const skip = lacksPart(dp, 'iptablesNft', 'iptablesLegacy');
-      if (skip) return skip;
+      const miss = missingNodePart(ctx.snapshot, dp, ['iptablesNft', 'iptablesLegacy']);
+      if (miss) return { skipped: miss.reason };
       ({ confidence, summary } = iptablesGaps(name, dp, expected, evidence));
     }
     if (confidence === 0) return out;
