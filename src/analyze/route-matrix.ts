@@ -112,6 +112,35 @@ export class RouteMatrixBuilder {
     this.#withCidr = index.nodeNames.filter((n) => index.podCidrByNode.has(n));
   }
 
+  /**
+   * {@link classifyPeerRoute}, once per route object: nodes read from shared records hold the same
+   * route to each peer, and the answer depends only on the route and the cluster.
+   */
+  readonly #classified = new WeakMap<Route, 'ok' | 'wrong'>();
+  #classify(r: Route, to: string): 'ok' | 'wrong' {
+    let c = this.#classified.get(r);
+    if (c === undefined) {
+      c = classifyPeerRoute(r, to, this.#index.podCidrByNode.get(to) as string, this.#owner);
+      this.#classified.set(r, c);
+    }
+    return c;
+  }
+
+  /** The node whose pod subnet a main-table route leads to, once per route object. */
+  readonly #peers = new WeakMap<Route, string | null>();
+  #peerOf(r: Route): string | undefined {
+    let to = this.#peers.get(r);
+    if (to === undefined) {
+      to = !isMainTable(r)
+        ? null
+        : (this.#nodeByCidr.get(r.dst) ??
+          (r.dst.includes('/') ? undefined : this.#nodeByCidr.get(parseCidr4(r.dst)?.text ?? '')) ??
+          null);
+      this.#peers.set(r, to);
+    }
+    return to ?? undefined;
+  }
+
   /** One node's row; nodes that are not cluster nodes, or already added, are ignored. */
   addNode(from: string, routes: readonly Route[] | undefined): void {
     if (!routes || !this.#index.nodeByName.has(from) || this.#rows.has(from)) return;
@@ -121,10 +150,7 @@ export class RouteMatrixBuilder {
     const withCidr = this.#withCidr;
     const found = new Map<string, Route>();
     for (const r of routes) {
-      if (!isMainTable(r)) continue;
-      const to =
-        this.#nodeByCidr.get(r.dst) ??
-        (r.dst.includes('/') ? undefined : this.#nodeByCidr.get(parseCidr4(r.dst)?.text ?? ''));
+      const to = this.#peerOf(r);
       if (to !== undefined && !found.has(to)) found.set(to, r);
     }
     const cells: RouteCell[] = [];
@@ -132,13 +158,7 @@ export class RouteMatrixBuilder {
     const targets = full || peersMissing ? withCidr : [...found.keys()];
     for (const to of targets) {
       const r = found.get(to);
-      if (
-        !full &&
-        r &&
-        to !== from &&
-        classifyPeerRoute(r, to, index.podCidrByNode.get(to) as string, owner) === 'ok'
-      )
-        continue;
+      if (!full && r && to !== from && this.#classify(r, to) === 'ok') continue;
       const cell = routeCell(from, to, r, index, owner);
       if (full || (cell.state !== 'ok' && cell.state !== 'local')) cells.push(cell);
     }

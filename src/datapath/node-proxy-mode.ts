@@ -7,8 +7,8 @@
  * runs it, so it can DNAT Service traffic to endpoints that are long gone.
  */
 import type { NodeFileKey } from '../collect/bundle/layout.ts';
-import type { IptablesDump, NodeDatapath } from '../core/datapath-types.ts';
-import { chainPolicy, chainRules } from './iptables-chains.ts';
+import type { IptablesDump, IptablesRule, NodeDatapath } from '../core/datapath-types.ts';
+import { chainPolicy, chainRulesAnyOrder } from './iptables-chains.ts';
 import { KP_MAP, kubeProxyTables } from './kube-proxy-nft.ts';
 import type { ProxyDataplane } from './service-nat-view.ts';
 
@@ -36,6 +36,17 @@ export type NodeProxyMode =
   /** Neither mode's rules are on the node; `expected` is the configured mode. */
   | { status: 'none'; expected: ProxyDataplane | undefined };
 
+/** Service jumps in a KUBE-SERVICES chain; counted once for a chain many nodes share. */
+const jumpsByChain = new WeakMap<readonly IptablesRule[], number>();
+function serviceJumps(rules: readonly IptablesRule[]): number {
+  let n = jumpsByChain.get(rules);
+  if (n === undefined) {
+    n = rules.filter((r) => r.target?.startsWith('KUBE-SVC-') || r.target?.startsWith('KUBE-EXT-')).length;
+    jumpsByChain.set(rules, n);
+  }
+  return n;
+}
+
 /** KUBE-SERVICES in either iptables backend (the one with more Service jumps wins). */
 function iptablesRules(dp: NodeDatapath): ModeRules | undefined {
   let best: ModeRules | undefined;
@@ -47,10 +58,8 @@ function iptablesRules(dp: NodeDatapath): ModeRules | undefined {
   for (const [source, dump] of dumps) {
     const nat = dump?.tables['nat'];
     if (!nat || chainPolicy(nat, 'KUBE-SERVICES') === undefined) continue;
-    const rules = chainRules(nat).get('KUBE-SERVICES') ?? [];
-    const jumps = rules.filter(
-      (r) => r.target?.startsWith('KUBE-SVC-') || r.target?.startsWith('KUBE-EXT-'),
-    ).length;
+    const rules = chainRulesAnyOrder(nat, 'KUBE-SERVICES') ?? [];
+    const jumps = serviceJumps(rules);
     if (jumps > bestCount) {
       bestCount = jumps;
       best = {

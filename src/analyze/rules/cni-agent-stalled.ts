@@ -1,5 +1,5 @@
 import type { K8sNode, K8sPod } from '../../core/cluster-types.ts';
-import type { NodeDatapath } from '../../core/datapath-types.ts';
+import type { NodeDatapath, Route } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { parseCidr4 } from '../../core/net/ipv4.ts';
 import { FLANNEL_BACKEND_DATA } from '../../datapath/trace-cluster.ts';
@@ -27,6 +27,31 @@ export function findExit(lines: readonly string[]): { at: number; line: string }
 }
 
 /**
+ * A route's destination in canonical form. Cached per route: on a large cluster each node lists
+ * one route per peer, and nodes read from shared records hold the same route objects.
+ */
+const keyByRoute = new WeakMap<Route, string>();
+function routeKey(r: Route): string {
+  let k = keyByRoute.get(r);
+  if (k === undefined) {
+    k = parseCidr4(r.dst)?.text ?? r.dst;
+    keyByRoute.set(r, k);
+  }
+  return k;
+}
+
+/** Each node's pod subnet as written and in canonical form, once per analysis. */
+const peersByIndex = new WeakMap<SnapshotIndex, [string, string, string][]>();
+function peerCidrs(index: SnapshotIndex): [string, string, string][] {
+  let list = peersByIndex.get(index);
+  if (!list) {
+    list = [...index.podCidrByNode].map(([peer, cidr]) => [peer, cidr, parseCidr4(cidr)?.text ?? cidr]);
+    peersByIndex.set(index, list);
+  }
+  return list;
+}
+
+/**
  * Peer pod subnets with no route, and peer VTEPs with no FDB entry, on this node. A peer whose
  * VTEP MAC (`vtepMacByNode`) has an entry counts as programmed even when the entry points
  * elsewhere: the agent did its job there, and the wrong destination is overlay-fdb-missing's.
@@ -39,11 +64,11 @@ export function missingPeerState(
 ): { routes: string[] | undefined; fdb: string[] | undefined } {
   let routes: string[] | undefined;
   if (dp.routes) {
-    const have = new Set(dp.routes.map((r) => parseCidr4(r.dst)?.text ?? r.dst));
+    const have = new Set(dp.routes.map(routeKey));
     routes = [];
-    for (const [peer, cidr] of index.podCidrByNode) {
+    for (const [peer, cidr, key] of peerCidrs(index)) {
       if (peer === node) continue;
-      if (!have.has(parseCidr4(cidr)?.text ?? cidr)) routes.push(cidr);
+      if (!have.has(key)) routes.push(cidr);
     }
   }
   let fdb: string[] | undefined;
