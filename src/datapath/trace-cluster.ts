@@ -3,14 +3,14 @@
  * subnet, each node's underlay address and flannel VTEP, and how a query's `from`/`to` words
  * resolve to pods, Services and addresses.
  */
+
+import { FLANNEL_BACKEND_DATA, FLANNEL_PUBLIC_IP } from '../cni/flannel.ts';
 import type { K8sNode, K8sPod, K8sService } from '../core/cluster-types.ts';
 import { NetdoctorError } from '../core/errors.ts';
 import type { Snapshot } from '../core/model.ts';
 import { cidrContains, isIp } from '../core/net/cidr.ts';
 
-/** flannel's per-node annotations (VTEP MAC for VXLAN, the address it uses as the VXLAN remote). */
-export const FLANNEL_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
-export const FLANNEL_PUBLIC_IP = 'flannel.alpha.coreos.com/public-ip';
+export { FLANNEL_BACKEND_DATA, FLANNEL_PUBLIC_IP };
 
 export interface NodeFacts {
   name: string;

@@ -9,7 +9,7 @@
  * needed here (`ip -o` with link peers, `ping -M do`), so the real tools are found by path.
  */
 
-import { CNI_BRIDGE } from '../cni/flannel-names.ts';
+import { CNI_BRIDGE } from '../cni/flannel.ts';
 import { type Cidr4, formatIPv4 } from '../core/net/ipv4.ts';
 import { shq } from './step-kit.ts';
 

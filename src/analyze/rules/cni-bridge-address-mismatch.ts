@@ -1,4 +1,4 @@
-import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
+import { CNI_BRIDGE } from '../../cni/flannel.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { cidrContains } from '../../core/net/cidr.ts';

@@ -1,4 +1,4 @@
-import { FLANNEL_VXLAN_DEV } from '../../cni/flannel-names.ts';
+import { FLANNEL_VXLAN_DEV } from '../../cni/flannel.ts';
 import type { FdbEntry, Neighbor, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';

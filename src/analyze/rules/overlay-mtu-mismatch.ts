@@ -1,4 +1,4 @@
-import { CNI_BRIDGE, FLANNEL_VXLAN_DEV } from '../../cni/flannel-names.ts';
+import { CNI_BRIDGE, FLANNEL_VXLAN_DEV } from '../../cni/flannel.ts';
 import { VXLAN_OVERHEAD } from '../../cni/vxlan.ts';
 import type { Link, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';

@@ -5,7 +5,7 @@
  * live in a file named after its kind; this file decides which hop comes next, and records the
  * one hop that has nothing to check: a packet leaving the cluster.
  */
-import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
+import { CNI_BRIDGE } from '../../cni/flannel.ts';
 import type { Link } from '../../core/datapath-types.ts';
 import { cidrContains } from '../../core/net/cidr.ts';
 import {

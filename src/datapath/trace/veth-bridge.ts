@@ -1,5 +1,5 @@
 /** The veth-bridge hop: out of the pod through its veth into the node's pod bridge. */
-import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
+import { CNI_BRIDGE } from '../../cni/flannel.ts';
 import { nodeFile } from '../../collect/bundle/layout.ts';
 import type { Link, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence } from '../../core/model.ts';

@@ -9,7 +9,7 @@
 import { flannelNetConf } from '../../analyze/k8s.ts';
 import { overlayPorts, parseSpec } from '../../analyze/rules/support/datapath.ts';
 import { nodeInternalIp4, nodePodCidr4 } from '../../analyze/snapshot-index.ts';
-import { FLANNEL_VXLAN_DEV } from '../../cni/flannel-names.ts';
+import { FLANNEL_VXLAN_DEV } from '../../cni/flannel.ts';
 import { nftBlocks, tableBlocks } from '../../cni/overlay-port-filter.ts';
 import { VXLAN_PORTS } from '../../cni/vxlan.ts';
 import type { IptablesDump, NodeDatapath } from '../../core/datapath-types.ts';

@@ -11,7 +11,7 @@
  */
 
 import { nodePodCidr4 } from '../../analyze/snapshot-index.ts';
-import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
+import { CNI_BRIDGE } from '../../cni/flannel.ts';
 import { VXLAN_OVERHEAD } from '../../cni/vxlan.ts';
 import type { K8sDaemonSet } from '../../core/cluster-types.ts';
 import type { Link } from '../../core/datapath-types.ts';

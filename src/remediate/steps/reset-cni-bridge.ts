@@ -6,7 +6,7 @@
  * wrong keep broken connections (CoreDNS's watch on the API server among them).
  */
 
-import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
+import { CNI_BRIDGE } from '../../cni/flannel.ts';
 import {
   onPodNetwork,
   type RecreatedPod,

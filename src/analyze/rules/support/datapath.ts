@@ -4,7 +4,7 @@
  * node annotations, kube-proxy's mode, and the finding shape every rule returns.
  */
 
-import { FLANNEL_VXLAN_DEV, FLANNEL_VXLAN_PORT } from '../../../cni/flannel-names.ts';
+import { FLANNEL_VXLAN_DEV, FLANNEL_VXLAN_PORT } from '../../../cni/flannel.ts';
 import { IANA_VXLAN_PORT, VXLAN_PORTS } from '../../../cni/vxlan.ts';
 import { NODE_FILES, type NodeFileKey, nodeFile } from '../../../collect/bundle/layout.ts';
 import type { IptablesDump, IptablesTable, Link, NodeDatapath, Route } from '../../../core/datapath-types.ts';

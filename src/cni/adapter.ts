@@ -1,0 +1,174 @@
+/**
+ * What netdoctor knows about one CNI, in one place: how to recognise it in a snapshot, the
+ * names and numbers it uses, where its agent keeps its state, what a healthy node datapath
+ * looks like under it, and how to repair it. Rules, the tracer and the repair steps ask the
+ * adapter (through `src/cni/index.ts`) instead of naming a CNI themselves.
+ */
+import type { ClusterState, K8sPod } from '../core/cluster-types.ts';
+import type { NodeDatapath } from '../core/datapath-types.ts';
+
+/** The CNIs netdoctor has an adapter for. */
+export type CniId = 'flannel' | 'calico' | 'cilium';
+
+/** How trustworthy an adapter's facts are: run in the lab, or taken from recorded shapes and upstream. */
+export type AdapterProvenance = 'lab' | 'recorded-shape';
+
+/** One thing in a snapshot that points at a CNI, and how strongly. */
+export interface DetectionSignal {
+  /**
+   * `agent`: its DaemonSet or agent pods exist (the CNI runs now). `residue`: what it leaves
+   * behind when its DaemonSet is gone (ConfigMap, node annotations, agent images elsewhere).
+   */
+  strength: 'agent' | 'residue';
+  /** What was seen, for the report: `DaemonSet kube-flannel/kube-flannel-ds`. */
+  what: string;
+}
+
+/** A cluster-side snapshot view the detectors read: the objects plus the pod label index. */
+export interface DetectionInput {
+  cluster: ClusterState;
+  podsByLabel: ReadonlyMap<string, readonly K8sPod[]>;
+}
+
+/** The agent DaemonSet: where it lives and how its pods are found. */
+export interface AgentWorkload {
+  /** The DaemonSet name upstream manifests use. */
+  daemonSet: string;
+  /** Names (of current and older manifests) that are this CNI's agent DaemonSet. */
+  daemonSetNames: RegExp;
+  /** The namespace upstream manifests install it in. */
+  namespace: string;
+  /** `key=value` labels its pods carry (any one identifies them). */
+  podLabels: readonly (readonly [string, string])[];
+  /** The agent container's name within the pod. */
+  container: RegExp;
+  /** Agent container images. */
+  images: RegExp;
+  /** The ConfigMap holding the agent's own configuration, when it has one. */
+  configMap: string | undefined;
+}
+
+/** An encapsulation the CNI can run, with its device and what it costs per packet. */
+export interface Encapsulation {
+  kind: 'vxlan' | 'ipip' | 'geneve';
+  /** The tunnel device on every node. */
+  device: string;
+  /** Bytes the encapsulation adds to every packet. */
+  overhead: number;
+  /** The UDP port for UDP encapsulations. */
+  port: number | undefined;
+}
+
+/** Where the agent records its state on a node, and how a person reads it. */
+export interface AgentStateSource {
+  /** The NodeDatapath part holding it once collected. */
+  part: 'flannelSubnetEnv' | 'cniStatus';
+  /** The file, or the command, on the node. */
+  read: string;
+  /** What it tells. */
+  tells: string;
+}
+
+/** What a healthy node under this CNI looks like, so rules and the tracer can compare. */
+export interface HealthyDatapath {
+  /** The overlay device carrying cross-node pod traffic in the default mode. */
+  overlayDevice: string | undefined;
+  /** Any device name this CNI creates (overlay, host, per-pod veths), for node detection. */
+  devices: RegExp;
+  /** The Linux bridge pods attach to, when the CNI uses one. */
+  bridge: string | undefined;
+  /** How a route to a peer's pod subnet looks. */
+  peerRoute: 'via-overlay-onlink' | 'bgp-or-overlay' | 'ebpf-tunnel-map';
+  /** Neighbour / FDB entries the agent programs statically per peer on the overlay device. */
+  staticOverlayEntries: boolean;
+  /** nat chains the agent owns that masquerade pod egress. */
+  masqueradeChains: readonly string[];
+  /**
+   * Whether netdoctor's offline datapath rules (peer routes, overlay FDB, overlay MTU,
+   * masquerade) know this CNI's shape well enough to judge a node. Only those CNIs are checked;
+   * the others are reported as skipped with the reason.
+   */
+  checkedOffline: boolean;
+}
+
+/** The repair primitives the steps use for this CNI. */
+export interface RepairPrimitives {
+  /** What restarting the agent means. */
+  restart: { kind: 'DaemonSet'; namespace: string; name: string };
+  /** How a person reinstalls it when its DaemonSet is gone. */
+  reinstallHint: string;
+  /** The interface whose address a reset rewrites, when the CNI has one (the bridge). */
+  resettableInterface: string | undefined;
+}
+
+/** One CNI's knowledge. */
+export interface CniAdapter {
+  id: CniId;
+  /** How user-facing text names it. */
+  displayName: string;
+  provenance: AdapterProvenance;
+  agent: AgentWorkload;
+  cniConfig: {
+    /** The plugin type its own config in /etc/cni/net.d must contain. */
+    pluginType: string;
+    /** File names its installer writes there. */
+    fileNames: readonly string[];
+  };
+  /** Its encapsulations; the first is the default. */
+  encapsulations: readonly Encapsulation[];
+  /** Other ports nodes must reach each other on (BGP, health). */
+  controlPorts: readonly number[];
+  agentState: readonly AgentStateSource[];
+  /** Commands a person runs to see the agent's own view. */
+  statusCommands: readonly string[];
+  datapath: HealthyDatapath;
+  repair: RepairPrimitives;
+  /** Signals in the cluster's objects. */
+  detectCluster(input: DetectionInput): DetectionSignal[];
+  /** Signals in one node's collected datapath (CNI config, agent state files, devices). */
+  detectNode(dp: NodeDatapath): string[];
+}
+
+/** The cluster's CNI, or an explicit unknown. */
+export type CniDetection =
+  | { known: true; adapter: CniAdapter; signals: DetectionSignal[] }
+  | { known: false; reason: string };
+
+/** Helpers the adapters share for their detectors. */
+export function daemonSetSignals(input: DetectionInput, agent: AgentWorkload): DetectionSignal[] {
+  const out: DetectionSignal[] = [];
+  const ds = input.cluster.daemonSets.find((d) => agent.daemonSetNames.test(d.metadata.name));
+  if (ds)
+    out.push({
+      strength: 'agent',
+      what: `DaemonSet ${ds.metadata.namespace ?? 'default'}/${ds.metadata.name}`,
+    });
+  for (const [k, v] of agent.podLabels) {
+    const n = input.podsByLabel.get(`${k}=${v}`)?.length ?? 0;
+    if (n > 0) out.push({ strength: 'agent', what: `${n} pods labelled ${k}=${v}` });
+  }
+  return out;
+}
+
+/** Pods (outside a DaemonSet match) running the agent's image: a CNI left behind or relabelled. */
+export function imageSignals(input: DetectionInput, agent: AgentWorkload): DetectionSignal[] {
+  const pod = input.cluster.pods.find((p) =>
+    p.spec.containers.some((c) => c.image && agent.images.test(c.image)),
+  );
+  return pod
+    ? [
+        {
+          strength: 'residue',
+          what: `pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name} runs the agent image`,
+        },
+      ]
+    : [];
+}
+
+/** The agent pods of an adapter, by its labels (a pod carrying several is listed once per label, as before). */
+export function agentPods(
+  podsByLabel: ReadonlyMap<string, readonly K8sPod[]>,
+  agent: AgentWorkload,
+): K8sPod[] {
+  return agent.podLabels.flatMap(([k, v]) => podsByLabel.get(`${k}=${v}`) ?? []);
+}

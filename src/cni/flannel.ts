@@ -1,0 +1,222 @@
+/**
+ * flannel: the CNI the lab runs, so every fact here is checked against real nodes (kube-flannel.yml,
+ * flannel's vxlan backend, the bridge plugin it delegates to). Besides the adapter, this file
+ * holds flannel's own readings of a snapshot: net-conf.json and the per-node annotations that
+ * say what each peer's routes and VXLAN entries must be.
+ */
+import type { K8sNode } from '../core/cluster-types.ts';
+import type { NodeDatapath } from '../core/datapath-types.ts';
+import type { Snapshot } from '../core/model.ts';
+import { formatIPv4, parseCidr4 } from '../core/net/ipv4.ts';
+import { type CniAdapter, type DetectionSignal, daemonSetSignals, imageSignals } from './adapter.ts';
+import { LINUX_VXLAN_PORT, VXLAN_OVERHEAD } from './vxlan.ts';
+
+/** The VXLAN device flannel's vxlan backend creates (VNI 1). */
+export const FLANNEL_VXLAN_DEV = 'flannel.1';
+
+/** The port flannel's vxlan backend listens on unless net-conf.json's Backend.Port says otherwise. */
+export const FLANNEL_VXLAN_PORT = LINUX_VXLAN_PORT;
+
+/** The Linux bridge the bridge CNI plugin (under flannel) attaches pods to. */
+export const CNI_BRIDGE = 'cni0';
+
+/** The ConfigMap kube-flannel.yml ships net-conf.json in. */
+export const FLANNEL_CONFIG_MAP = 'kube-flannel-cfg';
+
+/** flannel's per-node annotations (VTEP MAC for VXLAN, the address it uses as the VXLAN remote). */
+export const FLANNEL_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
+export const FLANNEL_BACKEND_TYPE = 'flannel.alpha.coreos.com/backend-type';
+export const FLANNEL_PUBLIC_IP = 'flannel.alpha.coreos.com/public-ip';
+const ANNOTATION_PREFIX = 'flannel.alpha.coreos.com/';
+
+/** What flannel's net-conf.json (in its ConfigMap) says; empty when absent or unparsable. */
+export interface FlannelNetConf {
+  /** `Network`: the cluster's pod network. */
+  network?: string;
+  /** `Backend.Type`, lower-cased. */
+  backendType?: string;
+  /** `Backend.Port`, when set. */
+  port?: number;
+}
+
+/** flannel's net-conf.json from the snapshot (an unparsable one is the config rules' to report). */
+export function flannelNetConf(snapshot: Snapshot): FlannelNetConf {
+  const cm = snapshot.cluster.configMaps.find(
+    (c) => /flannel/.test(c.metadata.name) && c.data?.['net-conf.json'],
+  );
+  const text = cm?.data?.['net-conf.json'];
+  if (!text) return {};
+  try {
+    const p = JSON.parse(text) as { Network?: unknown; Backend?: { Type?: unknown; Port?: unknown } };
+    return {
+      ...(typeof p.Network === 'string' ? { network: p.Network } : {}),
+      ...(typeof p.Backend?.Type === 'string' ? { backendType: p.Backend.Type.toLowerCase() } : {}),
+      ...(typeof p.Backend?.Port === 'number' && p.Backend.Port > 0 ? { port: p.Backend.Port } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+/** What the agent of a VTEP-annotating overlay records about one node, with InternalIP as fallback. */
+export interface OverlayPeer {
+  name: string;
+  /** Normalised IPv4 pod CIDR. */
+  podCIDR: string | undefined;
+  /** The peer's `.0` address that routes and neighbour entries use as the VTEP gateway. */
+  vtepGateway: string | undefined;
+  vtepMac: string | undefined;
+  publicIp: string | undefined;
+  backendType: string | undefined;
+  annotated: boolean;
+}
+
+/** Every node as an overlay peer, with lookups. */
+export interface OverlayPeers {
+  /** The backend the agent's config names (net-conf.json `Backend.Type`), lower-cased. */
+  backendType: string | undefined;
+  /** The cluster network from the agent's config (net-conf.json `Network`). */
+  network: string | undefined;
+  nodes: Map<string, OverlayPeer>;
+  /** Nodes with a pod CIDR, and lookups from their CIDR, VTEP gateway and VtepMAC to a position in it. */
+  withCidr: OverlayPeer[];
+  byCidr: Map<string, number>;
+  byGateway: Map<string, number>;
+  byMac: Map<string, number>;
+  /** Whether any node carries the backend-data annotation (then only annotated peers are expected). */
+  anyAnnotated: boolean;
+}
+
+/** flannel's view of the peers, from node annotations and net-conf.json. */
+export function flannelPeers(
+  snapshot: Snapshot,
+  podCidrByNode: ReadonlyMap<string, string>,
+  internalIpByNode: ReadonlyMap<string, string>,
+): OverlayPeers {
+  const { backendType, network } = flannelNetConf(snapshot);
+  const nodes = new Map<string, OverlayPeer>();
+  let anyAnnotated = false;
+  for (const n of snapshot.cluster.nodes) {
+    const ann = n.metadata.annotations ?? {};
+    let vtepMac: string | undefined;
+    const data = ann[FLANNEL_BACKEND_DATA];
+    if (data) {
+      anyAnnotated = true;
+      vtepMac = vtepMacOf(n);
+    }
+    const name = n.metadata.name;
+    const raw = podCidrByNode.get(name);
+    const pod = raw ? parseCidr4(raw) : undefined;
+    const podCIDR = pod?.text ?? raw;
+    nodes.set(name, {
+      name,
+      podCIDR,
+      vtepGateway: pod ? formatIPv4(pod.base) : undefined,
+      vtepMac,
+      publicIp: ann[FLANNEL_PUBLIC_IP] ?? internalIpByNode.get(name),
+      backendType: ann[FLANNEL_BACKEND_TYPE]?.toLowerCase() ?? backendType,
+      annotated: data !== undefined,
+    });
+  }
+  const withCidr = [...nodes.values()].filter((n) => n.podCIDR !== undefined);
+  const byCidr = new Map<string, number>();
+  const byGateway = new Map<string, number>();
+  const byMac = new Map<string, number>();
+  withCidr.forEach((n, i) => {
+    byCidr.set(n.podCIDR!, i);
+    if (n.vtepGateway) byGateway.set(n.vtepGateway, i);
+    if (n.vtepMac) byMac.set(n.vtepMac, i);
+  });
+  return { backendType, network, nodes, anyAnnotated, withCidr, byCidr, byGateway, byMac };
+}
+
+/** A node's VtepMAC from its backend-data annotation, lower-cased. */
+export function vtepMacOf(n: K8sNode): string | undefined {
+  const data = n.metadata.annotations?.[FLANNEL_BACKEND_DATA];
+  if (!data) return undefined;
+  try {
+    const parsed = JSON.parse(data) as { VtepMAC?: unknown };
+    return typeof parsed.VtepMAC === 'string' ? parsed.VtepMAC.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const OVERLAY_DEVICE = /^flannel\.\d+$/;
+
+export const flannel: CniAdapter = {
+  id: 'flannel',
+  displayName: 'flannel',
+  provenance: 'lab',
+  agent: {
+    daemonSet: 'kube-flannel-ds',
+    daemonSetNames: /^(kube-)?flannel(-ds)?/,
+    namespace: 'kube-flannel',
+    podLabels: [
+      ['app', 'flannel'],
+      ['k8s-app', 'flannel'],
+    ],
+    container: /flannel/,
+    images: /(^|\/)flannel(-io)?\/flannel:|(^|\/)flannel:/,
+    configMap: FLANNEL_CONFIG_MAP,
+  },
+  cniConfig: { pluginType: 'flannel', fileNames: ['10-flannel.conflist'] },
+  encapsulations: [
+    { kind: 'vxlan', device: FLANNEL_VXLAN_DEV, overhead: VXLAN_OVERHEAD, port: FLANNEL_VXLAN_PORT },
+  ],
+  controlPorts: [],
+  agentState: [
+    {
+      part: 'flannelSubnetEnv',
+      read: '/run/flannel/subnet.env',
+      tells:
+        'FLANNEL_NETWORK, FLANNEL_SUBNET, FLANNEL_MTU and FLANNEL_IPMASQ the agent hands to the CNI plugin',
+    },
+  ],
+  statusCommands: ['cat /run/flannel/subnet.env'],
+  datapath: {
+    overlayDevice: FLANNEL_VXLAN_DEV,
+    devices: /^(flannel\.\d+|cni0)$/,
+    bridge: CNI_BRIDGE,
+    peerRoute: 'via-overlay-onlink',
+    staticOverlayEntries: true,
+    masqueradeChains: ['FLANNEL-POSTRTG'],
+    checkedOffline: true,
+  },
+  repair: {
+    restart: { kind: 'DaemonSet', namespace: 'kube-flannel', name: 'kube-flannel-ds' },
+    reinstallHint:
+      'kubectl apply -f https://github.com/flannel-io/flannel/releases/latest/download/kube-flannel.yml',
+    resettableInterface: CNI_BRIDGE,
+  },
+  detectCluster(input) {
+    const agent = daemonSetSignals(input, this.agent);
+    if (agent.length > 0) return agent;
+    // A deleted DaemonSet leaves its ConfigMap and node annotations behind: still a flannel cluster.
+    const out: DetectionSignal[] = [];
+    const cm = input.cluster.configMaps.find((c) => /flannel/.test(c.metadata.name));
+    if (cm) out.push({ strength: 'residue', what: `ConfigMap ${cm.metadata.name}` });
+    const annotated = input.cluster.nodes.find((n) =>
+      Object.keys(n.metadata.annotations ?? {}).some((k) => k.startsWith(ANNOTATION_PREFIX)),
+    );
+    if (annotated)
+      out.push({
+        strength: 'residue',
+        what: `node ${annotated.metadata.name} carries ${ANNOTATION_PREFIX}* annotations`,
+      });
+    return out.length > 0 ? out : imageSignals(input, this.agent);
+  },
+  detectNode(dp: NodeDatapath) {
+    const out: string[] = [];
+    if (dp.flannelSubnetEnv !== undefined) out.push('/run/flannel/subnet.env');
+    if (dp.links?.some((l) => l.ifname === FLANNEL_VXLAN_DEV)) out.push(`device ${FLANNEL_VXLAN_DEV}`);
+    if (dp.cniConfigs?.some((f) => f.plugins.includes('flannel')))
+      out.push('a CNI config with plugin type flannel');
+    return out;
+  },
+};
+
+/** Whether a device name is one of flannel's VXLAN devices (`flannel.<VNI>`). */
+export function isFlannelOverlayDevice(name: string): boolean {
+  return OVERLAY_DEVICE.test(name);
+}

@@ -1,0 +1,93 @@
+/**
+ * The CNI adapters netdoctor knows, in one explicit list, and the detection that picks the one a
+ * snapshot (or one node) runs. Rules, the tracer and the repair steps reach CNI knowledge only
+ * through here.
+ */
+import type { K8sPod } from '../core/cluster-types.ts';
+import type { NodeDatapath } from '../core/datapath-types.ts';
+import type { Snapshot } from '../core/model.ts';
+import type { CniAdapter, CniDetection, CniId, DetectionInput } from './adapter.ts';
+import { calico } from './calico.ts';
+import { cilium } from './cilium.ts';
+import { flannel } from './flannel.ts';
+
+export type {
+  AgentStateSource,
+  AgentWorkload,
+  CniAdapter,
+  CniDetection,
+  CniId,
+  DetectionInput,
+  DetectionSignal,
+  Encapsulation,
+  HealthyDatapath,
+  RepairPrimitives,
+} from './adapter.ts';
+export { agentPods } from './adapter.ts';
+
+/** Every adapter, in detection order: on a tie the earlier one wins. */
+export const CNI_ADAPTERS: readonly CniAdapter[] = [flannel, calico, cilium];
+
+const BY_ID = new Map<CniId, CniAdapter>(CNI_ADAPTERS.map((a) => [a.id, a]));
+
+/** The adapter for an id. */
+export function cniAdapter(id: CniId): CniAdapter {
+  const a = BY_ID.get(id);
+  if (!a) throw new Error(`no CNI adapter for ${id}`);
+  return a;
+}
+
+/** The adapter for an id, or undefined for `unknown`. */
+export function adapterOf(id: CniId | 'unknown'): CniAdapter | undefined {
+  return id === 'unknown' ? undefined : BY_ID.get(id);
+}
+
+/**
+ * The cluster's CNI from its objects: the first adapter whose agent (DaemonSet or labelled pods)
+ * exists; else the first whose residue remains (a deleted DaemonSet's ConfigMap, annotations,
+ * agent images). Node datapaths are not read: they stream past one at a time (see {@link cniOfNode}).
+ */
+export function detectCni(input: DetectionInput): CniDetection {
+  const found = CNI_ADAPTERS.map((adapter) => ({ adapter, signals: adapter.detectCluster(input) }));
+  const agent = found.find((f) => f.signals.some((s) => s.strength === 'agent'));
+  if (agent) return { known: true, ...agent };
+  const residue = found.find((f) => f.signals.length > 0);
+  if (residue) return { known: true, ...residue };
+  return { known: false, reason: 'no known DaemonSet, pods, ConfigMap, node config or annotations' };
+}
+
+/** {@link detectCni} over a whole snapshot. */
+export function cniOf(snapshot: Snapshot): CniDetection {
+  const podsByLabel = new Map<string, K8sPod[]>();
+  for (const p of snapshot.cluster.pods)
+    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) {
+      const key = `${k}=${v}`;
+      const list = podsByLabel.get(key);
+      if (list) list.push(p);
+      else podsByLabel.set(key, [p]);
+    }
+  return detectCni({ cluster: snapshot.cluster, podsByLabel });
+}
+
+/** One node's CNI from its collected datapath, with what showed it; unknown when nothing does. */
+export function cniOfNode(
+  dp: NodeDatapath,
+  among: readonly CniAdapter[] = CNI_ADAPTERS,
+): { known: true; adapter: CniAdapter; seen: string[] } | { known: false } {
+  for (const adapter of among) {
+    const seen = adapter.detectNode(dp);
+    if (seen.length > 0) return { known: true, adapter, seen };
+  }
+  return { known: false };
+}
+
+/** The adapters whose node datapath netdoctor's offline rules judge. */
+export const OFFLINE_CHECKED: readonly CniAdapter[] = CNI_ADAPTERS.filter((a) => a.datapath.checkedOffline);
+
+/** `flannel` / `flannel and Calico`: the names of adapters, for user-facing text. */
+export function displayNames(adapters: readonly CniAdapter[]): string {
+  const names = adapters.map((a) => a.displayName);
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+export { calico, cilium, flannel };
