@@ -5,7 +5,8 @@
  * adapter (through `src/cni/index.ts`) instead of naming a CNI themselves.
  */
 import type { ClusterState, K8sPod } from '../core/cluster-types.ts';
-import type { NodeDatapath } from '../core/datapath-types.ts';
+import type { NodeDatapath, Route } from '../core/datapath-types.ts';
+import type { Snapshot } from '../core/model.ts';
 
 /** The CNIs netdoctor has an adapter for. */
 export type CniId = 'flannel' | 'calico' | 'cilium';
@@ -72,13 +73,20 @@ export interface AgentStateSource {
 /** What a healthy node under this CNI looks like, so rules and the tracer can compare. */
 export interface HealthyDatapath {
   /** The overlay device carrying cross-node pod traffic in the default mode. */
-  overlayDevice: string | undefined;
+  overlayDevice: string;
+  /** How that device is made, for evidence: `vxlan, VNI 1`. */
+  overlayDeviceDetail: string;
   /** Any device name this CNI creates (overlay, host, per-pod veths), for node detection. */
   devices: RegExp;
   /** The Linux bridge pods attach to, when the CNI uses one. */
   bridge: string | undefined;
   /** How a route to a peer's pod subnet looks. */
   peerRoute: 'via-overlay-onlink' | 'bgp-or-overlay' | 'ebpf-tunnel-map';
+  /** For per-peer kernel routes: the route the agent programs to a peer for a backend, and whether one fits. */
+  peerRoutes?: {
+    expected(peer: OverlayPeer, backend: string | undefined): string;
+    fits(r: Route, peer: OverlayPeer, backend: string | undefined): boolean;
+  };
   /** Neighbour / FDB entries the agent programs statically per peer on the overlay device. */
   staticOverlayEntries: boolean;
   /** nat chains the agent owns that masquerade pod egress. */
@@ -89,6 +97,55 @@ export interface HealthyDatapath {
    * the others are reported as skipped with the reason.
    */
   checkedOffline: boolean;
+  /**
+   * Every node as the overlay peer the agent programs on the others (pod subnet, VTEP gateway,
+   * VTEP MAC, underlay address), for CNIs that record it in the cluster's objects.
+   */
+  peers?: (
+    snapshot: Snapshot,
+    podCidrByNode: ReadonlyMap<string, string>,
+    internalIpByNode: ReadonlyMap<string, string>,
+  ) => OverlayPeers;
+}
+
+/** What the agent of a VTEP-annotating overlay records about one node, with InternalIP as fallback. */
+export interface OverlayPeer {
+  name: string;
+  /** Normalised IPv4 pod CIDR. */
+  podCIDR: string | undefined;
+  /** The peer's `.0` address that routes and neighbour entries use as the VTEP gateway. */
+  vtepGateway: string | undefined;
+  vtepMac: string | undefined;
+  publicIp: string | undefined;
+  backendType: string | undefined;
+  annotated: boolean;
+}
+
+/** Every node as an overlay peer, with lookups. */
+export interface OverlayPeers {
+  /** The backend the agent's config names (flannel: net-conf.json `Backend.Type`), lower-cased. */
+  backendType: string | undefined;
+  /** The cluster network from the agent's config (flannel: net-conf.json `Network`). */
+  network: string | undefined;
+  nodes: Map<string, OverlayPeer>;
+  /** Nodes with a pod CIDR, and lookups from their CIDR, VTEP gateway and VtepMAC to a position in it. */
+  withCidr: OverlayPeer[];
+  byCidr: Map<string, number>;
+  byGateway: Map<string, number>;
+  byMac: Map<string, number>;
+  /** Whether any node carries the backend-data annotation (then only annotated peers are expected). */
+  anyAnnotated: boolean;
+}
+
+/** What the agent's own state file on a node says (flannel: subnet.env), with the keys it uses. */
+export interface AgentNodeState {
+  part: AgentStateSource['part'];
+  network: string | undefined;
+  subnet: string | undefined;
+  mtu: number | undefined;
+  ipMasq: boolean | undefined;
+  /** The file's own names for those values, for evidence: `FLANNEL_MTU`. */
+  keys: { network: string; subnet: string; mtu: string; ipMasq: string };
 }
 
 /** The repair primitives the steps use for this CNI. */
@@ -119,6 +176,8 @@ export interface CniAdapter {
   /** Other ports nodes must reach each other on (BGP, health). */
   controlPorts: readonly number[];
   agentState: readonly AgentStateSource[];
+  /** The agent's state on one node, when the CNI keeps one in a file netdoctor collects. */
+  nodeAgentState(dp: NodeDatapath): AgentNodeState | undefined;
   /** Commands a person runs to see the agent's own view. */
   statusCommands: readonly string[];
   datapath: HealthyDatapath;

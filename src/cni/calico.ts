@@ -44,9 +44,11 @@ export const calico: CniAdapter = {
       tells: 'whether the Calico process runs and the state of each BGP session',
     },
   ],
+  nodeAgentState: () => undefined,
   statusCommands: ['calicoctl node status', 'calicoctl get bgppeer -o wide'],
   datapath: {
     overlayDevice: CALICO_IPIP_DEV,
+    overlayDeviceDetail: 'ipip',
     devices: /^(vxlan\.calico|tunl0|cali[0-9a-f]{11})$/,
     bridge: undefined,
     peerRoute: 'bgp-or-overlay',

@@ -49,9 +49,11 @@ export const cilium: CniAdapter = {
       tells: "the agent's own health: Kubernetes, KVStore, health daemon and node reachability",
     },
   ],
+  nodeAgentState: () => undefined,
   statusCommands: ['cilium status --verbose', 'cilium-health status'],
   datapath: {
     overlayDevice: CILIUM_VXLAN_DEV,
+    overlayDeviceDetail: 'vxlan, port 8472',
     devices: /^(cilium_(vxlan|geneve|host|net)|lxc[0-9a-f]+)$/,
     bridge: undefined,
     peerRoute: 'ebpf-tunnel-map',

@@ -5,10 +5,17 @@
  * say what each peer's routes and VXLAN entries must be.
  */
 import type { K8sNode } from '../core/cluster-types.ts';
-import type { NodeDatapath } from '../core/datapath-types.ts';
+import type { NodeDatapath, Route } from '../core/datapath-types.ts';
 import type { Snapshot } from '../core/model.ts';
 import { formatIPv4, parseCidr4 } from '../core/net/ipv4.ts';
-import { type CniAdapter, type DetectionSignal, daemonSetSignals, imageSignals } from './adapter.ts';
+import {
+  type CniAdapter,
+  type DetectionSignal,
+  daemonSetSignals,
+  imageSignals,
+  type OverlayPeer,
+  type OverlayPeers,
+} from './adapter.ts';
 import { LINUX_VXLAN_PORT, VXLAN_OVERHEAD } from './vxlan.ts';
 
 /** The VXLAN device flannel's vxlan backend creates (VNI 1). */
@@ -56,35 +63,6 @@ export function flannelNetConf(snapshot: Snapshot): FlannelNetConf {
   } catch {
     return {};
   }
-}
-
-/** What the agent of a VTEP-annotating overlay records about one node, with InternalIP as fallback. */
-export interface OverlayPeer {
-  name: string;
-  /** Normalised IPv4 pod CIDR. */
-  podCIDR: string | undefined;
-  /** The peer's `.0` address that routes and neighbour entries use as the VTEP gateway. */
-  vtepGateway: string | undefined;
-  vtepMac: string | undefined;
-  publicIp: string | undefined;
-  backendType: string | undefined;
-  annotated: boolean;
-}
-
-/** Every node as an overlay peer, with lookups. */
-export interface OverlayPeers {
-  /** The backend the agent's config names (net-conf.json `Backend.Type`), lower-cased. */
-  backendType: string | undefined;
-  /** The cluster network from the agent's config (net-conf.json `Network`). */
-  network: string | undefined;
-  nodes: Map<string, OverlayPeer>;
-  /** Nodes with a pod CIDR, and lookups from their CIDR, VTEP gateway and VtepMAC to a position in it. */
-  withCidr: OverlayPeer[];
-  byCidr: Map<string, number>;
-  byGateway: Map<string, number>;
-  byMac: Map<string, number>;
-  /** Whether any node carries the backend-data annotation (then only annotated peers are expected). */
-  anyAnnotated: boolean;
 }
 
 /** flannel's view of the peers, from node annotations and net-conf.json. */
@@ -144,6 +122,19 @@ export function vtepMacOf(n: K8sNode): string | undefined {
 
 const OVERLAY_DEVICE = /^flannel\.\d+$/;
 
+/** The route flannel programs to a peer's pod subnet for a backend. */
+export function expectedPeerRoute(peer: OverlayPeer, backend: string | undefined): string {
+  if (backend === 'host-gw') return `${peer.podCIDR} via ${peer.publicIp ?? '<peer InternalIP>'}`;
+  return `${peer.podCIDR} via ${peer.vtepGateway} dev ${FLANNEL_VXLAN_DEV} onlink`;
+}
+
+/** Whether a route to a peer's pod subnet goes where flannel would send it. */
+export function routeFits(r: Route, peer: OverlayPeer, backend: string | undefined): boolean {
+  if (backend === 'host-gw') return r.gateway !== undefined && r.gateway === peer.publicIp;
+  if (backend === 'vxlan') return r.dev === FLANNEL_VXLAN_DEV && r.gateway === peer.vtepGateway;
+  return r.dev === FLANNEL_VXLAN_DEV ? r.gateway === peer.vtepGateway : r.gateway === peer.publicIp;
+}
+
 export const flannel: CniAdapter = {
   id: 'flannel',
   displayName: 'flannel',
@@ -173,15 +164,35 @@ export const flannel: CniAdapter = {
         'FLANNEL_NETWORK, FLANNEL_SUBNET, FLANNEL_MTU and FLANNEL_IPMASQ the agent hands to the CNI plugin',
     },
   ],
+  nodeAgentState(dp) {
+    const env = dp.flannelSubnetEnv;
+    if (!env) return undefined;
+    return {
+      part: 'flannelSubnetEnv',
+      network: env.network,
+      subnet: env.subnet,
+      mtu: env.mtu,
+      ipMasq: env.ipmasq,
+      keys: {
+        network: 'FLANNEL_NETWORK',
+        subnet: 'FLANNEL_SUBNET',
+        mtu: 'FLANNEL_MTU',
+        ipMasq: 'FLANNEL_IPMASQ',
+      },
+    };
+  },
   statusCommands: ['cat /run/flannel/subnet.env'],
   datapath: {
     overlayDevice: FLANNEL_VXLAN_DEV,
+    overlayDeviceDetail: 'vxlan, VNI 1',
     devices: /^(flannel\.\d+|cni0)$/,
     bridge: CNI_BRIDGE,
     peerRoute: 'via-overlay-onlink',
+    peerRoutes: { expected: expectedPeerRoute, fits: routeFits },
     staticOverlayEntries: true,
     masqueradeChains: ['FLANNEL-POSTRTG'],
     checkedOffline: true,
+    peers: flannelPeers,
   },
   repair: {
     restart: { kind: 'DaemonSet', namespace: 'kube-flannel', name: 'kube-flannel-ds' },

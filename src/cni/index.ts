@@ -6,7 +6,7 @@
 import type { K8sPod } from '../core/cluster-types.ts';
 import type { NodeDatapath } from '../core/datapath-types.ts';
 import type { Snapshot } from '../core/model.ts';
-import type { CniAdapter, CniDetection, CniId, DetectionInput } from './adapter.ts';
+import type { CniAdapter, CniDetection, CniId, DetectionInput, Encapsulation } from './adapter.ts';
 import { calico } from './calico.ts';
 import { cilium } from './cilium.ts';
 import { flannel } from './flannel.ts';
@@ -21,6 +21,8 @@ export type {
   DetectionSignal,
   Encapsulation,
   HealthyDatapath,
+  OverlayPeer,
+  OverlayPeers,
   RepairPrimitives,
 } from './adapter.ts';
 export { agentPods } from './adapter.ts';
@@ -91,3 +93,22 @@ export function displayNames(adapters: readonly CniAdapter[]): string {
 }
 
 export { calico, cilium, flannel };
+
+const ENCAP_BY_DEVICE = new Map<string, Encapsulation>(
+  CNI_ADAPTERS.flatMap((a) => a.encapsulations.map((e) => [e.device, e] as const)),
+);
+
+/** The encapsulation a CNI's tunnel device runs (`flannel.1` -> VXLAN on 8472), if it is one. */
+export function encapsulationOfDevice(ifname: string): Encapsulation | undefined {
+  return ENCAP_BY_DEVICE.get(ifname);
+}
+
+/**
+ * The adapter the offline datapath rules judge a cluster by: the detected CNI when they know its
+ * shape, the first such adapter when the CNI is unknown (each node is then checked for its
+ * datapath), undefined when the cluster runs a CNI they do not judge.
+ */
+export function offlineCheckedAdapter(detected: CniAdapter | undefined): CniAdapter | undefined {
+  if (!detected) return OFFLINE_CHECKED[0];
+  return detected.datapath.checkedOffline ? detected : undefined;
+}

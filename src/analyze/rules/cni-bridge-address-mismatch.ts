@@ -6,13 +6,13 @@ import { firstHost, parseCidr4 } from '../../core/net/ipv4.ts';
 import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
-  flannelCluster,
   lacksPart,
   linksByName,
   makeFinding,
   needsNodes,
   nodeSource,
   nodeSubject,
+  overlayPeers,
 } from './support/datapath.ts';
 
 function bridgeCni(ctx: RuleContext): Applicability {
@@ -34,7 +34,7 @@ export const cniBridgeAddressMismatch: Rule = {
     const name = dp.name;
     const skip = lacksPart(dp, 'links');
     if (skip) return skip;
-    const fc = flannelCluster(ctx);
+    const fc = overlayPeers(ctx);
     const out: Finding[] = [];
     const podCIDR = fc.nodes.get(name)?.podCIDR;
     const bridge = dp.links ? linksByName(dp.links).get(CNI_BRIDGE) : undefined;

@@ -6,21 +6,21 @@ import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
   chainRules,
-  flannelCluster,
   iptablesDumps,
   lacksIptables,
   makeFinding,
-  needsFlannel,
+  needsCheckedCni,
   needsNodes,
   nodeSource,
   nodeSubject,
-  notFlannelNode,
+  notCheckedCniNode,
+  overlayPeers,
   parseSpec,
 } from './support/datapath.ts';
 import { describeProbe, failedProbe, passedProbe, probeSource, probeView } from './support/probes.ts';
 
 function applies(ctx: RuleContext): Applicability {
-  return allOf(needsFlannel(ctx), needsNodes(ctx));
+  return allOf(needsCheckedCni(ctx), needsNodes(ctx));
 }
 
 /** Pod traffic leaving the cluster network must be masqueraded (flannel's FLANNEL-POSTRTG or an equivalent rule). */
@@ -33,9 +33,9 @@ export const nodeMasqueradeMissing: Rule = {
   appliesTo: applies,
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;
-    const skip = notFlannelNode(ctx, dp) ?? lacksIptables(dp);
+    const skip = notCheckedCniNode(ctx, dp) ?? lacksIptables(dp);
     if (skip) return skip;
-    const fc = flannelCluster(ctx);
+    const fc = overlayPeers(ctx);
     const probes = probeView(ctx);
     const external = probes.byScenario.get('external') ?? [];
     const out: Finding[] = [];
