@@ -74,6 +74,8 @@ export interface AgentStateSource {
 export interface HealthyDatapath {
   /** The overlay device carrying cross-node pod traffic in the default mode. */
   overlayDevice: string;
+  /** Every name the overlay device can take (flannel: `flannel.<VNI>`). */
+  overlayDevicePattern: RegExp;
   /** How that device is made, for evidence: `vxlan, VNI 1`. */
   overlayDeviceDetail: string;
   /** Any device name this CNI creates (overlay, host, per-pod veths), for node detection. */
@@ -89,6 +91,8 @@ export interface HealthyDatapath {
   };
   /** Neighbour / FDB entries the agent programs statically per peer on the overlay device. */
   staticOverlayEntries: boolean;
+  /** The prefix of the iptables chains the agent owns (flannel: `FLANNEL-`). */
+  chainPrefix: string;
   /** nat chains the agent owns that masquerade pod egress. */
   masqueradeChains: readonly string[];
   /**
@@ -182,6 +186,14 @@ export interface CniAdapter {
   statusCommands: readonly string[];
   datapath: HealthyDatapath;
   repair: RepairPrimitives;
+  /**
+   * The cluster pod network the agent's own configuration declares (flannel: net-conf.json
+   * `Network`), with where it was read and the command that shows it.
+   */
+  podNetwork?: {
+    read(snapshot: Snapshot): { cidr: string; source: string } | undefined;
+    command: string;
+  };
   /** Signals in the cluster's objects. */
   detectCluster(input: DetectionInput): DetectionSignal[];
   /** Signals in one node's collected datapath (CNI config, agent state files, devices). */

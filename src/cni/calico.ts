@@ -48,11 +48,13 @@ export const calico: CniAdapter = {
   statusCommands: ['calicoctl node status', 'calicoctl get bgppeer -o wide'],
   datapath: {
     overlayDevice: CALICO_IPIP_DEV,
+    overlayDevicePattern: /^(tunl0|vxlan\.calico)$/,
     overlayDeviceDetail: 'ipip',
     devices: /^(vxlan\.calico|tunl0|cali[0-9a-f]{11})$/,
     bridge: undefined,
     peerRoute: 'bgp-or-overlay',
     staticOverlayEntries: false,
+    chainPrefix: 'cali-',
     masqueradeChains: ['cali-POSTROUTING', 'cali-nat-outgoing'],
     checkedOffline: false,
   },

@@ -53,11 +53,13 @@ export const cilium: CniAdapter = {
   statusCommands: ['cilium status --verbose', 'cilium-health status'],
   datapath: {
     overlayDevice: CILIUM_VXLAN_DEV,
+    overlayDevicePattern: /^cilium_(vxlan|geneve)$/,
     overlayDeviceDetail: 'vxlan, port 8472',
     devices: /^(cilium_(vxlan|geneve|host|net)|lxc[0-9a-f]+)$/,
     bridge: undefined,
     peerRoute: 'ebpf-tunnel-map',
     staticOverlayEntries: false,
+    chainPrefix: 'CILIUM_',
     masqueradeChains: ['CILIUM_POST_nat'],
     checkedOffline: false,
   },

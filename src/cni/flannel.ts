@@ -184,12 +184,14 @@ export const flannel: CniAdapter = {
   statusCommands: ['cat /run/flannel/subnet.env'],
   datapath: {
     overlayDevice: FLANNEL_VXLAN_DEV,
+    overlayDevicePattern: OVERLAY_DEVICE,
     overlayDeviceDetail: 'vxlan, VNI 1',
     devices: /^(flannel\.\d+|cni0)$/,
     bridge: CNI_BRIDGE,
     peerRoute: 'via-overlay-onlink',
     peerRoutes: { expected: expectedPeerRoute, fits: routeFits },
     staticOverlayEntries: true,
+    chainPrefix: 'FLANNEL-',
     masqueradeChains: ['FLANNEL-POSTRTG'],
     checkedOffline: true,
     peers: flannelPeers,
@@ -199,6 +201,27 @@ export const flannel: CniAdapter = {
     reinstallHint:
       'kubectl apply -f https://github.com/flannel-io/flannel/releases/latest/download/kube-flannel.yml',
     resettableInterface: CNI_BRIDGE,
+  },
+  podNetwork: {
+    read(snapshot) {
+      for (const cm of snapshot.cluster.configMaps) {
+        if (cm.metadata.name !== FLANNEL_CONFIG_MAP) continue;
+        const conf = cm.data?.['net-conf.json'];
+        if (!conf) continue;
+        try {
+          const net = (JSON.parse(conf) as { Network?: unknown }).Network;
+          if (typeof net === 'string')
+            return {
+              cidr: net,
+              source: `cluster/configmaps.json#${cm.metadata.namespace ?? 'default'}/${FLANNEL_CONFIG_MAP} net-conf.json Network`,
+            };
+        } catch {
+          // an unparsable net-conf.json is another rule's finding
+        }
+      }
+      return undefined;
+    },
+    command: `kubectl -n kube-flannel get configmap ${FLANNEL_CONFIG_MAP} -o jsonpath="{.data.net-conf\\.json}"`,
   },
   detectCluster(input) {
     const agent = daemonSetSignals(input, this.agent);

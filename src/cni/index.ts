@@ -112,3 +112,10 @@ export function offlineCheckedAdapter(detected: CniAdapter | undefined): CniAdap
   if (!detected) return OFFLINE_CHECKED[0];
   return detected.datapath.checkedOffline ? detected : undefined;
 }
+
+/**
+ * The chains owned-chains.ts counts as the network agents' (kube-proxy's `KUBE-` and flannel's),
+ * as user-facing text and as a grep pattern.
+ */
+export const OWNED_CHAINS_LABEL = `KUBE-/${flannel.datapath.chainPrefix}`;
+export const OWNED_CHAINS_GREP = `KUBE-|${flannel.datapath.chainPrefix}`;
