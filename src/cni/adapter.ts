@@ -5,7 +5,7 @@
  * adapter (through `src/cni/index.ts`) instead of naming a CNI themselves.
  */
 import type { ClusterState, K8sPod } from '../core/cluster-types.ts';
-import type { NodeDatapath, Route } from '../core/datapath-types.ts';
+import type { CniStatus, NodeDatapath, Route } from '../core/datapath-types.ts';
 import type { Snapshot } from '../core/model.ts';
 
 /** The CNIs netdoctor has an adapter for. */
@@ -68,6 +68,11 @@ export interface AgentStateSource {
   read: string;
   /** What it tells. */
   tells: string;
+  /** For a status command: the tool recorded with its output, and what the rules read from it. */
+  tool?: CniStatus['tool'];
+  reports?: 'bgp-sessions' | 'agent-health';
+  /** For an agent-health report: the components that must read Ok (or Disabled). */
+  mustBeOk?: readonly string[];
 }
 
 /** What a healthy node under this CNI looks like, so rules and the tracer can compare. */

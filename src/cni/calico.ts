@@ -42,6 +42,8 @@ export const calico: CniAdapter = {
       part: 'cniStatus',
       read: 'calicoctl node status',
       tells: 'whether the Calico process runs and the state of each BGP session',
+      tool: 'calicoctl',
+      reports: 'bgp-sessions',
     },
   ],
   nodeAgentState: () => undefined,

@@ -47,6 +47,10 @@ export const cilium: CniAdapter = {
       part: 'cniStatus',
       read: 'cilium status',
       tells: "the agent's own health: Kubernetes, KVStore, health daemon and node reachability",
+      tool: 'cilium',
+      reports: 'agent-health',
+      // Components of `cilium status` that must read Ok (or be disabled) for the agent to work.
+      mustBeOk: ['Cilium', 'Kubernetes', 'KVStore', 'Cilium health daemon'],
     },
   ],
   nodeAgentState: () => undefined,

@@ -6,7 +6,14 @@
 import type { K8sPod } from '../core/cluster-types.ts';
 import type { NodeDatapath } from '../core/datapath-types.ts';
 import type { Snapshot } from '../core/model.ts';
-import type { CniAdapter, CniDetection, CniId, DetectionInput, Encapsulation } from './adapter.ts';
+import type {
+  AgentStateSource,
+  CniAdapter,
+  CniDetection,
+  CniId,
+  DetectionInput,
+  Encapsulation,
+} from './adapter.ts';
 import { calico } from './calico.ts';
 import { cilium } from './cilium.ts';
 import { flannel } from './flannel.ts';
@@ -119,3 +126,26 @@ export function offlineCheckedAdapter(detected: CniAdapter | undefined): CniAdap
  */
 export const OWNED_CHAINS_LABEL = `KUBE-/${flannel.datapath.chainPrefix}`;
 export const OWNED_CHAINS_GREP = `KUBE-|${flannel.datapath.chainPrefix}`;
+
+/** The status report of a CNI that carries `reports`, if it has one. */
+export function statusReport(
+  cni: CniAdapter | undefined,
+  reports: NonNullable<AgentStateSource['reports']>,
+): AgentStateSource | undefined {
+  return cni?.agentState.find((s) => s.reports === reports);
+}
+
+/** The adapters whose agents report `reports`, for skip reasons. */
+export function reportingAdapters(reports: NonNullable<AgentStateSource['reports']>): CniAdapter[] {
+  return CNI_ADAPTERS.filter((a) => statusReport(a, reports) !== undefined);
+}
+
+/** `key=value` of the agent pods' first label, for `kubectl -l`. */
+export function agentSelector(cni: CniAdapter): string {
+  return cni.agent.podLabels[0]?.join('=') ?? '';
+}
+
+export {
+  parseCalicoNodeStatus as parseBgpSessionReport,
+  parseCiliumStatus as parseAgentHealthReport,
+} from '../datapath/parsers/cni-status.ts';
