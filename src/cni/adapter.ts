@@ -165,6 +165,8 @@ export interface RepairPrimitives {
   reinstallHint: string;
   /** The interface whose address a reset rewrites, when the CNI has one (the bridge). */
   resettableInterface: string | undefined;
+  /** The manifest file a person passes to `netdoctor fix --manifest` to reinstall it. */
+  manifestFile: string;
 }
 
 /** One CNI's knowledge. */
@@ -199,6 +201,8 @@ export interface CniAdapter {
     read(snapshot: Snapshot): { cidr: string; source: string } | undefined;
     command: string;
   };
+  /** What the agent's cluster-wide config says (flannel: net-conf.json), empty when it has none. */
+  agentConfig(snapshot: Snapshot): { network?: string; backendType?: string; port?: number };
   /** Signals in the cluster's objects. */
   detectCluster(input: DetectionInput): DetectionSignal[];
   /** Signals in one node's collected datapath (CNI config, agent state files, devices). */

@@ -64,7 +64,10 @@ export const calico: CniAdapter = {
     restart: { kind: 'DaemonSet', namespace: 'kube-system', name: 'calico-node' },
     reinstallHint: 'kubectl -n kube-system get ds calico-node',
     resettableInterface: undefined,
+    manifestFile: 'calico.yaml',
   },
+  // IP pools (network, encapsulation) live in Calico's own resources, which are not collected.
+  agentConfig: () => ({}),
   detectCluster(input) {
     const agent = daemonSetSignals(input, this.agent);
     return agent.length > 0 ? agent : imageSignals(input, this.agent);

@@ -71,7 +71,11 @@ export const cilium: CniAdapter = {
     restart: { kind: 'DaemonSet', namespace: 'kube-system', name: 'cilium' },
     reinstallHint: 'kubectl -n kube-system get ds cilium',
     resettableInterface: undefined,
+    // Cilium installs with Helm or the cilium CLI; `helm template` output saved under this name.
+    manifestFile: 'cilium.yaml',
   },
+  // cilium-config (tunnel-port, cluster-pool-ipv4-cidr) is not read yet.
+  agentConfig: () => ({}),
   detectCluster(input) {
     const agent = daemonSetSignals(input, this.agent);
     return agent.length > 0 ? agent : imageSignals(input, this.agent);

@@ -201,7 +201,9 @@ export const flannel: CniAdapter = {
     reinstallHint:
       'kubectl apply -f https://github.com/flannel-io/flannel/releases/latest/download/kube-flannel.yml',
     resettableInterface: CNI_BRIDGE,
+    manifestFile: 'kube-flannel.yml',
   },
+  agentConfig: flannelNetConf,
   podNetwork: {
     read(snapshot) {
       for (const cm of snapshot.cluster.configMaps) {

@@ -149,3 +149,42 @@ export {
   parseCalicoNodeStatus as parseBgpSessionReport,
   parseCiliumStatus as parseAgentHealthReport,
 } from '../datapath/parsers/cni-status.ts';
+
+/**
+ * What the agents' cluster-wide configs declare, from the first adapter that declares each value
+ * (a snapshot holds one CNI's config; a repair reads it whether or not the agent still runs).
+ */
+export function declaredAgentConfig(snapshot: Snapshot): { network?: string; port?: number } {
+  const out: { network?: string; port?: number } = {};
+  for (const a of CNI_ADAPTERS) {
+    const c = a.agentConfig(snapshot);
+    if (out.network === undefined && c.network !== undefined) out.network = c.network;
+    if (out.port === undefined && c.port !== undefined) out.port = c.port;
+  }
+  return out;
+}
+
+/** The pod network one node's agent state declares (flannel: subnet.env FLANNEL_NETWORK). */
+export function nodeDeclaredNetwork(dp: NodeDatapath | undefined): string | undefined {
+  if (!dp) return undefined;
+  for (const a of CNI_ADAPTERS) {
+    const n = a.nodeAgentState(dp)?.network;
+    if (n !== undefined) return n;
+  }
+  return undefined;
+}
+
+/** The adapter that attaches pods to a bridge a repair can reset, and that bridge. */
+export const BRIDGE_CNI: CniAdapter | undefined = CNI_ADAPTERS.find((a) => a.repair.resettableInterface);
+
+/** The adapters whose peers' VTEP addresses (the `.0` of their pod subnets) answer only through the overlay. */
+export const VTEP_PINGABLE: readonly CniAdapter[] = CNI_ADAPTERS.filter((a) => a.datapath.peerRoutes);
+
+/** The adapter a repair acts for when the snapshot's CNI is unknown: the one the offline rules judge. */
+export const DEFAULT_CNI: CniAdapter = OFFLINE_CHECKED[0] ?? flannel;
+
+/** The snapshot's CNI for a repair: the detected one, else {@link DEFAULT_CNI}. */
+export function repairCni(snapshot: Snapshot): CniAdapter {
+  const d = cniOf(snapshot);
+  return d.known ? d.adapter : DEFAULT_CNI;
+}
