@@ -167,6 +167,18 @@ export interface RepairPrimitives {
   resettableInterface: string | undefined;
   /** The manifest file a person passes to `netdoctor fix --manifest` to reinstall it. */
   manifestFile: string;
+  /**
+   * Where the overlay MTU is set, for CNIs whose MTU netdoctor can change: the ConfigMap and
+   * key holding the agent's config, the agent's process, and the node state file (and key)
+   * that carries the MTU to new pods.
+   */
+  overlayMtu?: {
+    configMap: string;
+    configKey: string;
+    agentProcess: string;
+    stateFile: string;
+    stateMtuKey: string;
+  };
 }
 
 /** One CNI's knowledge. */

@@ -202,6 +202,13 @@ export const flannel: CniAdapter = {
       'kubectl apply -f https://github.com/flannel-io/flannel/releases/latest/download/kube-flannel.yml',
     resettableInterface: CNI_BRIDGE,
     manifestFile: 'kube-flannel.yml',
+    overlayMtu: {
+      configMap: FLANNEL_CONFIG_MAP,
+      configKey: 'net-conf.json',
+      agentProcess: 'flanneld',
+      stateFile: 'subnet.env',
+      stateMtuKey: 'FLANNEL_MTU',
+    },
   },
   agentConfig: flannelNetConf,
   podNetwork: {

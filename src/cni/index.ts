@@ -188,3 +188,6 @@ export function repairCni(snapshot: Snapshot): CniAdapter {
   const d = cniOf(snapshot);
   return d.known ? d.adapter : DEFAULT_CNI;
 }
+
+/** The adapter whose overlay MTU the fix-overlay-mtu repair can change (flannel's). */
+export const MTU_REPAIR_CNI: CniAdapter = CNI_ADAPTERS.find((a) => a.repair.overlayMtu) ?? DEFAULT_CNI;
