@@ -4,7 +4,7 @@
  * looks like under it, and how to repair it. Rules, the tracer and the repair steps ask the
  * adapter (through `src/cni/index.ts`) instead of naming a CNI themselves.
  */
-import type { ClusterState, K8sPod } from '../core/cluster-types.ts';
+import type { ClusterState, K8sNode, K8sPod } from '../core/cluster-types.ts';
 import type { CniStatus, NodeDatapath, Route } from '../core/datapath-types.ts';
 import type { Snapshot } from '../core/model.ts';
 
@@ -215,6 +215,13 @@ export interface CniAdapter {
   };
   /** What the agent's cluster-wide config says (flannel: net-conf.json), empty when it has none. */
   agentConfig(snapshot: Snapshot): { network?: string; backendType?: string; port?: number };
+  /**
+   * What the agent records on a Node object for the tracer: the address peers send overlay
+   * packets to (when it overrides InternalIP) and the node's VTEP MAC.
+   */
+  nodeOverlayFacts(n: K8sNode): { underlayIp?: string; vtepMac?: string };
+  /** Where the agent's per-node records live, for evidence: `flannel annotation`. */
+  nodeRecordName: string;
   /** Signals in the cluster's objects. */
   detectCluster(input: DetectionInput): DetectionSignal[];
   /** Signals in one node's collected datapath (CNI config, agent state files, devices). */

@@ -68,6 +68,9 @@ export const calico: CniAdapter = {
   },
   // IP pools (network, encapsulation) live in Calico's own resources, which are not collected.
   agentConfig: () => ({}),
+  // Peers' tunnel addresses live in the CNI's own resources (not collected): InternalIP stands in.
+  nodeOverlayFacts: () => ({}),
+  nodeRecordName: 'Calico node record',
   detectCluster(input) {
     const agent = daemonSetSignals(input, this.agent);
     return agent.length > 0 ? agent : imageSignals(input, this.agent);

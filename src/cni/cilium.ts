@@ -76,6 +76,9 @@ export const cilium: CniAdapter = {
   },
   // cilium-config (tunnel-port, cluster-pool-ipv4-cidr) is not read yet.
   agentConfig: () => ({}),
+  // Peers' tunnel addresses live in the CNI's own resources (not collected): InternalIP stands in.
+  nodeOverlayFacts: () => ({}),
+  nodeRecordName: 'CiliumNode node record',
   detectCluster(input) {
     const agent = daemonSetSignals(input, this.agent);
     return agent.length > 0 ? agent : imageSignals(input, this.agent);

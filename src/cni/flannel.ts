@@ -211,6 +211,12 @@ export const flannel: CniAdapter = {
     },
   },
   agentConfig: flannelNetConf,
+  nodeOverlayFacts(n) {
+    const underlayIp = n.metadata.annotations?.[FLANNEL_PUBLIC_IP];
+    const vtepMac = vtepMacOf(n);
+    return { ...(underlayIp ? { underlayIp } : {}), ...(vtepMac ? { vtepMac } : {}) };
+  },
+  nodeRecordName: 'flannel annotation',
   podNetwork: {
     read(snapshot) {
       for (const cm of snapshot.cluster.configMaps) {
