@@ -32,7 +32,8 @@ export const cniBgpPeers: Rule = {
     const cni = ctx.index.cniAdapter;
     const report = statusReport(cni, 'bgp-sessions');
     if (!cni || !report) return out;
-    if (!dp.cniStatus || dp.cniStatus.tool !== report.tool) return { skipped: `no \`${report.read}\` output collected` };
+    if (!dp.cniStatus || dp.cniStatus.tool !== report.tool)
+      return { skipped: `no \`${report.read}\` output collected` };
     const st = parseBgpSessionReport(dp.cniStatus.output);
     const source = `nodes/${node}/cni-status.txt`;
     if (!st.running) {

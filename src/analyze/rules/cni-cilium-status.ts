@@ -33,7 +33,8 @@ export const cniAgentHealth: Rule = {
     const cni = ctx.index.cniAdapter;
     const report = statusReport(cni, 'agent-health');
     if (!cni || !report) return out;
-    if (!dp.cniStatus || dp.cniStatus.tool !== report.tool) return { skipped: `no \`${report.read}\` output collected` };
+    if (!dp.cniStatus || dp.cniStatus.tool !== report.tool)
+      return { skipped: `no \`${report.read}\` output collected` };
     const st = parseAgentHealthReport(dp.cniStatus.output);
     const source = `nodes/${node}/cni-status.txt`;
     const failing = (report.mustBeOk ?? []).filter((k) => {
