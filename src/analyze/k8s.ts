@@ -80,34 +80,7 @@ export function describeHealth(h: PodHealth): string {
   }
 }
 
-/** What flannel's net-conf.json (in its ConfigMap) says; empty when absent or unparsable. */
-export interface FlannelNetConf {
-  /** `Network`: the cluster's pod network. */
-  network?: string;
-  /** `Backend.Type`, lower-cased. */
-  backendType?: string;
-  /** `Backend.Port`, when set. */
-  port?: number;
-}
-
-/** flannel's net-conf.json from the snapshot (an unparsable one is the config rules' to report). */
-export function flannelNetConf(snapshot: Snapshot): FlannelNetConf {
-  const cm = snapshot.cluster.configMaps.find(
-    (c) => /flannel/.test(c.metadata.name) && c.data?.['net-conf.json'],
-  );
-  const text = cm?.data?.['net-conf.json'];
-  if (!text) return {};
-  try {
-    const p = JSON.parse(text) as { Network?: unknown; Backend?: { Type?: unknown; Port?: unknown } };
-    return {
-      ...(typeof p.Network === 'string' ? { network: p.Network } : {}),
-      ...(typeof p.Backend?.Type === 'string' ? { backendType: p.Backend.Type.toLowerCase() } : {}),
-      ...(typeof p.Backend?.Port === 'number' && p.Backend.Port > 0 ? { port: p.Backend.Port } : {}),
-    };
-  } catch {
-    return {};
-  }
-}
+export { type FlannelNetConf, flannelNetConf } from '../cni/flannel.ts';
 
 /** The reference time of a snapshot: when it was taken. */
 export function snapshotTime(s: Snapshot): number {

@@ -1,8 +1,9 @@
+import { agentPods, type CniAdapter, type CniId, detectCni } from '../cni/index.ts';
 import type { K8sDaemonSet, K8sEndpointSlice, K8sNode, K8sPod, K8sService } from '../core/cluster-types.ts';
 import type { Snapshot } from '../core/model.ts';
 
 /** The CNI the cluster runs, detected from its DaemonSets and pods. */
-export type CniKind = 'flannel' | 'calico' | 'cilium' | 'unknown';
+export type CniKind = CniId | 'unknown';
 
 /**
  * Lookups built once per analysis so that rules stay linear in the snapshot's size
@@ -10,6 +11,8 @@ export type CniKind = 'flannel' | 'calico' | 'cilium' | 'unknown';
  */
 export interface SnapshotIndex {
   cni: CniKind;
+  /** The detected CNI's adapter; undefined when the CNI is unknown. */
+  cniAdapter: CniAdapter | undefined;
   nodeNames: string[];
   nodeByName: Map<string, K8sNode>;
   /** Node name -> its (first IPv4) pod CIDR. */
@@ -45,19 +48,6 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   if (list) list.push(v);
   else m.set(k, [v]);
 }
-
-const CNI_DAEMONSETS: { kind: Exclude<CniKind, 'unknown'>; names: RegExp; podLabel: [string, string][] }[] = [
-  {
-    kind: 'flannel',
-    names: /^(kube-)?flannel(-ds)?/,
-    podLabel: [
-      ['app', 'flannel'],
-      ['k8s-app', 'flannel'],
-    ],
-  },
-  { kind: 'calico', names: /^calico-node$/, podLabel: [['k8s-app', 'calico-node']] },
-  { kind: 'cilium', names: /^cilium$/, podLabel: [['k8s-app', 'cilium']] },
-];
 
 /** A node's IPv4 pod CIDR (spec.podCIDR, else the first IPv4 one of spec.podCIDRs). */
 export function nodePodCidr4(n: K8sNode): string | undefined {
@@ -105,32 +95,19 @@ export function buildIndex(s: Snapshot): SnapshotIndex {
     if (svc) push(slicesByService, `${sl.metadata.namespace ?? 'default'}/${svc}`, sl);
   }
 
-  let cni: CniKind = 'unknown';
-  let cniDaemonSet: K8sDaemonSet | undefined;
-  let cniPods: K8sPod[] = [];
-  for (const def of CNI_DAEMONSETS) {
-    const ds = c.daemonSets.find((d) => def.names.test(d.metadata.name));
-    const pods = def.podLabel.flatMap(([k, v]) => podsByLabel.get(`${k}=${v}`) ?? []);
-    if (ds || pods.length > 0) {
-      cni = def.kind;
-      cniDaemonSet = ds;
-      cniPods = pods;
-      break;
-    }
-  }
-  if (cni === 'unknown') {
-    // A deleted flannel DaemonSet leaves its ConfigMap and node annotations behind: still a
-    // flannel cluster. (Node datapaths are not read here: they stream past one at a time; the
-    // datapath rules look for flannel's CNI config, subnet.env or flannel.1 per node instead.)
-    const flannelCm = c.configMaps.some((cm) => /flannel/.test(cm.metadata.name));
-    const flannelAnnotated = c.nodes.some((n) =>
-      Object.keys(n.metadata.annotations ?? {}).some((k) => k.startsWith('flannel.alpha.coreos.com/')),
-    );
-    if (flannelCm || flannelAnnotated) cni = 'flannel';
-  }
+  // The DaemonSet and pods of the detected CNI only while its agent runs; residue (a deleted
+  // DaemonSet's ConfigMap or annotations) names the CNI without them.
+  const detected = detectCni({ cluster: c, podsByLabel });
+  const cniAdapter = detected.known ? detected.adapter : undefined;
+  const cni: CniKind = cniAdapter?.id ?? 'unknown';
+  const cniDaemonSet = cniAdapter
+    ? c.daemonSets.find((d) => cniAdapter.agent.daemonSetNames.test(d.metadata.name))
+    : undefined;
+  const cniPods = cniAdapter ? agentPods(podsByLabel, cniAdapter.agent) : [];
 
   return {
     cni,
+    cniAdapter,
     nodeNames: [...nodeByName.keys()],
     nodeByName,
     podCidrByNode,

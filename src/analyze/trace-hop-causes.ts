@@ -3,6 +3,7 @@
  * table says what that place means in the vocabulary, so a fault outside the catalog still gets
  * a name a person (and `fix`) can act on.
  */
+import { CNI_ADAPTERS } from '../cni/index.ts';
 import type { Layer, RootCauseCategory } from '../core/model.ts';
 import type { StepId } from '../core/step-id.ts';
 import type { TraceHop } from '../datapath/trace-types.ts';
@@ -25,7 +26,7 @@ export interface HopCause {
 export const DELETE_FIREWALL_RULE: StepId = 'delete-firewall-rule';
 
 /** Chains a controller owns: a drop there is the controller's decision, judged by its own rules. */
-const CONTROLLER_CHAIN = /^(KUBE-|FLANNEL-|CILIUM_|cali-)/;
+const CONTROLLER_CHAIN = new RegExp(`^(KUBE-|${CNI_ADAPTERS.map((a) => a.datapath.chainPrefix).join('|')})`);
 
 /**
  * The cause a broken hop names, or undefined when the hop is not a fault of the datapath (a

@@ -1,16 +1,14 @@
 /**
  * The cluster-side facts the tracer needs, looked up once per trace: which node owns a pod
- * subnet, each node's underlay address and flannel VTEP, and how a query's `from`/`to` words
+ * subnet, each node's underlay address and VTEP (as the CNI's adapter reads them), and how a query's `from`/`to` words
  * resolve to pods, Services and addresses.
  */
+
+import { type CniAdapter, cniOf, DEFAULT_CNI } from '../cni/index.ts';
 import type { K8sNode, K8sPod, K8sService } from '../core/cluster-types.ts';
 import { NetdoctorError } from '../core/errors.ts';
 import type { Snapshot } from '../core/model.ts';
 import { cidrContains, isIp } from '../core/net/cidr.ts';
-
-/** flannel's per-node annotations (VTEP MAC for VXLAN, the address it uses as the VXLAN remote). */
-export const FLANNEL_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
-export const FLANNEL_PUBLIC_IP = 'flannel.alpha.coreos.com/public-ip';
 
 export interface NodeFacts {
   name: string;
@@ -21,6 +19,8 @@ export interface NodeFacts {
 }
 
 export interface ClusterView {
+  /** The cluster's CNI (its default when unknown): its bridge, overlay device and node records. */
+  cni: CniAdapter;
   nodes: Map<string, NodeFacts>;
   podByKey: Map<string, K8sPod>;
   podByIp: Map<string, K8sPod>;
@@ -29,8 +29,10 @@ export interface ClusterView {
 }
 
 export function buildClusterView(snapshot: Snapshot): ClusterView {
+  const detected = cniOf(snapshot);
+  const cni = detected.known ? detected.adapter : DEFAULT_CNI;
   const nodes = new Map<string, NodeFacts>();
-  for (const n of snapshot.cluster.nodes) nodes.set(n.metadata.name, nodeFacts(n));
+  for (const n of snapshot.cluster.nodes) nodes.set(n.metadata.name, nodeFacts(n, cni));
   const podByKey = new Map<string, K8sPod>();
   const podByIp = new Map<string, K8sPod>();
   for (const p of snapshot.cluster.pods) {
@@ -45,28 +47,21 @@ export function buildClusterView(snapshot: Snapshot): ClusterView {
     const ip = s.spec.clusterIP;
     if (ip && ip !== 'None') serviceByIp.set(ip, s);
   }
-  return { nodes, podByKey, podByIp, serviceByKey, serviceByIp };
+  return { cni, nodes, podByKey, podByIp, serviceByKey, serviceByIp };
 }
 
-function nodeFacts(n: K8sNode): NodeFacts {
+function nodeFacts(n: K8sNode, cni: CniAdapter): NodeFacts {
   const f: NodeFacts = { name: n.metadata.name };
   const cidr = n.spec.podCIDR ?? n.spec.podCIDRs?.find((c) => !c.includes(':'));
   if (cidr) f.podCidr = cidr;
-  const ann = n.metadata.annotations ?? {};
   const internal = n.status.addresses?.find(
     (a) => a.type === 'InternalIP' && !a.address.includes(':'),
   )?.address;
-  const underlay = ann[FLANNEL_PUBLIC_IP] ?? internal;
+  // A garbled VTEP record leaves the expected MAC unknown; the trace says so.
+  const recorded = cni.nodeOverlayFacts(n);
+  const underlay = recorded.underlayIp ?? internal;
   if (underlay) f.underlayIp = underlay;
-  const backend = ann[FLANNEL_BACKEND_DATA];
-  if (backend) {
-    try {
-      const d = JSON.parse(backend) as { VtepMAC?: unknown };
-      if (typeof d.VtepMAC === 'string') f.vtepMac = d.VtepMAC.toLowerCase();
-    } catch {
-      // A garbled annotation leaves the expected MAC unknown; the trace says so.
-    }
-  }
+  if (recorded.vtepMac) f.vtepMac = recorded.vtepMac;
   return f;
 }
 

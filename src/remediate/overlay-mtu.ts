@@ -9,7 +9,7 @@
  * needed here (`ip -o` with link peers, `ping -M do`), so the real tools are found by path.
  */
 
-import { CNI_BRIDGE } from '../cni/flannel-names.ts';
+import { CNI_BRIDGE } from '../cni/flannel.ts';
 import { type Cidr4, formatIPv4 } from '../core/net/ipv4.ts';
 import { shq } from './step-kit.ts';
 
@@ -265,7 +265,7 @@ export interface NodeCheck {
   device: number | undefined;
   bridge: number | undefined;
   portsAbove: number | undefined;
-  flannelMtu: number | undefined;
+  agentMtu: number | undefined;
   pings: Record<string, boolean>;
   error: string | undefined;
 }
@@ -275,7 +275,7 @@ export function parseCheck(stdout: string): NodeCheck {
     device: undefined,
     bridge: undefined,
     portsAbove: undefined,
-    flannelMtu: undefined,
+    agentMtu: undefined,
     pings: {},
     error: undefined,
   };
@@ -285,7 +285,7 @@ export function parseCheck(stdout: string): NodeCheck {
     if (w[0] === 'device') c.device = num(w[1]);
     else if (w[0] === 'bridge') c.bridge = num(w[1]);
     else if (w[0] === 'ports-above') c.portsAbove = num(w[1]);
-    else if (w[0] === 'env' && w[1]?.startsWith('FLANNEL_MTU=')) c.flannelMtu = num(w[1].slice(12));
+    else if (w[0] === 'env' && w[1]?.startsWith('FLANNEL_MTU=')) c.agentMtu = num(w[1].slice(12));
     else if (w[0] === 'ping' && w[1]) c.pings[w[1]] = w[2] === 'ok';
     else if (w[0] === 'error') c.error = line.trim().slice(6);
   }

@@ -1,14 +1,14 @@
-import type { K8sNode, K8sPod } from '../../core/cluster-types.ts';
+import { type CniAdapter, displayNames, OFFLINE_CHECKED } from '../../cni/index.ts';
+import type { K8sPod } from '../../core/cluster-types.ts';
 import type { NodeDatapath, Route } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { parseCidr4 } from '../../core/net/ipv4.ts';
-import { FLANNEL_BACKEND_DATA } from '../../datapath/trace-cluster.ts';
 import { causeFinding, nodeSubject } from '../finding.ts';
 import { logSource, podHealth, podLogs, snapshotTime } from '../k8s.ts';
 import { STEP } from '../remediation.ts';
 import type { Rule } from '../rule.ts';
 import type { SnapshotIndex } from '../snapshot-index.ts';
-import { perAnalysis } from './support/datapath.ts';
+import { DEFAULT_CHECKED_CNI, overlayPeers, perAnalysis } from './support/datapath.ts';
 
 /**
  * Lines that mean flannel's main loop really ended. Not among them: `Waiting for all goroutines
@@ -61,6 +61,7 @@ export function missingPeerState(
   dp: NodeDatapath,
   index: SnapshotIndex,
   vtepMacByNode: ReadonlyMap<string, string> = new Map(),
+  overlay: RegExp = DEFAULT_CHECKED_CNI.datapath.overlayDevicePattern,
 ): { routes: string[] | undefined; fdb: string[] | undefined } {
   let routes: string[] | undefined;
   if (dp.routes) {
@@ -72,9 +73,9 @@ export function missingPeerState(
     }
   }
   let fdb: string[] | undefined;
-  const vxlan = dp.links?.some((l) => /^flannel\.\d+$/.test(l.ifname)) ?? false;
+  const vxlan = dp.links?.some((l) => overlay.test(l.ifname)) ?? false;
   if (dp.fdb && vxlan) {
-    const entries = dp.fdb.filter((e) => /^flannel\.\d+$/.test(e.dev) && e.dst);
+    const entries = dp.fdb.filter((e) => overlay.test(e.dev) && e.dst);
     const have = new Set(entries.map((e) => e.dst as string));
     const macs = new Set(entries.map((e) => e.mac.toLowerCase()));
     fdb = [];
@@ -96,20 +97,9 @@ const agents = perAnalysis(() => ({
   vtepMacByNode: new Map<string, string>(),
 }));
 
-/** Each node's flannel VTEP MAC, from its backend-data annotation. */
-function vtepMacs(nodes: readonly K8sNode[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const n of nodes) {
-    const raw = n.metadata.annotations?.[FLANNEL_BACKEND_DATA];
-    if (!raw) continue;
-    try {
-      const mac = (JSON.parse(raw) as { VtepMAC?: unknown }).VtepMAC;
-      if (typeof mac === 'string') out.set(n.metadata.name, mac.toLowerCase());
-    } catch {
-      // A garbled annotation: that peer is judged by its FDB destination alone.
-    }
-  }
-  return out;
+/** The agent's adapter; the rule applies only where one was detected. */
+function cni(index: SnapshotIndex): CniAdapter {
+  return index.cniAdapter ?? DEFAULT_CHECKED_CNI;
 }
 
 function listOf(items: string[]): string {
@@ -130,22 +120,28 @@ export const cniAgentStalled: Rule = {
   title: 'CNI agent running but stalled',
   why: 'A Running, Ready agent that has not programmed its node looks healthy while the node has no peer routes; DNS timeouts are the usual symptom.',
   appliesTo: ({ index }) =>
-    index.cni === 'flannel'
+    index.cniAdapter?.datapath.checkedOffline
       ? { applies: true }
-      : { applies: false, reason: `the peer-state check is flannel's; this cluster runs ${index.cni}` },
+      : {
+          applies: false,
+          reason: `the peer-state check is ${displayNames(OFFLINE_CHECKED)}'s; this cluster runs ${index.cni}`,
+        },
   /** Cluster phase: the agents that look healthy, with the tail of their logs. */
   run: (ctx) => {
     const { snapshot, index } = ctx;
     const now = snapshotTime(snapshot);
     const st = agents(ctx);
-    for (const [n, mac] of vtepMacs(snapshot.cluster.nodes)) st.vtepMacByNode.set(n, mac);
+    // Each node's VTEP MAC, from the agent's annotations.
+    for (const peer of overlayPeers(ctx).nodes.values())
+      if (peer.vtepMac) st.vtepMacByNode.set(peer.name, peer.vtepMac);
     for (const pod of index.cniPods) {
       const node = pod.spec.nodeName;
       if (!node || pod.status.phase !== 'Running') continue;
       const h = podHealth(pod, now);
       if (h.state !== 'ok' && h.state !== 'flapping') continue;
       const container =
-        pod.spec.containers.find((c) => /flannel/.test(c.name))?.name ?? pod.spec.containers[0]?.name;
+        pod.spec.containers.find((c) => cni(index).agent.container.test(c.name))?.name ??
+        pod.spec.containers[0]?.name;
       const lines = podLogs(snapshot, pod, container ? { container } : {})
         .join('\n')
         .split('\n')
@@ -170,7 +166,16 @@ export const cniAgentStalled: Rule = {
   runNode: (ctx, dp) => {
     const st = agents(ctx);
     if (st.byNode.has(dp.name))
-      st.missing.set(dp.name, missingPeerState(dp.name, dp, ctx.index, st.vtepMacByNode));
+      st.missing.set(
+        dp.name,
+        missingPeerState(
+          dp.name,
+          dp,
+          ctx.index,
+          st.vtepMacByNode,
+          cni(ctx.index).datapath.overlayDevicePattern,
+        ),
+      );
     return [];
   },
   finish: (ctx) => {
@@ -196,20 +201,20 @@ export const cniAgentStalled: Rule = {
         evidence.push({
           source: `nodes/${node}/ip-route.json`,
           observed: `no route to ${listOf(noRoutes)}`,
-          expected: `a route via flannel.1 to each of ${peers} peer pod subnets`,
+          expected: `a route via ${cni(ctx.index).datapath.overlayDevice} to each of ${peers} peer pod subnets`,
         });
       }
       if (noFdb.length > 0) {
         evidence.push({
           source: `nodes/${node}/bridge-fdb.json`,
-          observed: `no flannel.1 FDB entry for ${listOf(noFdb)}`,
+          observed: `no ${cni(ctx.index).datapath.overlayDevice} FDB entry for ${listOf(noFdb)}`,
           expected: 'one FDB entry per peer VTEP',
         });
       }
       if (log) evidence.push(log);
       const summary = corroborated
-        ? `flannel on ${node} is Running and Ready but has not programmed its peers: ${node} lacks routes to ${noRoutes.length} of ${peers} peer pod subnets${noFdb.length > 0 ? ` and FDB entries for ${noFdb.length}` : ''}`
-        : `flannel on ${node} logged that its main loop ended while its pod stays Running; ${node}'s datapath was not collected`;
+        ? `${cni(ctx.index).displayName} on ${node} is Running and Ready but has not programmed its peers: ${node} lacks routes to ${noRoutes.length} of ${peers} peer pod subnets${noFdb.length > 0 ? ` and FDB entries for ${noFdb.length}` : ''}`
+        : `${cni(ctx.index).displayName} on ${node} logged that its main loop ended while its pod stays Running; ${node}'s datapath was not collected`;
       out.push(
         causeFinding(
           cniAgentStalled,
@@ -220,7 +225,7 @@ export const cniAgentStalled: Rule = {
             evidence,
             nextCommands: [
               `kubectl -n ${pod.metadata.namespace ?? 'default'} logs ${pod.metadata.name} --tail=200`,
-              `ip route show | grep -E "10\\.|flannel"   # on ${node}`,
+              `ip route show | grep -E "10\\.|${cni(ctx.index).id}"   # on ${node}`,
               `kubectl -n ${pod.metadata.namespace ?? 'default'} delete pod ${pod.metadata.name}`,
             ],
           },

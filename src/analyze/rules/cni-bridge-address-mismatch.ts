@@ -1,4 +1,3 @@
-import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { cidrContains } from '../../core/net/cidr.ts';
@@ -6,18 +5,24 @@ import { firstHost, parseCidr4 } from '../../core/net/ipv4.ts';
 import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
-  flannelCluster,
+  checkedCni,
+  DEFAULT_CHECKED_CNI,
   lacksPart,
   linksByName,
   makeFinding,
   needsNodes,
   nodeSource,
   nodeSubject,
+  overlayPeers,
 } from './support/datapath.ts';
 
+/** The bridge this rule checks: the cluster CNI's, or the default checked one's when the CNI is unknown. */
+const CNI_BRIDGE = DEFAULT_CHECKED_CNI.datapath.bridge ?? '';
+
 function bridgeCni(ctx: RuleContext): Applicability {
-  if (ctx.index.cni === 'calico' || ctx.index.cni === 'cilium') {
-    return { applies: false, reason: `${ctx.index.cni} does not attach pods to the ${CNI_BRIDGE} bridge` };
+  const cni = ctx.index.cniAdapter;
+  if (cni && cni.datapath.bridge === undefined) {
+    return { applies: false, reason: `${cni.id} does not attach pods to the ${CNI_BRIDGE} bridge` };
   }
   return { applies: true };
 }
@@ -34,7 +39,7 @@ export const cniBridgeAddressMismatch: Rule = {
     const name = dp.name;
     const skip = lacksPart(dp, 'links');
     if (skip) return skip;
-    const fc = flannelCluster(ctx);
+    const fc = overlayPeers(ctx);
     const out: Finding[] = [];
     const podCIDR = fc.nodes.get(name)?.podCIDR;
     const bridge = dp.links ? linksByName(dp.links).get(CNI_BRIDGE) : undefined;
@@ -55,9 +60,12 @@ export const cniBridgeAddressMismatch: Rule = {
         expected: `${CNI_BRIDGE}: inet ${want} (gateway of node pod subnet ${podCIDR})`,
       },
     ];
-    const env = dp.flannelSubnetEnv?.subnet;
-    if (env)
-      evidence.push({ source: nodeSource(name, 'flannelSubnetEnv'), observed: `FLANNEL_SUBNET=${env}` });
+    const agent = checkedCni(ctx).nodeAgentState(dp);
+    if (agent?.subnet)
+      evidence.push({
+        source: nodeSource(name, agent.part),
+        observed: `${agent.keys.subnet}=${agent.subnet}`,
+      });
     const summary =
       v4addrs.length === 0
         ? `${CNI_BRIDGE} on ${name} has no IPv4 address (expected ${want})`
@@ -74,7 +82,7 @@ export const cniBridgeAddressMismatch: Rule = {
           confidence: outside.length > 0 ? 0.9 : v4addrs.length === 0 ? 0.6 : 0.8,
           remediation: ['reset-cni-bridge'],
         },
-        nextCommands: [`ip -4 addr show ${CNI_BRIDGE}`, 'cat /run/flannel/subnet.env'],
+        nextCommands: [`ip -4 addr show ${CNI_BRIDGE}`, ...checkedCni(ctx).statusCommands],
       }),
     );
 

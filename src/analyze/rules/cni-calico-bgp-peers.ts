@@ -1,46 +1,59 @@
+import {
+  agentSelector,
+  displayNames,
+  parseBgpSessionReport,
+  reportingAdapters,
+  statusReport,
+} from '../../cni/index.ts';
 import type { Finding } from '../../core/model.ts';
-import { parseCalicoNodeStatus } from '../../datapath/parsers/cni-status.ts';
 import { causeFinding, nodeSubject } from '../finding.ts';
 import { STEP } from '../remediation.ts';
 import type { NodeResult, Rule } from '../rule.ts';
 
+/** The CNIs whose agents report BGP sessions (Calico). */
+const BGP_CNIS = displayNames(reportingAdapters('bgp-sessions'));
+
 /** Calico learns peer pod routes over BGP: a session that is not Established means missing routes. */
-export const cniCalicoBgpPeers: Rule = {
+export const cniBgpPeers: Rule = {
   id: 'cni-calico-bgp-peers',
   layer: 'cni',
   needs: { cluster: ['daemonSets', 'pods'], node: ['cniStatus'] },
-  title: 'Calico BGP sessions established',
-  why: 'With Calico in BGP mode a node only gets routes to its peers’ pod blocks over Established BGP sessions; a session down means those pods are unreachable.',
+  title: `${BGP_CNIS} BGP sessions established`,
+  why: `With ${BGP_CNIS} in BGP mode a node only gets routes to its peers’ pod blocks over Established BGP sessions; a session down means those pods are unreachable.`,
   appliesTo: ({ index, collectedNodes }) => {
-    if (index.cni !== 'calico')
-      return { applies: false, reason: `this cluster runs ${index.cni}, not Calico` };
+    if (!statusReport(index.cniAdapter, 'bgp-sessions'))
+      return { applies: false, reason: `this cluster runs ${index.cni}, not ${BGP_CNIS}` };
     if (collectedNodes.length === 0) return { applies: false, reason: 'no node datapath was collected' };
     return { applies: true };
   },
-  runNode: (_ctx, dp): NodeResult => {
+  runNode: (ctx, dp): NodeResult => {
     const node = dp.name;
     const out: Finding[] = [];
-    if (dp.cniStatus?.tool !== 'calicoctl') return { skipped: 'no `calicoctl node status` output collected' };
-    const st = parseCalicoNodeStatus(dp.cniStatus.output);
+    const cni = ctx.index.cniAdapter;
+    const report = statusReport(cni, 'bgp-sessions');
+    if (!cni || !report) return out;
+    if (!dp.cniStatus || dp.cniStatus.tool !== report.tool)
+      return { skipped: `no \`${report.read}\` output collected` };
+    const st = parseBgpSessionReport(dp.cniStatus.output);
     const source = `nodes/${node}/cni-status.txt`;
     if (!st.running) {
       out.push(
         causeFinding(
-          cniCalicoBgpPeers,
+          cniBgpPeers,
           {
             subject: nodeSubject(node),
             detail: 'process',
             severity: 'critical',
-            summary: `The Calico process is not running on ${node}`,
+            summary: `The ${cni.displayName} process is not running on ${node}`,
             evidence: [
               {
                 source,
-                observed: 'Calico process is not running.',
-                expected: 'Calico process is running.',
+                observed: `${cni.displayName} process is not running.`,
+                expected: `${cni.displayName} process is running.`,
               },
             ],
             nextCommands: [
-              `kubectl -n kube-system get pods -l k8s-app=calico-node -o wide --field-selector spec.nodeName=${node}`,
+              `kubectl -n ${cni.agent.namespace} get pods -l ${agentSelector(cni)} -o wide --field-selector spec.nodeName=${node}`,
             ],
           },
           { category: 'cni.agent-not-ready', confidence: 0.85, remediation: [STEP.restartCniAgent] },
@@ -52,7 +65,7 @@ export const cniCalicoBgpPeers: Rule = {
     if (down.length === 0) return out;
     out.push(
       causeFinding(
-        cniCalicoBgpPeers,
+        cniBgpPeers,
         {
           subject: nodeSubject(node),
           detail: 'bgp',
@@ -63,7 +76,7 @@ export const cniCalicoBgpPeers: Rule = {
             observed: `${p.address} (${p.type}): ${p.state} ${p.info}`,
             expected: 'up Established',
           })),
-          nextCommands: ['calicoctl node status', 'calicoctl get bgppeer -o wide'],
+          nextCommands: [...cni.statusCommands],
         },
         { category: 'cni.routes-missing', confidence: 0.8, remediation: [STEP.restartCniAgent] },
       ),

@@ -2,15 +2,8 @@ import type { CniConfigFile, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { isAbsent } from '../item-lookup.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';
-import type { CniKind } from '../snapshot-index.ts';
 import { makeFinding, needsNodes, nodeSubject } from './support/datapath.ts';
 
-/** The plugin type each CNI's own config must contain. */
-const PLUGIN_OF: Record<Exclude<CniKind, 'unknown'>, string> = {
-  flannel: 'flannel',
-  calico: 'calico',
-  cilium: 'cilium-cni',
-};
 /** Meta plugins that delegate to the cluster CNI from a config of their own. */
 const DELEGATING = new Set(['multus', 'multus-shim', 'cni-genie']);
 
@@ -34,8 +27,9 @@ export const cniConfigMissing: Rule = {
     const absent = dp.cniConfigs === undefined && isAbsent(ctx.snapshot, dp, 'cniConfigs');
     if (dp.cniConfigs === undefined && !absent) return { skipped: `${CNI_DIR} not collected` };
     const out: Finding[] = [];
+    // The plugin type the CNI's own config must contain.
     const cni = ctx.index.cni;
-    const plugin = cni === 'unknown' ? undefined : PLUGIN_OF[cni];
+    const plugin = ctx.index.cniAdapter?.cniConfig.pluginType;
     const source = `nodes/${name}/cni-net.d`;
     let problem: string | undefined;
     let expected = plugin ? `a ${cni} config (plugin type ${plugin})` : 'a valid CNI config';

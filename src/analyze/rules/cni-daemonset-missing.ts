@@ -1,8 +1,10 @@
+import { CNI_ADAPTERS } from '../../cni/index.ts';
 import { causeFinding } from '../finding.ts';
 import { STEP } from '../remediation.ts';
 import type { Rule } from '../rule.ts';
 
-const DS_NAME = { flannel: 'kube-flannel-ds', calico: 'calico-node', cilium: 'cilium' } as const;
+/** `flannel|calico|cilium`: every known agent, for a grep over DaemonSets. */
+const AGENT_GREP = CNI_ADAPTERS.map((a) => a.id).join('|');
 
 /** The CNI's DaemonSet is gone: no node gets routes or overlay entries for new peers or pods. */
 export const cniDaemonsetMissing: Rule = {
@@ -19,13 +21,14 @@ export const cniDaemonsetMissing: Rule = {
         }
       : { applies: true },
   run: ({ snapshot, index }) => {
-    if (index.cni === 'unknown' || index.cniDaemonSet) return [];
+    const cni = index.cniAdapter;
+    if (!cni || index.cniDaemonSet) return [];
     // k3s runs flannel inside its own binary: no DaemonSet is expected there.
     const embedded = snapshot.cluster.nodes.some((n) =>
       /\+k3s/.test(n.status.nodeInfo?.kubeletVersion ?? ''),
     );
     if (embedded) return [];
-    const name = DS_NAME[index.cni];
+    const name = cni.agent.daemonSet;
     const orphans = index.cniPods.length;
     return [
       causeFinding(
@@ -33,7 +36,7 @@ export const cniDaemonsetMissing: Rule = {
         {
           subject: {
             kind: 'DaemonSet',
-            namespace: index.cni === 'flannel' ? 'kube-flannel' : 'kube-system',
+            namespace: cni.agent.namespace,
             name,
           },
           severity: 'critical',
@@ -45,12 +48,7 @@ export const cniDaemonsetMissing: Rule = {
               expected: `a ${name} DaemonSet scheduling one agent per node`,
             },
           ],
-          nextCommands: [
-            'kubectl get ds -A | grep -Ei "flannel|calico|cilium"',
-            index.cni === 'flannel'
-              ? 'kubectl apply -f https://github.com/flannel-io/flannel/releases/latest/download/kube-flannel.yml'
-              : `kubectl -n kube-system get ds ${name}`,
-          ],
+          nextCommands: [`kubectl get ds -A | grep -Ei "${AGENT_GREP}"`, cni.repair.reinstallHint],
         },
         {
           category: 'cni.daemonset-missing',

@@ -1,40 +1,30 @@
-import { CNI_BRIDGE, FLANNEL_VXLAN_DEV } from '../../cni/flannel-names.ts';
 import type { NodeDatapath, Route } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import { cidrContains } from '../../core/net/cidr.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
+  checkedCni,
   expectedPeer,
-  type FlannelNode,
-  flannelCluster,
   isMainRoute,
   lacksPart,
   linksByName,
   listSome,
   makeFinding,
-  needsFlannel,
+  needsCheckedCni,
   needsNodes,
   nodeSource,
   nodeSubject,
-  notFlannelNode,
+  notCheckedCniNode,
+  type OverlayPeer,
+  overlayPeers,
   showRoute,
 } from './support/datapath.ts';
 
 const ID = 'cni-routes-missing';
 
-/** The route flannel programs to a peer's pod subnet for a backend. */
-export function expectedPeerRoute(peer: FlannelNode, backend: string | undefined): string {
-  if (backend === 'host-gw') return `${peer.podCIDR} via ${peer.publicIp ?? '<peer InternalIP>'}`;
-  return `${peer.podCIDR} via ${peer.vtepGateway} dev ${FLANNEL_VXLAN_DEV} onlink`;
-}
-
-/** Whether a route to a peer's pod subnet goes where flannel would send it. */
-export function routeFits(r: Route, peer: FlannelNode, backend: string | undefined): boolean {
-  if (backend === 'host-gw') return r.gateway !== undefined && r.gateway === peer.publicIp;
-  if (backend === 'vxlan') return r.dev === FLANNEL_VXLAN_DEV && r.gateway === peer.vtepGateway;
-  return r.dev === FLANNEL_VXLAN_DEV ? r.gateway === peer.vtepGateway : r.gateway === peer.publicIp;
-}
+/** For a checked CNI without per-peer kernel routes: nothing fits, nothing is expected. */
+const NO_PEER_ROUTES = { expected: () => '', fits: () => false };
 
 const OK = 1;
 const WRONG = 2;
@@ -46,17 +36,21 @@ export const cniRoutesMissing: Rule = {
   needs: { cluster: ['nodes', 'pods'], node: ['routes', 'links'] },
   title: 'Pod-subnet routes to peer nodes',
   why: 'Without a route to a peer pod subnet, every packet from this node to pods there (DNS included) is lost; a node that silently lost its overlay routes looks exactly like this.',
-  appliesTo: (ctx) => allOf(needsFlannel(ctx), needsNodes(ctx)),
+  appliesTo: (ctx) => allOf(needsCheckedCni(ctx), needsNodes(ctx)),
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;
-    const skip = notFlannelNode(ctx, dp) ?? lacksPart(dp, 'routes');
+    const skip = notCheckedCniNode(ctx, dp) ?? lacksPart(dp, 'routes');
     if (skip) return skip;
-    const fc = flannelCluster(ctx);
+    const fc = overlayPeers(ctx);
+    const cni = checkedCni(ctx);
+    const overlayDev = cni.datapath.overlayDevice;
+    const bridgeDev = cni.datapath.bridge ?? '';
+    const { expected: expectedPeerRoute, fits: routeFits } = cni.datapath.peerRoutes ?? NO_PEER_ROUTES;
     const out: Finding[] = [];
     const self = fc.nodes.get(name);
     if (!dp.routes || !self?.podCIDR) return out;
     const links = dp.links ? linksByName(dp.links) : undefined;
-    const backend = self.backendType ?? (links?.has(FLANNEL_VXLAN_DEV) ? 'vxlan' : undefined);
+    const backend = self.backendType ?? (links?.has(overlayDev) ? 'vxlan' : undefined);
     const source = nodeSource(name, 'routes');
     const evidence: Evidence[] = [];
 
@@ -80,9 +74,9 @@ export const cniRoutesMissing: Rule = {
         wrongRoutes.set(i, r);
       }
     }
-    const ownOnBridge = own.find((r) => r.dev === CNI_BRIDGE);
+    const ownOnBridge = own.find((r) => r.dev === bridgeDev);
     const hasPods = (ctx.index.podsByNode.get(name) ?? []).some((p) => !p.spec.hostNetwork);
-    const bridge = links?.get(CNI_BRIDGE);
+    const bridge = links?.get(bridgeDev);
     const bridgeMisaddressed =
       bridge !== undefined &&
       !bridge.addrs.some((a) => a.family === 'inet' && cidrContains(podCIDR, a.local));
@@ -95,20 +89,20 @@ export const cniRoutesMissing: Rule = {
       evidence.push({
         source,
         observed: showRoute(own[0]),
-        expected: `${self.podCIDR} dev ${CNI_BRIDGE} proto kernel scope link`,
+        expected: `${self.podCIDR} dev ${bridgeDev} proto kernel scope link`,
       });
     } else if (needsLocal) {
       localBad = true;
       evidence.push({
         source,
         observed: `no route to its own pod subnet ${self.podCIDR}`,
-        expected: `${self.podCIDR} dev ${CNI_BRIDGE} proto kernel scope link`,
+        expected: `${self.podCIDR} dev ${bridgeDev} proto kernel scope link`,
       });
     }
 
     let peers = 0;
-    const missing: FlannelNode[] = [];
-    const wrong: { peer: FlannelNode; route: Route; expected: string }[] = [];
+    const missing: OverlayPeer[] = [];
+    const wrong: { peer: OverlayPeer; route: Route; expected: string }[] = [];
     fc.withCidr.forEach((peer, i) => {
       if (!expectedPeer(fc, name, peer)) return;
       peers++;
@@ -129,11 +123,11 @@ export const cniRoutesMissing: Rule = {
           4,
         ),
       });
-      if (backend === 'vxlan' && links && !links.has(FLANNEL_VXLAN_DEV)) {
+      if (backend === 'vxlan' && links && !links.has(overlayDev)) {
         evidence.push({
           source: nodeSource(name, 'links'),
-          observed: `no ${FLANNEL_VXLAN_DEV} device`,
-          expected: `${FLANNEL_VXLAN_DEV} (vxlan, VNI 1)`,
+          observed: `no ${overlayDev} device`,
+          expected: `${overlayDev} (${cni.datapath.overlayDeviceDetail})`,
         });
       }
     }
@@ -159,7 +153,7 @@ export const cniRoutesMissing: Rule = {
           4,
         )} the wrong way`,
       );
-    if (localBad) parts.push(`has no ${CNI_BRIDGE} route to its own subnet ${self.podCIDR}`);
+    if (localBad) parts.push(`has no ${bridgeDev} route to its own subnet ${self.podCIDR}`);
     const all = peers > 0 && missing.length === peers;
     out.push(
       makeFinding(cniRoutesMissing, nodeSubject(name), {
@@ -175,8 +169,8 @@ export const cniRoutesMissing: Rule = {
               : ['restart-cni-agent'],
         },
         nextCommands: [
-          `ip route show | grep -E '${CNI_BRIDGE}|${FLANNEL_VXLAN_DEV}'`,
-          `kubectl get pods -A -l app=flannel -o wide --field-selector spec.nodeName=${name}`,
+          `ip route show | grep -E '${bridgeDev}|${overlayDev}'`,
+          `kubectl get pods -A -l ${cni.agent.podLabels[0]?.join('=')} -o wide --field-selector spec.nodeName=${name}`,
         ],
       }),
     );

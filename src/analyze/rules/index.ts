@@ -2,8 +2,8 @@ import type { Rule } from '../rule.ts';
 import { cniAgentNotReady } from './cni-agent-not-ready.ts';
 import { cniAgentStalled } from './cni-agent-stalled.ts';
 import { cniBridgeAddressMismatch } from './cni-bridge-address-mismatch.ts';
-import { cniCalicoBgpPeers } from './cni-calico-bgp-peers.ts';
-import { cniCiliumStatus } from './cni-cilium-status.ts';
+import { cniBgpPeers } from './cni-calico-bgp-peers.ts';
+import { cniAgentHealth } from './cni-cilium-status.ts';
 import { cniConfigMissing } from './cni-config-missing.ts';
 import { cniDaemonsetMissing } from './cni-daemonset-missing.ts';
 import { cniRoutesMissing } from './cni-routes-missing.ts';
@@ -64,8 +64,8 @@ export const RULES: Rule[] = [
   cniDaemonsetMissing,
   cniAgentNotReady,
   cniAgentStalled,
-  cniCalicoBgpPeers,
-  cniCiliumStatus,
+  cniBgpPeers,
+  cniAgentHealth,
   cniConfigMissing,
   cniRoutesMissing,
   cniBridgeAddressMismatch,

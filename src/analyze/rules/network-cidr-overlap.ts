@@ -1,3 +1,4 @@
+import { CNI_ADAPTERS } from '../../cni/index.ts';
 import type { Evidence, Snapshot } from '../../core/model.ts';
 import {
   type Cidr4,
@@ -23,25 +24,12 @@ interface Net {
   ips?: number[];
 }
 
-/** The cluster pod network: flannel's net-conf.json `Network`, else each node's podCIDR. */
+/** The cluster pod network: the one a CNI's own config declares (flannel's net-conf.json `Network`), else each node's podCIDR. */
 export function podNetworks(s: Snapshot, index: SnapshotIndex): Net[] {
-  for (const cm of s.cluster.configMaps) {
-    if (cm.metadata.name !== 'kube-flannel-cfg') continue;
-    const conf = cm.data?.['net-conf.json'];
-    if (!conf) continue;
-    try {
-      const net = (JSON.parse(conf) as { Network?: unknown }).Network;
-      const c = typeof net === 'string' ? parseCidr4(net) : undefined;
-      if (c)
-        return [
-          {
-            cidr: c,
-            source: `cluster/configmaps.json#${cm.metadata.namespace ?? 'default'}/kube-flannel-cfg net-conf.json Network`,
-          },
-        ];
-    } catch {
-      // an unparsable net-conf.json is another rule's finding; fall back to the nodes' podCIDRs
-    }
+  for (const cni of CNI_ADAPTERS) {
+    const declared = cni.podNetwork?.read(s);
+    const c = declared ? parseCidr4(declared.cidr) : undefined;
+    if (declared && c) return [{ cidr: c, source: declared.source }];
   }
   const out: Net[] = [];
   for (const [node, cidr] of index.podCidrByNode) {
@@ -170,7 +158,7 @@ export const networkCidrOverlap: Rule = {
           summary: `Cluster networks overlap: ${pairs.slice(0, 3).join('; ')}${pairs.length > 3 ? ` and ${pairs.length - 3} more` : ''}`,
           evidence,
           nextCommands: [
-            'kubectl -n kube-flannel get configmap kube-flannel-cfg -o jsonpath="{.data.net-conf\\.json}"',
+            ...CNI_ADAPTERS.flatMap((a) => (a.podNetwork ? [a.podNetwork.command] : [])),
             'kubectl get nodes -o custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR,IP:.status.addresses[0].address',
           ],
         },

@@ -1,3 +1,4 @@
+import { OWNED_CHAINS_GREP, OWNED_CHAINS_LABEL } from '../../cni/index.ts';
 import { owned } from '../../cni/owned-chains.ts';
 import type { IptablesDump, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Finding } from '../../core/model.ts';
@@ -64,7 +65,7 @@ export const nodeIptablesBackendMixed: Rule = {
             {
               source: nodeSource(name, otherKey),
               observed: listSome([...a.policies, ...a.rules], 6),
-              expected: `${otherLabel} empty (every KUBE-/FLANNEL- rule is in ${used})`,
+              expected: `${otherLabel} empty (every ${OWNED_CHAINS_LABEL} rule is in ${used})`,
             },
           ],
           cause: {
@@ -80,12 +81,12 @@ export const nodeIptablesBackendMixed: Rule = {
     out.push(
       makeFinding(nodeIptablesBackendMixed, nodeSubject(name), {
         severity: 'error',
-        summary: `${name} has KUBE-/FLANNEL- rules in both iptables-legacy (${legacy.rules}) and iptables-nft (${nft.rules})`,
+        summary: `${name} has ${OWNED_CHAINS_LABEL} rules in both iptables-legacy (${legacy.rules}) and iptables-nft (${nft.rules})`,
         evidence: [
           {
             source: nodeSource(name, 'iptablesLegacy'),
             observed: `${legacy.rules} rules in ${listSome(legacy.chains, 6)}`,
-            expected: 'all KUBE-/FLANNEL- rules in one backend',
+            expected: `all ${OWNED_CHAINS_LABEL} rules in one backend`,
           },
           {
             source: nodeSource(name, 'iptablesNft'),
@@ -98,8 +99,8 @@ export const nodeIptablesBackendMixed: Rule = {
           remediation: ['align-iptables-backend'],
         },
         nextCommands: [
-          'iptables-legacy-save | grep -c -E "KUBE-|FLANNEL-"',
-          'iptables-nft-save | grep -c -E "KUBE-|FLANNEL-"',
+          `iptables-legacy-save | grep -c -E "${OWNED_CHAINS_GREP}"`,
+          `iptables-nft-save | grep -c -E "${OWNED_CHAINS_GREP}"`,
           'update-alternatives --query iptables',
         ],
       }),

@@ -6,21 +6,22 @@ import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
   chainRules,
-  flannelCluster,
+  checkedCni,
   iptablesDumps,
   lacksIptables,
   makeFinding,
-  needsFlannel,
+  needsCheckedCni,
   needsNodes,
   nodeSource,
   nodeSubject,
-  notFlannelNode,
+  notCheckedCniNode,
+  overlayPeers,
   parseSpec,
 } from './support/datapath.ts';
 import { describeProbe, failedProbe, passedProbe, probeSource, probeView } from './support/probes.ts';
 
 function applies(ctx: RuleContext): Applicability {
-  return allOf(needsFlannel(ctx), needsNodes(ctx));
+  return allOf(needsCheckedCni(ctx), needsNodes(ctx));
 }
 
 /** Pod traffic leaving the cluster network must be masqueraded (flannel's FLANNEL-POSTRTG or an equivalent rule). */
@@ -33,16 +34,20 @@ export const nodeMasqueradeMissing: Rule = {
   appliesTo: applies,
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;
-    const skip = notFlannelNode(ctx, dp) ?? lacksIptables(dp);
+    const skip = notCheckedCniNode(ctx, dp) ?? lacksIptables(dp);
     if (skip) return skip;
-    const fc = flannelCluster(ctx);
+    const fc = overlayPeers(ctx);
+    const cni = checkedCni(ctx);
+    const agent = cni.nodeAgentState(dp);
+    /** The agent's own masquerade chain (flannel: FLANNEL-POSTRTG). */
+    const masqChain = cni.datapath.masqueradeChains[0] ?? '';
     const probes = probeView(ctx);
     const external = probes.byScenario.get('external') ?? [];
     const out: Finding[] = [];
     const podCIDR = fc.nodes.get(name)?.podCIDR;
     const dumps = iptablesDumps(dp);
     if (!podCIDR || dumps.length === 0) return out;
-    if (dp.flannelSubnetEnv?.ipmasq === false) return out;
+    if (agent?.ipMasq === false) return out;
     // Both backends' nat hooks see the packet: one masquerading it is enough.
     let found: string | undefined;
     const bypass: string[] = [];
@@ -55,7 +60,7 @@ export const nodeMasqueradeMissing: Rule = {
       else if (r.decidedBy) bypass.push(`${d.label}: ${r.decidedBy}`);
     }
     if (!found && dp.nftRuleset) {
-      const cluster = fc.network ?? dp.flannelSubnetEnv?.network;
+      const cluster = fc.network ?? agent?.network;
       const hit = dp.nftRuleset.rules.find(
         (r) =>
           /\bmasquerade\b/.test(r.text) &&
@@ -66,21 +71,21 @@ export const nodeMasqueradeMissing: Rule = {
     if (found) return out;
 
     const evidence: Evidence[] = [];
-    const cluster = fc.network ?? dp.flannelSubnetEnv?.network ?? podCIDR;
+    const cluster = fc.network ?? agent?.network ?? podCIDR;
     for (const d of dumps) {
       const nat = d.dump.tables['nat'];
       const post = nat ? (chainRules(nat).get('POSTROUTING') ?? []) : [];
-      const flannelChain = nat !== undefined && chainPolicy(nat, 'FLANNEL-POSTRTG') !== undefined;
-      const jumps = post.some((r) => (r.target ?? parseSpec(r.spec).target) === 'FLANNEL-POSTRTG');
+      const agentChain = nat !== undefined && chainPolicy(nat, masqChain) !== undefined;
+      const jumps = post.some((r) => (r.target ?? parseSpec(r.spec).target) === masqChain);
       if (!nat && d.dump.backend !== 'nf_tables' && dumps.length > 1) continue;
       evidence.push({
         source: nodeSource(name, d.key),
         observed: !nat
           ? `${d.label}: no nat table`
-          : flannelChain && !jumps
-            ? `${d.label}: FLANNEL-POSTRTG exists but POSTROUTING does not jump to it; POSTROUTING: ${post.map((r) => r.spec).join(' | ') || '(empty)'}`
+          : agentChain && !jumps
+            ? `${d.label}: ${masqChain} exists but POSTROUTING does not jump to it; POSTROUTING: ${post.map((r) => r.spec).join(' | ') || '(empty)'}`
             : `${d.label}: no MASQUERADE for ${podCIDR} reachable from POSTROUTING${post.length ? ` (POSTROUTING: ${post.map((r) => r.spec).join(' | ')})` : ''}`,
-        expected: `-A POSTROUTING -j FLANNEL-POSTRTG and -A FLANNEL-POSTRTG -s ${cluster} ! -d 224.0.0.0/4 -j MASQUERADE --random-fully`,
+        expected: `-A POSTROUTING -j ${masqChain} and -A ${masqChain} -s ${cluster} ! -d 224.0.0.0/4 -j MASQUERADE --random-fully`,
       });
     }
     if (bypass.length > 0) {

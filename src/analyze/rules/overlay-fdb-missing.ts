@@ -1,27 +1,28 @@
-import { FLANNEL_VXLAN_DEV } from '../../cni/flannel-names.ts';
 import type { FdbEntry, Neighbor, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
+  checkedCni,
+  DEFAULT_CHECKED_CNI,
   expectedPeer,
-  flannelCluster,
   lacksPart,
   linksByName,
   listSome,
   makeFinding,
-  needsFlannel,
+  needsCheckedCni,
   needsNodes,
   nodeSource,
   nodeSubject,
-  notFlannelNode,
+  notCheckedCniNode,
+  overlayPeers,
 } from './support/datapath.ts';
 
-/** FDB entries on flannel.1 by lower-case MAC, for peers whose VtepMAC is not annotated. */
-function learnedFdb(fdb: FdbEntry[]): Map<string, FdbEntry[]> {
+/** FDB entries on the overlay device (flannel.1) by lower-case MAC, for peers whose VtepMAC is not annotated. */
+function learnedFdb(fdb: FdbEntry[], overlayDev: string): Map<string, FdbEntry[]> {
   const m = new Map<string, FdbEntry[]>();
   for (const e of fdb) {
-    if (e.dev !== FLANNEL_VXLAN_DEV) continue;
+    if (e.dev !== overlayDev) continue;
     const k = e.mac.toLowerCase();
     const l = m.get(k);
     if (l) l.push(e);
@@ -39,34 +40,38 @@ export const overlayFdbMissing: Rule = {
   layer: 'overlay',
   needs: { cluster: ['nodes'], node: ['links', 'fdb', 'neighbors'] },
   title: 'VXLAN neighbour and FDB entries for every peer',
-  why: 'flannel.1 learns nothing by itself: without the neighbour and FDB entries for a peer, packets to its pods are dropped or sent to the wrong node.',
+  why: `${DEFAULT_CHECKED_CNI.datapath.overlayDevice} learns nothing by itself: without the neighbour and FDB entries for a peer, packets to its pods are dropped or sent to the wrong node.`,
   appliesTo: (ctx) => {
-    const fc = flannelCluster(ctx);
+    const fc = overlayPeers(ctx);
     const vxlan = fc.backendType === undefined || fc.backendType === 'vxlan';
     return allOf(
-      needsFlannel(ctx),
+      needsCheckedCni(ctx),
       vxlan
         ? { applies: true }
-        : { applies: false, reason: `flannel runs the ${fc.backendType} backend, not vxlan` },
+        : {
+            applies: false,
+            reason: `${checkedCni(ctx).displayName} runs the ${fc.backendType} backend, not vxlan`,
+          },
       needsNodes(ctx),
     );
   },
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;
-    const skip = notFlannelNode(ctx, dp) ?? lacksPart(dp, 'fdb', 'neighbors');
+    const skip = notCheckedCniNode(ctx, dp) ?? lacksPart(dp, 'fdb', 'neighbors');
     if (skip) return skip;
-    const fc = flannelCluster(ctx);
+    const fc = overlayPeers(ctx);
+    const overlayDev = checkedCni(ctx).datapath.overlayDevice;
     const out: Finding[] = [];
     if (!dp.fdb || !dp.neighbors) return out;
     const self = fc.nodes.get(name);
     if (!self?.podCIDR) return out;
     if (self.backendType !== undefined && self.backendType !== 'vxlan') return out;
-    if (dp.links && !linksByName(dp.links).has(FLANNEL_VXLAN_DEV)) return out;
+    if (dp.links && !linksByName(dp.links).has(overlayDev)) return out;
     const n = fc.withCidr.length;
     const neighOk = new Uint8Array(n);
     const neighSeen = new Map<number, Neighbor>();
     for (const nb of dp.neighbors) {
-      if (nb.dev !== FLANNEL_VXLAN_DEV) continue;
+      if (nb.dev !== overlayDev) continue;
       const i = fc.byGateway.get(nb.dst);
       if (i === undefined) continue;
       const mac = fc.withCidr[i]!.vtepMac;
@@ -78,7 +83,7 @@ export const overlayFdbMissing: Rule = {
     const fdbSeen = new Map<number, FdbEntry[]>();
     let byLearnedMac: Map<string, FdbEntry[]> | undefined;
     for (const e of dp.fdb) {
-      if (e.dev !== FLANNEL_VXLAN_DEV || !e.dst) continue;
+      if (e.dev !== overlayDev || !e.dst) continue;
       const i = fc.byMac.get(e.mac) ?? fc.byMac.get(e.mac.toLowerCase());
       if (i === undefined) continue;
       if (e.dst === fc.withCidr[i]!.publicIp) fdbOk[i] = 1;
@@ -103,13 +108,13 @@ export const overlayFdbMissing: Rule = {
           seen
             ? {
                 source: nodeSource(name, 'neighbors'),
-                observed: `${gw} dev ${FLANNEL_VXLAN_DEV} lladdr ${seen.lladdr ?? '<none>'} ${seen.state.join(',')}`,
-                expected: `${gw} dev ${FLANNEL_VXLAN_DEV} lladdr ${peer.vtepMac} PERMANENT (${peer.name}'s VtepMAC)`,
+                observed: `${gw} dev ${overlayDev} lladdr ${seen.lladdr ?? '<none>'} ${seen.state.join(',')}`,
+                expected: `${gw} dev ${overlayDev} lladdr ${peer.vtepMac} PERMANENT (${peer.name}'s VtepMAC)`,
               }
             : {
                 source: nodeSource(name, 'neighbors'),
-                observed: `no neighbour for ${gw} on ${FLANNEL_VXLAN_DEV} (${peer.name})`,
-                expected: `${gw} dev ${FLANNEL_VXLAN_DEV} lladdr ${peer.vtepMac ?? '<VtepMAC>'} PERMANENT`,
+                observed: `no neighbour for ${gw} on ${overlayDev} (${peer.name})`,
+                expected: `${gw} dev ${overlayDev} lladdr ${peer.vtepMac ?? '<VtepMAC>'} PERMANENT`,
               },
         );
       }
@@ -118,7 +123,7 @@ export const overlayFdbMissing: Rule = {
       let others = fdbSeen.get(i) ?? [];
       if (!mac && seen?.lladdr) {
         mac = seen.lladdr.toLowerCase();
-        byLearnedMac ??= learnedFdb(dp.fdb ?? []);
+        byLearnedMac ??= learnedFdb(dp.fdb ?? [], overlayDev);
         const entries = byLearnedMac.get(mac) ?? [];
         ok = entries.some((e) => e.dst === peer.publicIp);
         others = entries.filter((e) => e.dst && e.dst !== peer.publicIp);
@@ -128,15 +133,15 @@ export const overlayFdbMissing: Rule = {
           bad ??= 'missing';
           fdbEv.push({
             source: nodeSource(name, 'fdb'),
-            observed: `no FDB entry for ${mac} on ${FLANNEL_VXLAN_DEV} (${peer.name})`,
-            expected: `${mac} dev ${FLANNEL_VXLAN_DEV} dst ${peer.publicIp ?? '<peer IP>'} self permanent`,
+            observed: `no FDB entry for ${mac} on ${overlayDev} (${peer.name})`,
+            expected: `${mac} dev ${overlayDev} dst ${peer.publicIp ?? '<peer IP>'} self permanent`,
           });
         } else {
           bad = 'wrong';
           fdbEv.push({
             source: nodeSource(name, 'fdb'),
-            observed: `${mac} dev ${FLANNEL_VXLAN_DEV} dst ${others.map((e) => e.dst).join(',')}`,
-            expected: `${mac} dev ${FLANNEL_VXLAN_DEV} dst ${peer.publicIp} (${peer.name})`,
+            observed: `${mac} dev ${overlayDev} dst ${others.map((e) => e.dst).join(',')}`,
+            expected: `${mac} dev ${overlayDev} dst ${peer.publicIp} (${peer.name})`,
           });
         }
       }
@@ -162,7 +167,7 @@ export const overlayFdbMissing: Rule = {
         summary: `${name} ${parts.join(' and ')}`,
         evidence: shown,
         cause: { category: 'overlay.fdb-missing', confidence: 0.85, remediation: ['restart-cni-agent'] },
-        nextCommands: [`bridge fdb show dev ${FLANNEL_VXLAN_DEV}`, `ip neigh show dev ${FLANNEL_VXLAN_DEV}`],
+        nextCommands: [`bridge fdb show dev ${overlayDev}`, `ip neigh show dev ${overlayDev}`],
       }),
     );
 

@@ -1,19 +1,19 @@
-import { CNI_BRIDGE, FLANNEL_VXLAN_DEV } from '../../cni/flannel-names.ts';
 import { VXLAN_OVERHEAD } from '../../cni/vxlan.ts';
 import type { Link, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import {
   allOf,
+  checkedCni,
   isMainRoute,
   lacksPart,
   linksByName,
   makeFinding,
-  needsFlannel,
+  needsCheckedCni,
   needsNodes,
   nodeSource,
   nodeSubject,
-  notFlannelNode,
+  notCheckedCniNode,
   perAnalysis,
 } from './support/datapath.ts';
 import { describeProbe, failedProbe, passedProbe, probeSource, probeView } from './support/probes.ts';
@@ -58,6 +58,7 @@ function fromProbes(ctx: RuleContext): Finding[] {
       icmpOk.has(`${r.from.node}>${r.to.node}`),
   );
   if (lost.length === 0) return [];
+  const overlayDev = checkedCni(ctx).datapath.overlayDevice;
   const involved = new Map<string, number>();
   for (const r of lost)
     for (const n of new Set([r.from.node!, r.to.node!])) involved.set(n, (involved.get(n) ?? 0) + 1);
@@ -72,42 +73,45 @@ function fromProbes(ctx: RuleContext): Finding[] {
   const evidence: Evidence[] = lost.slice(0, 3).map((r) => ({
     source: probeSource(r),
     observed: describeProbe(r),
-    expected: `${size}-byte don't-fragment packets pass, as flannel.1's MTU allows`,
+    expected: `${size}-byte don't-fragment packets pass, as ${overlayDev}'s MTU allows`,
   }));
   if (small) evidence.push({ source: probeSource(small), observed: describeProbe(small) });
   return [
     makeFinding(overlayMtuMismatch, nodeSubject(node), {
       severity: 'error',
-      summary: `full-size overlay packets (${size} bytes, don't fragment) to and from ${node} are lost while small ones pass: the path to ${node} carries less than flannel.1's MTU plus ${VXLAN_OVERHEAD} bytes of VXLAN`,
+      summary: `full-size overlay packets (${size} bytes, don't fragment) to and from ${node} are lost while small ones pass: the path to ${node} carries less than ${overlayDev}'s MTU plus ${VXLAN_OVERHEAD} bytes of VXLAN`,
       evidence,
       cause: { category: 'overlay.mtu-mismatch', confidence: 0.8, remediation: ['fix-overlay-mtu'] },
       nextCommands: [
         `ping -M do -s ${size} <pod IP on ${node}>   # from a pod on another node`,
         `ping -M do -s ${size + VXLAN_OVERHEAD} <${node}'s InternalIP>   # from another node: the underlay's path MTU`,
-        `ip -d link show ${FLANNEL_VXLAN_DEV}`,
+        `ip -d link show ${overlayDev}`,
       ],
     }),
   ];
 }
 
-/** flannel.1 must fit in the underlay MTU minus VXLAN's 50 bytes, and pods must not exceed flannel.1. */
+/** The overlay device (flannel.1) must fit in the underlay MTU minus VXLAN's 50 bytes, and pods must not exceed flannel.1. */
 export const overlayMtuMismatch: Rule = {
   id: 'overlay-mtu-mismatch',
   layer: 'overlay',
   needs: { cluster: ['nodes'], node: ['links'] },
   title: 'Overlay MTU fits the underlay',
   why: 'VXLAN adds 50 bytes to every packet; an overlay or pod MTU that ignores this makes small packets work and full-size ones (TLS handshakes, large DNS answers, file transfers) vanish.',
-  appliesTo: (ctx) => allOf(needsFlannel(ctx), needsNodes(ctx)),
+  appliesTo: (ctx) => allOf(needsCheckedCni(ctx), needsNodes(ctx)),
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;
-    const skip = notFlannelNode(ctx, dp) ?? lacksPart(dp, 'links');
+    const skip = notCheckedCniNode(ctx, dp) ?? lacksPart(dp, 'links');
     if (skip) return skip;
     const probes = probeView(ctx);
     const mtuProbes = probes.byScenario.get('mtu') ?? [];
     const out: Finding[] = [];
     if (!dp.links) return out;
+    const cni = checkedCni(ctx);
+    const overlayDev = cni.datapath.overlayDevice;
+    const bridgeDev = cni.datapath.bridge;
     const links = linksByName(dp.links);
-    const vx = links.get(FLANNEL_VXLAN_DEV);
+    const vx = links.get(overlayDev);
     if (!vx) return out;
     const source = nodeSource(name, 'links');
     const evidence: Evidence[] = [];
@@ -118,28 +122,29 @@ export const overlayMtuMismatch: Rule = {
       confidence = 0.85;
       evidence.push({
         source,
-        observed: `${FLANNEL_VXLAN_DEV} mtu ${vx.mtu}, underlay ${under.ifname} mtu ${under.mtu}`,
-        expected: `${FLANNEL_VXLAN_DEV} mtu <= ${fit} (${under.ifname} ${under.mtu} - ${VXLAN_OVERHEAD} VXLAN overhead)`,
+        observed: `${overlayDev} mtu ${vx.mtu}, underlay ${under.ifname} mtu ${under.mtu}`,
+        expected: `${overlayDev} mtu <= ${fit} (${under.ifname} ${under.mtu} - ${VXLAN_OVERHEAD} VXLAN overhead)`,
       });
     }
-    const envMtu = dp.flannelSubnetEnv?.mtu;
-    if (envMtu !== undefined && envMtu !== vx.mtu) {
+    const agent = cni.nodeAgentState(dp);
+    const envMtu = agent?.mtu;
+    if (agent && envMtu !== undefined && envMtu !== vx.mtu) {
       confidence = Math.max(confidence, 0.6);
       evidence.push({
-        source: nodeSource(name, 'flannelSubnetEnv'),
-        observed: `FLANNEL_MTU=${envMtu}, ${FLANNEL_VXLAN_DEV} mtu ${vx.mtu}`,
-        expected: `FLANNEL_MTU equal to ${FLANNEL_VXLAN_DEV} mtu`,
+        source: nodeSource(name, agent.part),
+        observed: `${agent.keys.mtu}=${envMtu}, ${overlayDev} mtu ${vx.mtu}`,
+        expected: `${agent.keys.mtu} equal to ${overlayDev} mtu`,
       });
-    } else if (envMtu !== undefined && fit !== undefined && envMtu > fit && confidence === 0) {
+    } else if (agent && envMtu !== undefined && fit !== undefined && envMtu > fit && confidence === 0) {
       confidence = 0.8;
       evidence.push({
-        source: nodeSource(name, 'flannelSubnetEnv'),
-        observed: `FLANNEL_MTU=${envMtu}`,
-        expected: `FLANNEL_MTU <= ${fit}`,
+        source: nodeSource(name, agent.part),
+        observed: `${agent.keys.mtu}=${envMtu}`,
+        expected: `${agent.keys.mtu} <= ${fit}`,
       });
     }
     const podSide = dp.links.filter(
-      (l) => (l.ifname === CNI_BRIDGE || l.master === CNI_BRIDGE) && l.mtu > vx.mtu,
+      (l) => bridgeDev !== undefined && (l.ifname === bridgeDev || l.master === bridgeDev) && l.mtu > vx.mtu,
     );
     if (podSide.length > 0) {
       confidence = Math.max(confidence, 0.6);
@@ -147,7 +152,7 @@ export const overlayMtuMismatch: Rule = {
       evidence.push({
         source,
         observed: `${names.join(', ')}${podSide.length > 4 ? ` and ${podSide.length - 4} more` : ''}`,
-        expected: `pod-side MTU <= ${FLANNEL_VXLAN_DEV} mtu ${vx.mtu}`,
+        expected: `pod-side MTU <= ${overlayDev} mtu ${vx.mtu}`,
       });
     }
     if (confidence === 0) return out;
@@ -170,9 +175,9 @@ export const overlayMtuMismatch: Rule = {
         evidence,
         cause: { category: 'overlay.mtu-mismatch', confidence, remediation: ['fix-overlay-mtu'] },
         nextCommands: [
-          `ip -d link show ${FLANNEL_VXLAN_DEV}`,
+          `ip -d link show ${overlayDev}`,
           `ip link show ${under?.ifname ?? 'eth0'}`,
-          'cat /run/flannel/subnet.env',
+          ...cni.statusCommands,
         ],
       }),
     );

@@ -1,4 +1,5 @@
 import { nftBlocks, tableBlocks } from '../../cni/overlay-port-filter.ts';
+import { IANA_VXLAN_PORT, LINUX_VXLAN_PORT } from '../../cni/vxlan.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence, Finding } from '../../core/model.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';
@@ -46,7 +47,7 @@ export const overlayPortBlocked: Rule = {
   layer: 'overlay',
   needs: { cluster: ['nodes'] },
   title: 'Overlay UDP port open between nodes',
-  why: 'Every cross-node pod packet travels inside VXLAN over UDP 8472 (or 4789); a firewall rule dropping that port cuts the node off from every other node while same-node traffic still works.',
+  why: `Every cross-node pod packet travels inside VXLAN over UDP ${LINUX_VXLAN_PORT} (or ${IANA_VXLAN_PORT}); a firewall rule dropping that port cuts the node off from every other node while same-node traffic still works.`,
   appliesTo: needsNodes,
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;

@@ -1,3 +1,4 @@
+import { LINUX_VXLAN_PORT } from '../../cni/vxlan.ts';
 import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Finding } from '../../core/model.ts';
 import type { NodeResult, Rule, RuleContext } from '../rule.ts';
@@ -25,7 +26,7 @@ export const overlayVxlanNoTraffic: Rule = {
   layer: 'overlay',
   needs: { cluster: ['nodes'], node: ['vxlanCapture'] },
   title: 'VXLAN traffic seen while probing',
-  why: 'If probes ran between two nodes and not one VXLAN packet was seen, traffic never reached the overlay or never left the node: routes, FDB, the firewall or the switch (VLAN, UDP 8472).',
+  why: `If probes ran between two nodes and not one VXLAN packet was seen, traffic never reached the overlay or never left the node: routes, FDB, the firewall or the switch (VLAN, UDP ${LINUX_VXLAN_PORT}).`,
   appliesTo: (ctx) => allOf(needsNodes(ctx), needsProbes(ctx, POD_TO_POD)),
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;

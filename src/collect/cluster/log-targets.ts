@@ -1,3 +1,4 @@
+import { CNI_ADAPTERS } from '../../cni/index.ts';
 import type { K8sPod } from '../../core/cluster-types.ts';
 
 export interface LogTarget {
@@ -8,13 +9,10 @@ export interface LogTarget {
 }
 
 /** Labels of the pods whose logs explain a network failure: DNS, proxy and CNI agents. */
-const SYSTEM_POD_LABELS: [string, string][] = [
+const SYSTEM_POD_LABELS: (readonly [string, string])[] = [
   ['k8s-app', 'kube-dns'],
   ['k8s-app', 'kube-proxy'],
-  ['app', 'flannel'],
-  ['k8s-app', 'flannel'],
-  ['k8s-app', 'calico-node'],
-  ['k8s-app', 'cilium'],
+  ...CNI_ADAPTERS.flatMap((a) => a.agent.podLabels),
 ];
 
 function isSystemNetworkingPod(p: K8sPod): boolean {

@@ -140,7 +140,7 @@ function routeChecks(
           {
             source,
             observed: text,
-            expected: `${dstNode.podCidr} via ${dstNode.podCidr.split('/')[0]} dev flannel.1 onlink (or via ${dstNode.underlayIp ?? "the peer's address"})`,
+            expected: `${dstNode.podCidr} via ${dstNode.podCidr.split('/')[0]} dev ${w.view.cni.datapath.overlayDevice} onlink (or via ${dstNode.underlayIp ?? "the peer's address"})`,
           },
         ],
       });

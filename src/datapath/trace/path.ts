@@ -5,7 +5,6 @@
  * live in a file named after its kind; this file decides which hop comes next, and records the
  * one hop that has nothing to check: a packet leaving the cluster.
  */
-import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
 import type { Link } from '../../core/datapath-types.ts';
 import { cidrContains } from '../../core/net/cidr.ts';
 import {
@@ -139,7 +138,8 @@ export function followPath(w: Walk, from: ResolvedEndpoint, to: ResolvedEndpoint
     deliveredHop(w, peer.name, dstPod, true);
     return;
   }
-  const peerBridge = peerDp.links?.find((l) => l.ifname === CNI_BRIDGE) ?? findPodBridge(peerDp, peer);
+  const peerBridge =
+    peerDp.links?.find((l) => l.ifname === w.view.cni.datapath.bridge) ?? findPodBridge(peerDp, peer);
   const peerRoute = routeHop(w, peer, peerDp, peer, peerBridge, overlay?.ifname);
   if (!peerRoute) return;
   if (!filterHop(w, peer.name, peerDp, 'FORWARD', from.ip, overlay?.ifname, peerRoute.dev)) return;

@@ -154,7 +154,7 @@ export function peerHop(
         peer: peer.name,
         node: peer.name,
         status: 'broken',
-        summary: `${peer.name}'s ${vx!.ifname} MAC differs from its flannel annotation`,
+        summary: `${peer.name}'s ${vx!.ifname} MAC differs from its ${w.view.cni.nodeRecordName}`,
         reason: `${peer.name}'s ${vx!.ifname} has MAC ${vx!.address}, but its node annotation (and so every peer's FDB) says ${dstNode.vtepMac}`,
         evidence: [
           { source, observed: `${vx!.ifname} link/ether ${vx!.address}`, expected: dstNode.vtepMac! },

@@ -1,5 +1,4 @@
 /** The veth-bridge hop: out of the pod through its veth into the node's pod bridge. */
-import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
 import { nodeFile } from '../../collect/bundle/layout.ts';
 import type { Link, NodeDatapath } from '../../core/datapath-types.ts';
 import type { Evidence } from '../../core/model.ts';
@@ -15,15 +14,22 @@ export function bridgeHop(w: Walk, node: NodeFacts, dp: NodeDatapath): Link | un
     w.add(unknownHop(node.name, `links were not collected from ${node.name}`));
     return undefined;
   }
-  const bridge = dp.links.find((l) => l.ifname === CNI_BRIDGE) ?? findPodBridge(dp, node);
+  const cniBridge = w.view.cni.datapath.bridge;
+  const bridge = dp.links.find((l) => l.ifname === cniBridge) ?? findPodBridge(dp, node);
   if (!bridge) {
     w.add({
       kind: 'veth-bridge',
       status: 'broken',
       node: node.name,
       summary: `${node.name} has no pod bridge`,
-      reason: `${node.name} has no cni0 bridge: pods there have nowhere to send packets`,
-      evidence: [{ source, observed: 'no cni0 in ip link', expected: 'cni0 (bridge)' }],
+      reason: `${node.name} has no ${cniBridge ?? 'pod'} bridge: pods there have nowhere to send packets`,
+      evidence: [
+        {
+          source,
+          observed: `no ${cniBridge ?? 'pod bridge'} in ip link`,
+          expected: `${cniBridge ?? 'a pod bridge'} (bridge)`,
+        },
+      ],
     });
     return false;
   }

@@ -98,7 +98,7 @@ export function vxlanHops(
       summary: `cannot check ${dev}'s FDB`,
       reason: !dp.fdb
         ? `the FDB was not collected from ${node.name}`
-        : `${whose} MAC is unknown (no neighbour entry, no flannel annotation)`,
+        : `${whose} MAC is unknown (no neighbour entry, no ${w.view.cni.nodeRecordName})`,
       evidence: [],
     });
     return expectedRemote;

@@ -5,6 +5,7 @@
  * ruleset is saved first (into the audit log and the rollback), then every table is flushed, its
  * user chains deleted and its built-in chains set back to ACCEPT.
  */
+import { OWNED_CHAINS_LABEL } from '../../cni/index.ts';
 import { owned } from '../../cni/owned-chains.ts';
 import type { IptablesDump } from '../../core/datapath-types.ts';
 import { parseIptablesSave } from '../../datapath/parsers/iptables-save.ts';
@@ -122,7 +123,7 @@ function parseSave(node: string, b: Backend, r: NodeRun): IptablesDump {
 function ownedCheck(node: string, b: Backend, dump: IptablesDump): string | undefined {
   const o = owned(dump);
   return o.rules > 0
-    ? `iptables-${b} on ${node} now holds ${o.rules} KUBE-/FLANNEL- rules (${o.chains.slice(0, 4).join(', ')}): the cluster writes there; diagnose again`
+    ? `iptables-${b} on ${node} now holds ${o.rules} ${OWNED_CHAINS_LABEL} rules (${o.chains.slice(0, 4).join(', ')}): the cluster writes there; diagnose again`
     : undefined;
 }
 
@@ -141,7 +142,7 @@ export const alignIptablesBackend: RepairStep<Params> = {
       const dp = input.snapshot.nodes[n];
       const manual = [
         `# on ${n}: iptables-legacy-save > legacy.rules; iptables-nft-save > nft.rules`,
-        '# keep the backend holding the KUBE-/FLANNEL- rules, save and flush the other',
+        `# keep the backend holding the ${OWNED_CHAINS_LABEL} rules, save and flush the other`,
       ];
       if (!dp?.iptablesNft || !dp.iptablesLegacy)
         return {
@@ -156,8 +157,8 @@ export const alignIptablesBackend: RepairStep<Params> = {
           status: 'refused',
           reason:
             nft > 0
-              ? `${n} has KUBE-/FLANNEL- rules in both backends (nft ${nft}, legacy ${legacy}): which one kube-proxy and the CNI write to now is the node owner's call`
-              : `neither backend of ${n} holds KUBE-/FLANNEL- rules: nothing shows which one to keep`,
+              ? `${n} has ${OWNED_CHAINS_LABEL} rules in both backends (nft ${nft}, legacy ${legacy}): which one kube-proxy and the CNI write to now is the node owner's call`
+              : `neither backend of ${n} holds ${OWNED_CHAINS_LABEL} rules: nothing shows which one to keep`,
           manualCommands: manual,
         };
       const keep: Backend = nft > 0 ? 'nft' : 'legacy';
@@ -175,7 +176,7 @@ export const alignIptablesBackend: RepairStep<Params> = {
         nodeCommand(
           n,
           flushScript(stray, dump),
-          `empty iptables-${stray}; kube-proxy and the CNI use iptables-${keep} (${keep === 'nft' ? nft : legacy} KUBE-/FLANNEL- rules)`,
+          `empty iptables-${stray}; kube-proxy and the CNI use iptables-${keep} (${keep === 'nft' ? nft : legacy} ${OWNED_CHAINS_LABEL} rules)`,
         ),
       );
       plan.notes.push(

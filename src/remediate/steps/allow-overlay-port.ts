@@ -6,10 +6,9 @@
  * address, which only answers through the overlay.
  */
 
-import { flannelNetConf } from '../../analyze/k8s.ts';
 import { overlayPorts, parseSpec } from '../../analyze/rules/support/datapath.ts';
 import { nodeInternalIp4, nodePodCidr4 } from '../../analyze/snapshot-index.ts';
-import { FLANNEL_VXLAN_DEV } from '../../cni/flannel-names.ts';
+import { type CniAdapter, declaredAgentConfig, VTEP_PINGABLE } from '../../cni/index.ts';
 import { nftBlocks, tableBlocks } from '../../cni/overlay-port-filter.ts';
 import { VXLAN_PORTS } from '../../cni/vxlan.ts';
 import type { IptablesDump, NodeDatapath } from '../../core/datapath-types.ts';
@@ -38,7 +37,7 @@ type Params = { targets: Target[] };
 /** A peer whose VXLAN device address answers only through the overlay. */
 interface Peer {
   node: string;
-  /** The peer's flannel.1 address: the `.0` of its pod subnet. */
+  /** The peer's overlay device address (flannel.1's): the `.0` of its pod subnet. */
   vtep: string;
 }
 
@@ -53,6 +52,8 @@ interface Target {
   /** The blocking rules the snapshot shows (apply deletes what it finds then). */
   expected: RuleRef[];
   peers: Peer[];
+  /** The overlay device the peers' addresses sit on (flannel.1). */
+  vtepDevice?: string;
 }
 
 /** The rules in a dump that drop the overlay port, as RuleRefs with their positions. */
@@ -97,11 +98,16 @@ function peersNamed(snapshot: Snapshot, self: string, rules: RuleRef[]): string[
  * Peers to ping after the change, only on a flannel VXLAN node (its peers' flannel.1 carry the
  * `.0` of their pod subnets): those the deleted rules named, else up to three others.
  */
+function vtepCni(snapshot: Snapshot, dp: NodeDatapath | undefined): CniAdapter | undefined {
+  return VTEP_PINGABLE.find((a) =>
+    dp?.links
+      ? dp.links.some((l) => l.ifname === a.datapath.overlayDevice)
+      : snapshot.cluster.daemonSets.some((d) => a.agent.daemonSetNames.test(d.metadata.name)),
+  );
+}
+
 function pingPeers(snapshot: Snapshot, node: string, dp: NodeDatapath | undefined, named: string[]): Peer[] {
-  const vxlan = dp?.links
-    ? dp.links.some((l) => l.ifname === FLANNEL_VXLAN_DEV)
-    : snapshot.cluster.daemonSets.some((d) => /flannel/.test(d.metadata.name));
-  if (!vxlan) return [];
+  if (!vtepCni(snapshot, dp)) return [];
   const others = snapshot.cluster.nodes.map((n) => n.metadata.name).filter((n) => n !== node);
   const chosen = named.length > 0 ? named : others.slice(0, 3);
   const out: Peer[] = [];
@@ -115,7 +121,7 @@ function pingPeers(snapshot: Snapshot, node: string, dp: NodeDatapath | undefine
 }
 
 function portsFor(snapshot: Snapshot, dp: NodeDatapath | undefined): number[] {
-  const conf = flannelNetConf(snapshot).port;
+  const conf = declaredAgentConfig(snapshot).port;
   const seen = dp ? overlayPorts(dp) : [];
   const ports = [...new Set([...seen, ...(conf ? [conf] : [])])];
   return ports.length > 0 ? ports.sort((a, b) => a - b) : [...VXLAN_PORTS];
@@ -162,7 +168,16 @@ export const allowOverlayPort: RepairStep<Params> = {
       const backends =
         expected.length > 0 ? BACKENDS.filter((b) => expected.some((r) => r.backend === b)) : [...BACKENDS];
       const peers = pingPeers(input.snapshot, n, dp, peersNamed(input.snapshot, n, expected));
-      targets.push({ node: n, backends, ports, nodeIps, expected, peers });
+      const vtepDevice = vtepCni(input.snapshot, dp)?.datapath.overlayDevice;
+      targets.push({
+        node: n,
+        backends,
+        ports,
+        nodeIps,
+        expected,
+        peers,
+        ...(vtepDevice ? { vtepDevice } : {}),
+      });
       for (const b of backends)
         plan.nodeCommands.push(
           nodeCommand(
@@ -179,7 +194,9 @@ export const allowOverlayPort: RepairStep<Params> = {
         );
     }
     const params: Params = { targets };
-    const pinged = targets.flatMap((t) => t.peers.map((p) => `${t.node} -> ${p.node}'s flannel.1 ${p.vtep}`));
+    const pinged = targets.flatMap((t) =>
+      t.peers.map((p) => `${t.node} -> ${p.node}'s ${t.vtepDevice} ${p.vtep}`),
+    );
     plan.verification =
       `re-read the rules on ${nodes.join(', ')}: no rule drops UDP ${[...new Set(targets.flatMap((t) => t.ports))].join('/')} between nodes` +
       (pinged.length > 0 ? `; ping through the overlay: ${pinged.join(', ')}` : '');
@@ -251,7 +268,7 @@ export const allowOverlayPort: RepairStep<Params> = {
           else if (r.exitCode !== 0)
             return {
               ok: false,
-              reason: `${t.node} gets no reply from ${p.node}'s flannel.1 (${p.vtep}) through the overlay`,
+              reason: `${t.node} gets no reply from ${p.node}'s ${t.vtepDevice} (${p.vtep}) through the overlay`,
             };
           else reached.push(`${t.node} -> ${p.node}`);
         }

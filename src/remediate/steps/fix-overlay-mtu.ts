@@ -11,7 +11,7 @@
  */
 
 import { nodePodCidr4 } from '../../analyze/snapshot-index.ts';
-import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
+import { MTU_REPAIR_CNI } from '../../cni/index.ts';
 import { VXLAN_OVERHEAD } from '../../cni/vxlan.ts';
 import type { K8sDaemonSet } from '../../core/cluster-types.ts';
 import type { Link } from '../../core/datapath-types.ts';
@@ -47,7 +47,18 @@ import {
   toYaml,
 } from '../step-kit.ts';
 
-const NET_CONF = 'net-conf.json';
+/** The CNI whose MTU this step sets, and the names it uses (flannel: kube-flannel-cfg's net-conf.json, flanneld, subnet.env's FLANNEL_MTU, cni0). */
+const CNI = MTU_REPAIR_CNI;
+const MTU = CNI.repair.overlayMtu ?? {
+  configMap: '',
+  configKey: '',
+  agentProcess: '',
+  stateFile: '',
+  stateMtuKey: '',
+};
+const NET_CONF = MTU.configKey;
+const CNI_BRIDGE = CNI.datapath.bridge ?? '';
+const NAME = CNI.displayName;
 /** How the plan shows the value only apply knows. */
 const MEASURED = '<measured at apply>';
 
@@ -102,7 +113,8 @@ function snapshotMtus(
     const under = underlayOf(links, vx);
     if (under) cap = Math.min(cap ?? Number.POSITIVE_INFINITY, under.mtu - VXLAN_OVERHEAD);
     seen.add(vx.mtu);
-    if (dp.flannelSubnetEnv?.mtu !== undefined) seen.add(dp.flannelSubnetEnv.mtu);
+    const agentMtu = CNI.nodeAgentState(dp)?.mtu;
+    if (agentMtu !== undefined) seen.add(agentMtu);
     else complete = false;
     for (const l of links)
       if ((l.ifname === CNI_BRIDGE || l.master === CNI_BRIDGE) && l.mtu > vx.mtu) complete = false;
@@ -110,21 +122,21 @@ function snapshotMtus(
   return { cap, agreed: complete && seen.size === 1 ? [...seen][0] : undefined };
 }
 
-function flannelConfigMap(snapshot: Snapshot, ds: K8sDaemonSet) {
+function agentConfigMap(snapshot: Snapshot, ds: K8sDaemonSet) {
   const withConf = snapshot.cluster.configMaps.filter((c) => c.data?.[NET_CONF] !== undefined);
   return (
     withConf.find(
-      (c) => c.metadata.namespace === ds.metadata.namespace && c.metadata.name === 'kube-flannel-cfg',
+      (c) => c.metadata.namespace === ds.metadata.namespace && c.metadata.name === MTU.configMap,
     ) ??
     withConf.find((c) => c.metadata.namespace === ds.metadata.namespace) ??
-    withConf.find((c) => c.metadata.name === 'kube-flannel-cfg')
+    withConf.find((c) => c.metadata.name === MTU.configMap)
   );
 }
 
 const MANUAL = [
-  'kubectl -n kube-flannel edit configmap kube-flannel-cfg   # net-conf.json: "Backend": {..., "MTU": <path MTU>}',
-  'kubectl -n kube-flannel rollout restart daemonset/kube-flannel-ds',
-  'ip link set dev flannel.1 mtu <path MTU - 50>   # on every node: flannel keeps an existing flannel.1',
+  `kubectl -n ${CNI.agent.namespace} edit configmap ${MTU.configMap}   # ${NET_CONF}: "Backend": {..., "MTU": <path MTU>}`,
+  `kubectl -n ${CNI.agent.namespace} rollout restart daemonset/${CNI.agent.daemonSet}`,
+  `ip link set dev ${CNI.datapath.overlayDevice} mtu <path MTU - ${VXLAN_OVERHEAD}>   # on every node: ${NAME} keeps an existing ${CNI.datapath.overlayDevice}`,
 ];
 
 export const fixOverlayMtu: RepairStep<Params> = {
@@ -137,17 +149,17 @@ export const fixOverlayMtu: RepairStep<Params> = {
     const { snapshot } = input;
     const refuse = (reason: string) => ({ status: 'refused' as const, reason, manualCommands: MANUAL });
     const ds = cniDaemonSet(snapshot);
-    if (!ds || !/flannel/.test(ds.metadata.name))
-      return refuse('automated only for flannel: no flannel DaemonSet in the snapshot');
-    const cm = flannelConfigMap(snapshot, ds);
+    if (!ds || !CNI.agent.daemonSetNames.test(ds.metadata.name))
+      return refuse(`automated only for ${NAME}: no ${NAME} DaemonSet in the snapshot`);
+    const cm = agentConfigMap(snapshot, ds);
     const netConf = cm?.data?.[NET_CONF];
     if (!cm || netConf === undefined)
-      return refuse(`no ConfigMap with flannel's ${NET_CONF} in the snapshot`);
+      return refuse(`no ConfigMap with ${NAME}'s ${NET_CONF} in the snapshot`);
     const backend = vxlanBackend(netConf);
     if (!backend) return refuse(`${NET_CONF} in ConfigMap ${cm.metadata.name} is not a JSON object`);
     if (backend.type !== 'vxlan')
       return refuse(
-        `flannel's backend is ${backend.type || '(unset)'}, not vxlan: its overhead is not VXLAN's`,
+        `${NAME}'s backend is ${backend.type || '(unset)'}, not vxlan: its overhead is not VXLAN's`,
       );
     const nodes: OverlayNode[] = [];
     for (const n of snapshot.cluster.nodes) {
@@ -191,12 +203,12 @@ export const fixOverlayMtu: RepairStep<Params> = {
         patchType: 'merge',
         before: toYaml({ data: { [NET_CONF]: netConf } }),
         after: toYaml({ data: { [NET_CONF]: withBackendMtu(netConf, MEASURED) } }),
-        why: `Backend.MTU = the measured path MTU (overlay MTU + ${VXLAN_OVERHEAD}): flannel writes MTU - ${VXLAN_OVERHEAD} to subnet.env as FLANNEL_MTU, which new pods get`,
+        why: `Backend.MTU = the measured path MTU (overlay MTU + ${VXLAN_OVERHEAD}): ${NAME} writes MTU - ${VXLAN_OVERHEAD} to ${MTU.stateFile} as ${MTU.stateMtuKey}, which new pods get`,
       },
       restartChange(
         p.daemonSet,
         ds,
-        'flanneld reads net-conf.json only at start: restart it to rewrite subnet.env',
+        `${MTU.agentProcess} reads ${NET_CONF} only at start: restart it to rewrite ${MTU.stateFile}`,
       ),
     );
     for (const m of measureFrom) {
@@ -214,15 +226,15 @@ export const fixOverlayMtu: RepairStep<Params> = {
         nodeCommand(
           n.name,
           setMtuScript(backend.device, { kind: 'set', mtu: '"$MEASURED_OVERLAY_MTU"' }),
-          `${backend.device} ${cur ?? '?'} -> the measured overlay MTU; the node's running pods (eth0 and host veth) and cni0 down to it where larger`,
+          `${backend.device} ${cur ?? '?'} -> the measured overlay MTU; the node's running pods (eth0 and host veth) and ${CNI_BRIDGE} down to it where larger`,
         ),
       );
     }
-    plan.verification = `flannel rolled out; on every node ${backend.device} and subnet.env's FLANNEL_MTU equal the measured overlay MTU and no cni0 port is larger; from ${affected.join(', ')} a don't-fragment ping of that size through ${backend.device} reaches every peer`;
-    plan.rollback = `put the recorded MTUs back on every node (${backend.device}, pods, cni0), patch ${NET_CONF} back, restart flannel again`;
+    plan.verification = `${NAME} rolled out; on every node ${backend.device} and ${MTU.stateFile}'s ${MTU.stateMtuKey} equal the measured overlay MTU and no ${CNI_BRIDGE} port is larger; from ${affected.join(', ')} a don't-fragment ping of that size through ${backend.device} reaches every peer`;
+    plan.rollback = `put the recorded MTUs back on every node (${backend.device}, pods, ${CNI_BRIDGE}), patch ${NET_CONF} back, restart ${NAME} again`;
     plan.notes.push(
       `the MTU is measured at apply; the target is the smallest the path carries from ${affected.join(', ')}${cap !== undefined ? `, and at most ${cap} (the smallest underlay device MTU - ${VXLAN_OVERHEAD})` : ''}; below ${MIN_OVERLAY_MTU} the step stops without a change`,
-      "running pods have their interfaces lowered in place (no restart); any that are missed keep their larger MTU and get ICMP 'fragmentation needed' at flannel.1, so TCP adapts, and pick the new MTU up when recreated",
+      `running pods have their interfaces lowered in place (no restart); any that are missed keep their larger MTU and get ICMP 'fragmentation needed' at ${CNI.datapath.overlayDevice}, so TCP adapts, and pick the new MTU up when recreated`,
       'the MTU is set cluster-wide: every node sends across the short path, and one MTU per overlay keeps pod-to-pod traffic symmetric',
     );
     return planned(plan, params);
@@ -235,7 +247,7 @@ export const fixOverlayMtu: RepairStep<Params> = {
         async run(exec) {
           return (await exec.port.readObject('DaemonSet', p.daemonSet.namespace, p.daemonSet.name))
             ? { status: 'ok' }
-            : { status: 'failed', reason: 'it is gone: flannel would not come back after the restart' };
+            : { status: 'failed', reason: `it is gone: ${NAME} would not come back after the restart` };
         },
       },
       {
@@ -308,7 +320,7 @@ export const fixOverlayMtu: RepairStep<Params> = {
       const rolled = await verifyRollout(exec, p.daemonSet);
       if (rolled.status !== 'verified')
         throw new Error(
-          `flannel did not roll out: ${rolled.status === 'failed' ? rolled.reason : rolled.error}`,
+          `${NAME} did not roll out: ${rolled.status === 'failed' ? rolled.reason : rolled.error}`,
         );
       for (const n of p.nodes) {
         const run = await exec.nodes.run(n.name, sh(setMtuScript(p.device, { kind: 'set', mtu: overlay })), {
@@ -326,7 +338,7 @@ export const fixOverlayMtu: RepairStep<Params> = {
         }
         actions.push({
           target: `node/${n.name}`,
-          command: `set ${p.device}, cni0 and pod interfaces to MTU ${overlay}`,
+          command: `set ${p.device}, ${CNI_BRIDGE} and pod interfaces to MTU ${overlay}`,
           before: describeChange(change),
           after: String(overlay),
           result: `exit ${run.exitCode}`,
@@ -355,7 +367,7 @@ export const fixOverlayMtu: RepairStep<Params> = {
         'DaemonSet',
         await exec.port.readObject('DaemonSet', p.daemonSet.namespace, p.daemonSet.name),
       );
-      if (!rolled.ok) return { ok: false, reason: `flannel: ${rolled.reason}` };
+      if (!rolled.ok) return { ok: false, reason: `${NAME}: ${rolled.reason}` };
       for (const n of p.nodes) {
         const run = await exec.nodes.run(n.name, sh(checkScript(p.device, mtu, peersOf.get(n.name) ?? [])), {
           hostMount: false,
@@ -428,9 +440,10 @@ function describeChange(c: NodeMtuChange): string {
 function nodeProblem(c: ReturnType<typeof parseCheck>, device: string, mtu: number): string | undefined {
   if (c.error) return c.error;
   if (c.device !== mtu) return `${device} mtu ${c.device ?? '(unreadable)'}, want ${mtu}`;
-  if (c.flannelMtu !== mtu) return `subnet.env FLANNEL_MTU=${c.flannelMtu ?? '(unreadable)'}, want ${mtu}`;
-  if (c.bridge !== undefined && c.bridge > mtu) return `cni0 mtu ${c.bridge}, above ${mtu}`;
-  if (c.portsAbove !== 0) return `${c.portsAbove ?? '?'} cni0 port(s) above mtu ${mtu}`;
+  if (c.agentMtu !== mtu)
+    return `${MTU.stateFile} ${MTU.stateMtuKey}=${c.agentMtu ?? '(unreadable)'}, want ${mtu}`;
+  if (c.bridge !== undefined && c.bridge > mtu) return `${CNI_BRIDGE} mtu ${c.bridge}, above ${mtu}`;
+  if (c.portsAbove !== 0) return `${c.portsAbove ?? '?'} ${CNI_BRIDGE} port(s) above mtu ${mtu}`;
   const failed = Object.entries(c.pings)
     .filter(([, ok]) => !ok)
     .map(([ip]) => ip);

@@ -3,6 +3,7 @@
  * (--manifest FILE, or the DaemonSet as an earlier bundle recorded it: manifest-source.ts). Without
  * one it refuses: netdoctor never guesses a CNI manifest or fetches one from the internet.
  */
+import { repairCni } from '../../cni/index.ts';
 import type { RepairStep } from '../step.ts';
 import {
   basePlan,
@@ -31,13 +32,14 @@ export const reinstallCni: RepairStep<Params> = {
   plan(input) {
     const subject = input.causes[0]?.subject;
     const manifest = input.options.manifest;
+    const cni = repairCni(input.snapshot);
     if (!manifest) {
       return {
         status: 'refused',
         reason:
           'reinstalling the CNI needs its last known manifest: pass --manifest FILE, or --manifest BUNDLE with an earlier netdoctor bundle (directory or .tar.gz) recorded while the DaemonSet existed',
         manualCommands: [
-          'netdoctor fix --manifest kube-flannel.yml',
+          `netdoctor fix --manifest ${cni.repair.manifestFile}`,
           'netdoctor fix --manifest <earlier-bundle-dir-or.tar.gz>',
         ],
       };
@@ -51,7 +53,7 @@ export const reinstallCni: RepairStep<Params> = {
         reason: `${manifest.source} holds no DaemonSet${subject ? ` named ${subject.name}` : ''}`,
       };
     }
-    const namespace = ds.metadata.namespace ?? subject?.namespace ?? 'kube-flannel';
+    const namespace = ds.metadata.namespace ?? subject?.namespace ?? cni.agent.namespace;
     const body = stripServerFields({
       ...ds,
       apiVersion: 'apps/v1',

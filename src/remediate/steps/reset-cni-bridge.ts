@@ -6,7 +6,7 @@
  * wrong keep broken connections (CoreDNS's watch on the API server among them).
  */
 
-import { CNI_BRIDGE } from '../../cni/flannel-names.ts';
+import { BRIDGE_CNI } from '../../cni/index.ts';
 import {
   onPodNetwork,
   type RecreatedPod,
@@ -16,6 +16,9 @@ import {
 } from '../pod-recreate.ts';
 import type { AppliedAction, RepairStep, UndoAction } from '../step.ts';
 import { basePlan, causeNodes, errText, nodeCommand, planned, pollUntil, runUndo, sh } from '../step-kit.ts';
+
+/** The bridge this step resets: that of the CNI that attaches pods to one (flannel's cni0). */
+const CNI_BRIDGE = BRIDGE_CNI?.repair.resettableInterface ?? '';
 
 /** What apply needs: per node, cni0's address; and consent to recreate bare pods. */
 type Params = { targets: Record<string, string>; allowBare: boolean };
@@ -27,11 +30,11 @@ export function bridgeAddress(podCidr: string): string | undefined {
   return `${m[1]}.${m[2]}.${m[3]}.${Number(m[4]) + 1}/${m[5]}`;
 }
 
-const READ = "ip -4 -o addr show dev cni0 | awk '{print $4}'";
+const READ = `ip -4 -o addr show dev ${CNI_BRIDGE} | awk '{print $4}'`;
 
 export const resetCniBridge: RepairStep<Params> = {
   id: 'reset-cni-bridge',
-  title: "Reset cni0's address to the node's pod-subnet gateway",
+  title: `Reset ${CNI_BRIDGE}'s address to the node's pod-subnet gateway`,
   phase: 'cni-bridge',
   order: 20,
   handles: ['cni.bridge-address-mismatch'],
@@ -42,7 +45,10 @@ export const resetCniBridge: RepairStep<Params> = {
       const cidr = input.snapshot.cluster.nodes.find((x) => x.metadata.name === n)?.spec.podCIDR;
       const want = cidr ? bridgeAddress(cidr) : undefined;
       if (!want)
-        return { status: 'refused', reason: `${n} has no IPv4 podCIDR to derive cni0's address from` };
+        return {
+          status: 'refused',
+          reason: `${n} has no IPv4 podCIDR to derive ${CNI_BRIDGE}'s address from`,
+        };
       const cur = input.snapshot.nodes[n]?.links
         ?.find((l) => l.ifname === CNI_BRIDGE)
         ?.addrs.filter((a) => a.family === 'inet');
@@ -50,8 +56,8 @@ export const resetCniBridge: RepairStep<Params> = {
       plan.nodeCommands.push(
         nodeCommand(
           n,
-          `ip addr flush dev cni0 && ip addr add ${want} dev cni0`,
-          `cni0: ${cur?.map((a) => `${a.local}/${a.prefixlen}`).join(', ') || '?'} -> ${want}`,
+          `ip addr flush dev ${CNI_BRIDGE} && ip addr add ${want} dev ${CNI_BRIDGE}`,
+          `${CNI_BRIDGE}: ${cur?.map((a) => `${a.local}/${a.prefixlen}`).join(', ') || '?'} -> ${want}`,
         ),
       );
     }
@@ -64,7 +70,7 @@ export const resetCniBridge: RepairStep<Params> = {
       ...recreateChanges(
         pods,
         allowBare,
-        'its network was set up or cut while cni0 was wrong; a new pod gets a clean one',
+        `its network was set up or cut while ${CNI_BRIDGE} was wrong; a new pod gets a clean one`,
       ),
     );
     const bare = pods.filter((p) => !p.metadata.ownerReferences?.length);
@@ -73,10 +79,8 @@ export const resetCniBridge: RepairStep<Params> = {
         `bare pods (no controller to bring them back) are left as they are: ${bare.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}; --recreate-bare-pods recreates them from their own spec`,
       );
     const params: Params = { targets, allowBare };
-    plan.verification =
-      'cni0 carries exactly the pod-subnet gateway on each node (ip -4 addr show dev cni0), and every recreated pod has a Ready successor';
-    plan.rollback =
-      'flush cni0 and put back the addresses read just before the change; recreated pods are not brought back as they were (their YAML is in the backups)';
+    plan.verification = `${CNI_BRIDGE} carries exactly the pod-subnet gateway on each node (ip -4 addr show dev ${CNI_BRIDGE}), and every recreated pod has a Ready successor`;
+    plan.rollback = `flush ${CNI_BRIDGE} and put back the addresses read just before the change; recreated pods are not brought back as they were (their YAML is in the backups)`;
     plan.notes.push(
       'no kubelet or containerd restart; the pods on the node that use the pod network are recreated, the ones read on the node when the step runs (the list above is what the diagnosis saw)',
     );
@@ -84,12 +88,12 @@ export const resetCniBridge: RepairStep<Params> = {
   },
   preconditions(plan) {
     return Object.keys(plan.params.targets).map((n) => ({
-      what: `cni0 exists on ${n}`,
+      what: `${CNI_BRIDGE} exists on ${n}`,
       async run(exec) {
-        const r = await exec.nodes.run(n, sh('ip link show dev cni0'), { hostMount: false });
+        const r = await exec.nodes.run(n, sh(`ip link show dev ${CNI_BRIDGE}`), { hostMount: false });
         return r.exitCode === 0
           ? { status: 'ok' as const }
-          : { status: 'failed' as const, reason: `no cni0 on ${n}: ${r.stdout.trim()}` };
+          : { status: 'failed' as const, reason: `no ${CNI_BRIDGE} on ${n}: ${r.stdout.trim()}` };
       },
     }));
   },
@@ -102,11 +106,16 @@ export const resetCniBridge: RepairStep<Params> = {
         .split('\n')
         .filter(Boolean);
       if (before.length === 1 && before[0] === want) continue;
-      const cmd = `ip addr flush dev cni0 && ip addr add ${want} dev cni0`;
+      const cmd = `ip addr flush dev ${CNI_BRIDGE} && ip addr add ${want} dev ${CNI_BRIDGE}`;
       undo.push({
         type: 'node',
         node: n,
-        argv: sh(['ip addr flush dev cni0', ...before.map((a) => `ip addr add ${a} dev cni0`)].join(' && ')),
+        argv: sh(
+          [
+            `ip addr flush dev ${CNI_BRIDGE}`,
+            ...before.map((a) => `ip addr add ${a} dev ${CNI_BRIDGE}`),
+          ].join(' && '),
+        ),
         hostMount: false,
       });
       const r = await exec.nodes.run(n, sh(cmd), { hostMount: false });
@@ -123,7 +132,7 @@ export const resetCniBridge: RepairStep<Params> = {
       return {
         status: 'no-op',
         step: plan.step,
-        reason: 'cni0 already carries the right address',
+        reason: `${CNI_BRIDGE} already carries the right address`,
         facts: {},
       };
     // Only once every bridge is right: a pod recreated earlier would be wired under the old one.
@@ -158,11 +167,11 @@ export const resetCniBridge: RepairStep<Params> = {
       for (const [n, want] of Object.entries(plan.params.targets)) {
         const got = (await exec.nodes.run(n, sh(READ), { hostMount: false })).stdout.trim();
         if (got !== want)
-          return { ok: false, reason: `cni0 on ${n} is ${got || '(no address)'}, want ${want}` };
+          return { ok: false, reason: `${CNI_BRIDGE} on ${n} is ${got || '(no address)'}, want ${want}` };
       }
       const pods = await successorsReady(exec, recreated);
       if (!pods.ok) return pods;
-      return { ok: true, detail: `cni0 carries the pod-subnet gateway; ${pods.detail}` };
+      return { ok: true, detail: `${CNI_BRIDGE} carries the pod-subnet gateway; ${pods.detail}` };
     });
   },
   rollback: runUndo,

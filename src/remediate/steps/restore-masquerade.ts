@@ -7,8 +7,8 @@
  * again for a pod's packet to the outside and wants it to end in MASQUERADE.
  */
 
-import { flannelNetConf } from '../../analyze/k8s.ts';
 import { nodePodCidr4 } from '../../analyze/snapshot-index.ts';
+import { CNI_ADAPTERS, declaredAgentConfig, nodeDeclaredNetwork } from '../../cni/index.ts';
 import { egressNat, egressPacket, podMasquerade } from '../../cni/masquerade.ts';
 import type { IptablesTable } from '../../core/datapath-types.ts';
 import type { RootCause, Snapshot } from '../../core/model.ts';
@@ -63,7 +63,10 @@ interface Target {
   expected: RuleRef[];
 }
 
-const CNI_CHAINS = /^(FLANNEL-POSTRTG|CILIUM_POST_nat|cali-POSTROUTING|WEAVE)$/;
+/** Each CNI's masquerade entry chain, and Weave Net's (no adapter yet). */
+const CNI_CHAINS = new RegExp(
+  `^(${[...CNI_ADAPTERS.flatMap((a) => a.datapath.masqueradeChains.slice(0, 1)), 'WEAVE'].join('|')})$`,
+);
 const NAT_TARGETS = new Set(['MASQUERADE', 'SNAT']);
 
 /**
@@ -156,7 +159,7 @@ export function masqueradedBy(
 }
 
 function clusterNetwork(snapshot: Snapshot, node: string, podCidr: string): string {
-  return flannelNetConf(snapshot).network ?? snapshot.nodes[node]?.flannelSubnetEnv?.network ?? podCidr;
+  return declaredAgentConfig(snapshot).network ?? nodeDeclaredNetwork(snapshot.nodes[node]) ?? podCidr;
 }
 
 export const restoreMasquerade: RepairStep<Params> = {

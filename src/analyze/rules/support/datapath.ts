@@ -1,10 +1,19 @@
 /**
  * Shared lookups for the datapath rules: per-node route, link, neighbour, FDB and iptables
- * indexes (built once per node and cached on the parsed object), flannel's per-node facts from
+ * indexes (built once per node and cached on the parsed object), the CNI's per-node facts from
  * node annotations, kube-proxy's mode, and the finding shape every rule returns.
  */
 
-import { FLANNEL_VXLAN_DEV, FLANNEL_VXLAN_PORT } from '../../../cni/flannel-names.ts';
+import {
+  type CniAdapter,
+  cniOfNode,
+  displayNames,
+  encapsulationOfDevice,
+  OFFLINE_CHECKED,
+  type OverlayPeer,
+  type OverlayPeers,
+  offlineCheckedAdapter,
+} from '../../../cni/index.ts';
 import { IANA_VXLAN_PORT, VXLAN_PORTS } from '../../../cni/vxlan.ts';
 import { NODE_FILES, type NodeFileKey, nodeFile } from '../../../collect/bundle/layout.ts';
 import type { IptablesDump, IptablesTable, Link, NodeDatapath, Route } from '../../../core/datapath-types.ts';
@@ -18,16 +27,10 @@ import type {
   Subject,
   SymptomClaim,
 } from '../../../core/model.ts';
-import { formatIPv4, parseCidr4 } from '../../../core/net/ipv4.ts';
 import { formatRoute } from '../../../datapath/format.ts';
 import { chainRules } from '../../../datapath/iptables-chains.ts';
 import { causeFinding, type FindingInput, infoFinding, symptomFinding } from '../../finding.ts';
-import { flannelNetConf } from '../../k8s.ts';
 import type { Applicability, NodeSkip, RuleContext } from '../../rule.ts';
-
-const ANN_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
-const ANN_BACKEND_TYPE = 'flannel.alpha.coreos.com/backend-type';
-const ANN_PUBLIC_IP = 'flannel.alpha.coreos.com/public-ip';
 
 export function isMainRoute(r: Route): boolean {
   return r.table === undefined || r.table === 'main' || r.table === '254';
@@ -48,84 +51,34 @@ export function showRoute(r: Route): string {
   return formatRoute(r, { where: false });
 }
 
-/** Everything flannel records about a node in its annotations, with InternalIP as fallback. */
-export interface FlannelNode {
-  name: string;
-  /** Normalised IPv4 pod CIDR. */
-  podCIDR: string | undefined;
-  /** The peer's `.0` address that routes and neighbour entries use as the VTEP gateway. */
-  vtepGateway: string | undefined;
-  vtepMac: string | undefined;
-  publicIp: string | undefined;
-  backendType: string | undefined;
-  annotated: boolean;
-}
+export type { OverlayPeer, OverlayPeers };
 
-export interface FlannelCluster {
-  /** From kube-flannel-cfg net-conf.json `Backend.Type`, lower-cased. */
-  backendType: string | undefined;
-  /** The cluster network from net-conf.json `Network`. */
-  network: string | undefined;
-  nodes: Map<string, FlannelNode>;
-  /** Nodes with a pod CIDR, and lookups from their CIDR, VTEP gateway and VtepMAC to a position in it. */
-  withCidr: FlannelNode[];
-  byCidr: Map<string, number>;
-  byGateway: Map<string, number>;
-  byMac: Map<string, number>;
-  /** Whether any node carries flannel's backend-data annotation (then only annotated peers are expected). */
-  anyAnnotated: boolean;
-}
-
-const flannelCache = new WeakMap<Snapshot, FlannelCluster>();
-export function flannelCluster(ctx: RuleContext): FlannelCluster {
-  let fc = flannelCache.get(ctx.snapshot);
+const peersCache = new WeakMap<Snapshot, OverlayPeers>();
+/**
+ * Every node as the overlay peer the cluster's CNI programs on the others, read by the adapter
+ * whose datapath the offline rules judge (the detected one, or the default when the CNI is
+ * unknown). Empty when no adapter records peers.
+ */
+export function overlayPeers(ctx: RuleContext): OverlayPeers {
+  let fc = peersCache.get(ctx.snapshot);
   if (fc) return fc;
-  const { backendType, network } = flannelNetConf(ctx.snapshot);
-  const nodes = new Map<string, FlannelNode>();
-  let anyAnnotated = false;
-  for (const n of ctx.snapshot.cluster.nodes) {
-    const ann = n.metadata.annotations ?? {};
-    let vtepMac: string | undefined;
-    const data = ann[ANN_BACKEND_DATA];
-    if (data) {
-      anyAnnotated = true;
-      try {
-        const parsed = JSON.parse(data) as { VtepMAC?: unknown };
-        if (typeof parsed.VtepMAC === 'string') vtepMac = parsed.VtepMAC.toLowerCase();
-      } catch {
-        vtepMac = undefined;
-      }
-    }
-    const name = n.metadata.name;
-    const raw = ctx.index.podCidrByNode.get(name);
-    const pod = raw ? parseCidr4(raw) : undefined;
-    const podCIDR = pod?.text ?? raw;
-    nodes.set(name, {
-      name,
-      podCIDR,
-      vtepGateway: pod ? formatIPv4(pod.base) : undefined,
-      vtepMac,
-      publicIp: ann[ANN_PUBLIC_IP] ?? ctx.index.internalIpByNode.get(name),
-      backendType: ann[ANN_BACKEND_TYPE]?.toLowerCase() ?? backendType,
-      annotated: data !== undefined,
-    });
-  }
-  const withCidr = [...nodes.values()].filter((n) => n.podCIDR !== undefined);
-  const byCidr = new Map<string, number>();
-  const byGateway = new Map<string, number>();
-  const byMac = new Map<string, number>();
-  withCidr.forEach((n, i) => {
-    byCidr.set(n.podCIDR!, i);
-    if (n.vtepGateway) byGateway.set(n.vtepGateway, i);
-    if (n.vtepMac) byMac.set(n.vtepMac, i);
-  });
-  fc = { backendType, network, nodes, anyAnnotated, withCidr, byCidr, byGateway, byMac };
-  flannelCache.set(ctx.snapshot, fc);
+  const adapter = offlineCheckedAdapter(ctx.index.cniAdapter) ?? OFFLINE_CHECKED[0];
+  fc = adapter?.datapath.peers?.(ctx.snapshot, ctx.index.podCidrByNode, ctx.index.internalIpByNode) ?? {
+    backendType: undefined,
+    network: undefined,
+    nodes: new Map(),
+    withCidr: [],
+    byCidr: new Map(),
+    byGateway: new Map(),
+    byMac: new Map(),
+    anyAnnotated: false,
+  };
+  peersCache.set(ctx.snapshot, fc);
   return fc;
 }
 
 /** Whether a node is expected to have programmed `peer`: annotated peers once any node is annotated. */
-export function expectedPeer(fc: FlannelCluster, self: string, peer: FlannelNode): boolean {
+export function expectedPeer(fc: OverlayPeers, self: string, peer: OverlayPeer): boolean {
   return peer.name !== self && peer.podCIDR !== undefined && (!fc.anyAnnotated || peer.annotated);
 }
 
@@ -137,8 +90,7 @@ export function overlayPorts(dp: NodeDatapath): number[] {
   if (!dp.links) return [...VXLAN_PORTS];
   const vx = dp.links.filter((l) => l.kind === 'vxlan');
   const ports = new Set<number>();
-  for (const l of vx)
-    ports.add(l.vxlan?.port ?? (l.ifname === FLANNEL_VXLAN_DEV ? FLANNEL_VXLAN_PORT : IANA_VXLAN_PORT));
+  for (const l of vx) ports.add(l.vxlan?.port ?? encapsulationOfDevice(l.ifname)?.port ?? IANA_VXLAN_PORT);
   return [...ports];
 }
 
@@ -400,22 +352,35 @@ export function lacksIptables(dp: NodeDatapath): NodeSkip | undefined {
 }
 
 /**
- * Applicability: the cluster runs flannel. An unknown CNI is let through here, and then each
- * node is checked for flannel's datapath by {@link notFlannelNode}.
+ * Applicability: the cluster runs a CNI whose node datapath the offline rules judge (its adapter
+ * says `checkedOffline`). An unknown CNI is let through here, and then each node is checked
+ * for such a datapath by {@link notCheckedCniNode}.
  */
-export function needsFlannel(ctx: RuleContext): Applicability {
-  if (ctx.index.cni === 'flannel' || ctx.index.cni === 'unknown') return { applies: true };
-  return { applies: false, reason: `this rule checks flannel's datapath; the cluster runs ${ctx.index.cni}` };
+export function needsCheckedCni(ctx: RuleContext): Applicability {
+  if (offlineCheckedAdapter(ctx.index.cniAdapter)) return { applies: true };
+  return {
+    applies: false,
+    reason: `this rule checks ${displayNames(OFFLINE_CHECKED)}'s datapath; the cluster runs ${ctx.index.cni}`,
+  };
 }
 
-/** Node applicability when the cluster's CNI is unknown: the node must show flannel's datapath. */
-export function notFlannelNode(ctx: RuleContext, dp: NodeDatapath): NodeSkip | undefined {
+/** The adapter the offline rules judge an unknown CNI's nodes by; rules' static text names its devices. */
+export const DEFAULT_CHECKED_CNI: CniAdapter = OFFLINE_CHECKED[0]!;
+
+/**
+ * The adapter whose datapath a rule gated by {@link needsCheckedCni} judges: the cluster's CNI,
+ * or the default checked one when the CNI is unknown.
+ */
+export function checkedCni(ctx: RuleContext): CniAdapter {
+  return offlineCheckedAdapter(ctx.index.cniAdapter) ?? DEFAULT_CHECKED_CNI;
+}
+
+/** Node applicability when the cluster's CNI is unknown: the node must show a checked CNI's datapath. */
+export function notCheckedCniNode(ctx: RuleContext, dp: NodeDatapath): NodeSkip | undefined {
   if (ctx.index.cni !== 'unknown') return undefined;
-  const looksFlannel =
-    dp.flannelSubnetEnv !== undefined ||
-    (dp.links !== undefined && linksByName(dp.links).has(FLANNEL_VXLAN_DEV)) ||
-    dp.cniConfigs?.some((f) => f.plugins.includes('flannel')) === true;
-  return looksFlannel ? undefined : { skipped: 'the CNI is unknown and the node shows no flannel datapath' };
+  return cniOfNode(dp, OFFLINE_CHECKED).known
+    ? undefined
+    : { skipped: `the CNI is unknown and the node shows no ${displayNames(OFFLINE_CHECKED)} datapath` };
 }
 
 /** Combines applicability checks; the first skip wins. */
