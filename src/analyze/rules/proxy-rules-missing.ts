@@ -4,23 +4,20 @@ import { parseIPv4 } from '../../core/net/ipv4.ts';
 import { chainPolicy, chainRulesAnyOrder } from '../../datapath/iptables-chains.ts';
 import { nodeProxyMode } from '../../datapath/node-proxy-mode.ts';
 import { nftServiceNatView } from '../../datapath/service-nat-view-nft.ts';
-import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
+import type { NodeResult, Rule, RuleContext } from '../rule.ts';
 import { missingNodePart } from '../rule-needs.ts';
 import {
-  allOf,
   chainRules,
   iptablesDumps,
-  kubeProxyMode,
   listSome,
   makeFinding,
-  needsNodes,
   nodeSource,
   nodeSubject,
   parseSpec,
   perAnalysis,
   reaches,
 } from './support/datapath.ts';
-import { configuredProxyMode } from './support/node-proxy.ts';
+import { configuredProxyMode, needsProxyRules } from './support/node-proxy.ts';
 import { describeProbe, failedProbe, probeSource, probeView } from './support/probes.ts';
 import { type ExpectedService, nftProxyGaps } from './support/proxy-nft-checks.ts';
 
@@ -88,22 +85,6 @@ const runningProxyNodes = perAnalysis((ctx) => {
   return running;
 });
 
-function applies(ctx: RuleContext): Applicability {
-  const { mode, source } = kubeProxyMode(ctx);
-  return allOf(
-    mode === 'none'
-      ? { applies: false, reason: 'kube-proxy does not run in this cluster' }
-      : { applies: true },
-    mode === 'iptables' || mode === 'nftables'
-      ? { applies: true }
-      : {
-          applies: false,
-          reason: `kube-proxy runs in ${mode} mode (${source}); its rules are neither KUBE-SVC chains nor kube-proxy's nftables table`,
-        },
-    needsNodes(ctx),
-  );
-}
-
 /**
  * A Running kube-proxy must have programmed its Service dispatch, reached from prerouting and
  * output, with an entry per ready Service: KUBE-SERVICES and KUBE-SVC chains in iptables mode,
@@ -118,7 +99,7 @@ export const proxyRulesMissing: Rule = {
   needs: { cluster: ['pods', 'services', 'endpointSlices'] },
   title: 'Service rules programmed by kube-proxy',
   why: 'A kube-proxy pod can be Running while its iptables or nftables rules are missing or stale; then every ClusterIP (DNS at 10.96.0.10 included) is unreachable from that node.',
-  appliesTo: applies,
+  appliesTo: needsProxyRules,
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     const name = dp.name;
     if (!dp.iptablesNft && !dp.iptablesLegacy && !dp.nftRuleset)

@@ -2,29 +2,9 @@ import type { NodeDatapath } from '../../core/datapath-types.ts';
 import type { Finding } from '../../core/model.ts';
 import { nodeProxyMode } from '../../datapath/node-proxy-mode.ts';
 import { STEP } from '../remediation.ts';
-import type { Applicability, NodeResult, Rule, RuleContext } from '../rule.ts';
-import {
-  allOf,
-  kubeProxyMode,
-  makeFinding,
-  needsNodes,
-  nodeSource,
-  nodeSubject,
-} from './support/datapath.ts';
-import { configuredProxyMode } from './support/node-proxy.ts';
-
-function applies(ctx: RuleContext): Applicability {
-  const { mode, source } = kubeProxyMode(ctx);
-  return allOf(
-    mode === 'none'
-      ? { applies: false, reason: 'kube-proxy does not run in this cluster' }
-      : { applies: true },
-    mode === 'iptables' || mode === 'nftables'
-      ? { applies: true }
-      : { applies: false, reason: `kube-proxy runs in ${mode} mode (${source}), not iptables or nftables` },
-    needsNodes(ctx),
-  );
-}
+import type { NodeResult, Rule, RuleContext } from '../rule.ts';
+import { makeFinding, nodeSource, nodeSubject } from './support/datapath.ts';
+import { configuredProxyMode, needsProxyRules } from './support/node-proxy.ts';
 
 const OTHER_COMMANDS: Record<'iptables' | 'nftables', string> = {
   iptables: 'iptables-save -t nat | grep -c "^-A KUBE-SERVICES"',
@@ -43,7 +23,7 @@ export const proxyStaleRuleset: Rule = {
   needs: { cluster: ['pods'] },
   title: 'No Service rules left from another kube-proxy mode',
   why: 'After switching kube-proxy between iptables and nftables mode, rules of the old mode that were not cleaned up keep translating ClusterIPs to endpoints that may be gone, so Service traffic fails intermittently or goes to the wrong pods.',
-  appliesTo: applies,
+  appliesTo: needsProxyRules,
   runNode: (ctx: RuleContext, dp: NodeDatapath): NodeResult => {
     if (!dp.nftRuleset && !dp.iptablesNft && !dp.iptablesLegacy)
       return { skipped: 'neither iptables nor the nft ruleset was collected' };

@@ -5,8 +5,8 @@
  * its rules (datapath/node-proxy-mode.ts); this only says what is expected there.
  */
 import type { ProxyDataplane } from '../../../datapath/service-nat-view.ts';
-import type { RuleContext } from '../../rule.ts';
-import { kubeProxyMode, perAnalysis } from './datapath.ts';
+import type { Applicability, RuleContext } from '../../rule.ts';
+import { allOf, kubeProxyMode, needsNodes, perAnalysis } from './datapath.ts';
 
 const flagByNode = perAnalysis((ctx) => {
   const m = new Map<string, string>();
@@ -27,4 +27,24 @@ const flagByNode = perAnalysis((ctx) => {
 export function configuredProxyMode(ctx: RuleContext, node: string): ProxyDataplane | undefined {
   const mode = flagByNode(ctx).get(node) ?? kubeProxyMode(ctx).mode;
   return mode === 'iptables' || mode === 'nftables' ? mode : undefined;
+}
+
+/**
+ * Applicability of the rules that read kube-proxy's programmed Service rules: it runs, in a mode
+ * whose rules netdoctor reads (iptables or nftables), and node datapaths were collected.
+ */
+export function needsProxyRules(ctx: RuleContext): Applicability {
+  const { mode, source } = kubeProxyMode(ctx);
+  return allOf(
+    mode === 'none'
+      ? { applies: false, reason: 'kube-proxy does not run in this cluster' }
+      : { applies: true },
+    mode === 'iptables' || mode === 'nftables'
+      ? { applies: true }
+      : {
+          applies: false,
+          reason: `kube-proxy runs in ${mode} mode (${source}); its rules are neither KUBE-SVC chains nor kube-proxy's nftables table`,
+        },
+    needsNodes(ctx),
+  );
 }
