@@ -90,6 +90,60 @@ export function missingPeerState(
 
 type PeerState = ReturnType<typeof missingPeerState>;
 
+/** Pod subnet (canonical) and InternalIP to node, once per analysis. */
+const ownersByIndex = new WeakMap<
+  SnapshotIndex,
+  { byCidr: Map<string, string>; byIp: Map<string, string> }
+>();
+function owners(index: SnapshotIndex): { byCidr: Map<string, string>; byIp: Map<string, string> } {
+  let o = ownersByIndex.get(index);
+  if (!o) {
+    o = { byCidr: new Map(), byIp: new Map() };
+    for (const [peer, , key] of peerCidrs(index)) if (!o.byCidr.has(key)) o.byCidr.set(key, peer);
+    for (const [peer, ip] of index.internalIpByNode) if (!o.byIp.has(ip)) o.byIp.set(ip, peer);
+    ownersByIndex.set(index, o);
+  }
+  return o;
+}
+
+/** VTEP MAC to node, for the nodes the FDB check counts (those with an InternalIP). */
+const macOwnersByMap = new WeakMap<ReadonlyMap<string, string>, Map<string, string>>();
+function macOwners(vtepMacByNode: ReadonlyMap<string, string>, index: SnapshotIndex): Map<string, string> {
+  let m = macOwnersByMap.get(vtepMacByNode);
+  if (!m) {
+    m = new Map();
+    for (const [n, mac] of vtepMacByNode) if (index.internalIpByNode.has(n) && !m.has(mac)) m.set(mac, n);
+    macOwnersByMap.set(vtepMacByNode, m);
+  }
+  return m;
+}
+
+/**
+ * The node's peer state when it shows the agent programmed it: a route to some peer's pod subnet
+ * and, where the node has an overlay FDB, an entry for some peer. The finish phase calls an
+ * agent stalled only when it programmed no peer, so then the per-peer lists are never read, and
+ * a 5,000-node cluster is spared 25 million lookups. Undefined: work them out.
+ */
+function programmedSomePeer(
+  node: string,
+  dp: NodeDatapath,
+  index: SnapshotIndex,
+  vtepMacByNode: ReadonlyMap<string, string>,
+  overlay: RegExp,
+): PeerState | undefined {
+  if (!dp.routes) return undefined;
+  const { byCidr, byIp } = owners(index);
+  const peer = (owner: string | undefined) => owner !== undefined && owner !== node;
+  if (!dp.routes.some((r) => peer(byCidr.get(routeKey(r))))) return undefined;
+  const vxlan = dp.links?.some((l) => overlay.test(l.ifname)) ?? false;
+  if (!dp.fdb || !vxlan) return { routes: [], fdb: undefined };
+  const byMac = macOwners(vtepMacByNode, index);
+  const some = dp.fdb.some(
+    (e) => overlay.test(e.dev) && e.dst && (peer(byIp.get(e.dst)) || peer(byMac.get(e.mac.toLowerCase()))),
+  );
+  return some ? { routes: [], fdb: [] } : undefined;
+}
+
 /** Running, Ready agents found in the cluster phase, and what their nodes' datapaths showed. */
 const agents = perAnalysis(() => ({
   byNode: new Map<string, { pod: K8sPod; log: Evidence | undefined; exited: boolean }>(),
@@ -165,17 +219,14 @@ export const cniAgentStalled: Rule = {
   /** Node phase: what the healthy-looking agent's node actually has for its peers. */
   runNode: (ctx, dp) => {
     const st = agents(ctx);
-    if (st.byNode.has(dp.name))
+    if (st.byNode.has(dp.name)) {
+      const overlay = cni(ctx.index).datapath.overlayDevicePattern;
       st.missing.set(
         dp.name,
-        missingPeerState(
-          dp.name,
-          dp,
-          ctx.index,
-          st.vtepMacByNode,
-          cni(ctx.index).datapath.overlayDevicePattern,
-        ),
+        programmedSomePeer(dp.name, dp, ctx.index, st.vtepMacByNode, overlay) ??
+          missingPeerState(dp.name, dp, ctx.index, st.vtepMacByNode, overlay),
       );
+    }
     return [];
   },
   finish: (ctx) => {
