@@ -44,7 +44,7 @@ export interface SplitDump {
   shared: { path: string; sha256: string; text: string };
 }
 
-/** A dispatch chain's rules in the node's order: `order[k]` is the shared (sorted) index of its k-th rule. */
+/** A dispatch chain's rules in the node's order: `order[k]` is the index, in the shared file, of its k-th rule. */
 export interface ChainOrder {
   table: string;
   chain: string;
