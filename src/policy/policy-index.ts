@@ -18,6 +18,11 @@ export interface PolicyIndex {
   /** Namespace name -> its labels, with kubernetes.io/metadata.name always present. */
   namespaceLabels: Map<string, Record<string, string>>;
   namespaces: string[];
+  /**
+   * Namespaces being deleted (`deletionTimestamp` set): their pods and policies are on their way
+   * out, so what they block is no fault to report.
+   */
+  terminatingNamespaces: ReadonlySet<string>;
   podsByNamespace: Map<string, K8sPod[]>;
   /** `ns/name` -> pod. */
   podByKey: Map<string, K8sPod>;
@@ -51,9 +56,11 @@ export function podKeyOf(p: K8sPod): string {
 export function buildPolicyIndex(snapshot: Snapshot): PolicyIndex {
   const c = snapshot.cluster;
   const namespaceLabels = new Map<string, Record<string, string>>();
+  const terminatingNamespaces = new Set<string>();
   for (const ns of c.namespaces) {
     const name = ns.metadata.name;
     namespaceLabels.set(name, { ...ns.metadata.labels, [NAMESPACE_NAME_LABEL]: name });
+    if (ns.metadata.deletionTimestamp !== undefined) terminatingNamespaces.add(name);
   }
   const podsByNamespace = new Map<string, K8sPod[]>();
   const podByKey = new Map<string, K8sPod>();
@@ -111,6 +118,7 @@ export function buildPolicyIndex(snapshot: Snapshot): PolicyIndex {
     policiesByNamespace,
     namespaceLabels,
     namespaces: [...namespaceLabels.keys()].sort(),
+    terminatingNamespaces,
     podsByNamespace,
     podByKey,
     podByIp,

@@ -6,8 +6,8 @@ import { lintSelectsNothing } from '../../src/policy/lint/selects-nothing.ts';
 import { lintUnreachableNamespaces } from '../../src/policy/lint/unreachable-namespaces.ts';
 import { buildPolicyIndex } from '../../src/policy/policy-index.ts';
 import { renderLints } from '../../src/policy/render-lints.ts';
-import { policy } from './fixture.ts';
-import { worldIndex } from './world.ts';
+import { policy, snapshot } from './fixture.ts';
+import { NAMESPACES, PODS, SERVICES, worldIndex } from './world.ts';
 
 const denyEgress = policy('prod', 'default-deny-egress', { podSelector: {}, policyTypes: ['Egress'] });
 const allowDns = policy('prod', 'allow-dns', {
@@ -44,6 +44,42 @@ describe('lint: DNS egress blocked (seed 003)', () => {
   });
   it('no lint once DNS is allowed to the kube-dns pods', () => {
     assert.deepEqual(lintDnsEgress(worldIndex([denyEgress, allowDns])), []);
+  });
+  it('a namespace being deleted, or pods being deleted, are no DNS outage', () => {
+    const gone = '2026-12-06T05:00:00Z';
+    const terminating = snapshot({
+      namespaces: NAMESPACES.map((n) =>
+        n.metadata.name === 'prod' ? { metadata: { ...n.metadata, deletionTimestamp: gone } } : n,
+      ),
+      pods: PODS,
+      services: SERVICES,
+      policies: [denyEgress],
+    });
+    assert.deepEqual(lintDnsEgress(buildPolicyIndex(terminating)), []);
+    // Only the pods still staying are named; with every pod leaving there is nothing to report.
+    const leaving = (name: string) =>
+      PODS.map((p) =>
+        p.metadata.namespace === 'prod' && p.metadata.name !== name
+          ? { ...p, metadata: { ...p.metadata, deletionTimestamp: gone } }
+          : p,
+      );
+    const one = snapshot({
+      namespaces: NAMESPACES,
+      pods: leaving('db'),
+      services: SERVICES,
+      policies: [denyEgress],
+    });
+    assert.deepEqual(
+      lintDnsEgress(buildPolicyIndex(one)).map((l) => l.pods),
+      [['db']],
+    );
+    const none = snapshot({
+      namespaces: NAMESPACES,
+      pods: leaving(''),
+      services: SERVICES,
+      policies: [denyEgress],
+    });
+    assert.deepEqual(lintDnsEgress(buildPolicyIndex(none)), []);
   });
   it('UDP allowed but TCP not: a warning about TCP only', () => {
     const udpOnly = policy('prod', 'dns-udp', {

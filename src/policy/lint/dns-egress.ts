@@ -54,8 +54,14 @@ export function dnsEgressDenied(
   return verdicts.every(Boolean);
 }
 
+/** A pod whose lookups matter: on the pod network, not finished, and not being deleted. */
 function isCandidate(p: K8sPod): boolean {
-  return !p.spec.hostNetwork && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed';
+  return (
+    !p.spec.hostNetwork &&
+    p.status.phase !== 'Succeeded' &&
+    p.status.phase !== 'Failed' &&
+    p.metadata.deletionTimestamp === undefined
+  );
 }
 
 /**
@@ -67,6 +73,8 @@ export function lintDnsEgress(index: PolicyIndex): PolicyLint[] {
   const dns = clusterDnsTarget(index);
   const out: PolicyLint[] = [];
   for (const ns of index.namespaces) {
+    // A namespace on its way out takes its policies with it: a deny-all there is no outage.
+    if (index.terminatingNamespaces.has(ns)) continue;
     const groups = new Map<string, { policies: PolicyRef[]; pods: K8sPod[] }>();
     for (const p of index.podsByNamespace.get(ns) ?? []) {
       if (!isCandidate(p)) continue;
