@@ -70,7 +70,7 @@ describe('lint: DNS egress blocked (seed 003)', () => {
       policies: [denyEgress],
     });
     assert.deepEqual(
-      lintDnsEgress(buildPolicyIndex(one)).map((l) => l.pods),
+      lintDnsEgress(buildPolicyIndex(one)).map((l) => (l.kind === 'dns-egress-blocked' ? l.pods : [])),
       [['db']],
     );
     const none = snapshot({
