@@ -8,14 +8,11 @@ import { clusterItemState, notCollectedText, probesItemState } from './item-look
 
 /** At least this share of the planned probes must have run (passed or failed) for healthy. */
 export const MIN_PROBES_RAN = 0.9;
-/** At least this share of the rules that apply must have been evaluated for healthy. */
-export const MIN_RULES_EVALUATED = 0.8;
-
 /** The thresholds, as the report explains them. */
 export const THRESHOLDS_TEXT =
   `healthy needs every node's datapath collected, at least ${pct(MIN_PROBES_RAN)} of the probes meant to run ` +
-  `actually run (passed or failed, not errored; probes skipped on purpose, such as external ones with no target configured, are not counted), and at least ${pct(MIN_RULES_EVALUATED)} of the applicable rules evaluated; ` +
-  'a rule skipped because its inputs were not collected counts against that, a rule that does not apply to this cluster does not';
+  `actually run (passed or failed, not errored; probes skipped on purpose, such as external ones with no target configured, are not counted), and every applicable rule evaluated on all it needs; ` +
+  'a rule skipped, or run on only some nodes, because its inputs were not collected, or a rule that failed to run, makes the verdict inconclusive; a rule that does not apply to this cluster does not';
 
 function pct(x: number): string {
   return `${Math.round(x * 100)}%`;
@@ -76,7 +73,8 @@ export function coverageOf(
   let evaluated = 0;
   const skipped: Coverage['rules']['skipped'] = [];
   const notApplicable: Coverage['rules']['notApplicable'] = [];
-  let errored = 0;
+  const partial: Coverage['rules']['partial'] = [];
+  const erroredRules: string[] = [];
   for (const o of rules) {
     if (o.status === 'skipped' && o.notCollected === undefined) {
       notApplicable.push({ rule: o.rule, reason: o.reason });
@@ -85,8 +83,17 @@ export function coverageOf(
     applicable++;
     if (o.status === 'skipped')
       skipped.push({ rule: o.rule, reason: o.reason, notCollected: o.notCollected ?? [] });
-    else if (o.status === 'error') errored++;
-    else evaluated++;
+    else if (o.status === 'error') erroredRules.push(o.rule);
+    else {
+      evaluated++;
+      // A pass that could not look everywhere is no evidence for the nodes it did not see.
+      if (o.notCollected !== undefined && o.notCollected.length > 0)
+        partial.push({
+          rule: o.rule,
+          reason: o.note ?? 'inputs not collected',
+          notCollected: o.notCollected,
+        });
+    }
   }
 
   const shortfalls: string[] = [];
@@ -99,17 +106,41 @@ export function coverageOf(
     shortfalls.push(
       `only ${probes.ran} of ${probes.planned} probes ran (${probes.errored} errored, ${probes.skipped} skipped)`,
     );
-  if (applicable > 0 && evaluated / applicable < MIN_RULES_EVALUATED)
-    shortfalls.push(`only ${evaluated} of ${applicable} applicable rules evaluated`);
+  if (skipped.length > 0)
+    shortfalls.push(
+      `${skipped.length} of ${applicable} applicable rule(s) skipped because their inputs were not collected: ${names3(skipped)}`,
+    );
+  if (partial.length > 0)
+    shortfalls.push(
+      `${partial.length} rule(s) checked only some nodes, their inputs not collected on the others: ${names3(partial)}`,
+    );
+  if (erroredRules.length > 0)
+    shortfalls.push(
+      `${erroredRules.length} rule(s) failed to run: ${names3(erroredRules.map((rule) => ({ rule })))}`,
+    );
 
   return {
     nodes: { total: names.length, collected: names.length - notCollected.length, notCollected },
     probes,
-    rules: { total: rules.length, applicable, evaluated, errored, skipped, notApplicable },
+    rules: {
+      total: rules.length,
+      applicable,
+      evaluated,
+      errored: erroredRules.length,
+      skipped,
+      partial,
+      notApplicable,
+    },
     sufficient: shortfalls.length === 0,
     shortfalls,
     thresholds: THRESHOLDS_TEXT,
   };
+}
+
+/** The first rules of a list by id, then how many more: a shortfall stays one readable line. */
+function names3(list: readonly { rule: string }[]): string {
+  const shown = list.slice(0, 3).map((x) => x.rule);
+  return list.length > 3 ? `${shown.join(', ')} and ${list.length - 3} more` : shown.join(', ');
 }
 
 /** Why a node has no datapath at all: its gap, when one names it. */

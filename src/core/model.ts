@@ -295,6 +295,11 @@ export interface Coverage {
     errored: number;
     /** Rules skipped because inputs they need were not collected. */
     skipped: { rule: string; reason: string; notCollected: string[] }[];
+    /**
+     * Rules that ran, but not everywhere: an input they need was not collected on some nodes,
+     * so their pass says nothing about those nodes.
+     */
+    partial: { rule: string; reason: string; notCollected: string[] }[];
     /** Rules that do not apply to this cluster (another CNI, no policies, ...). */
     notApplicable: { rule: string; reason: string }[];
   };

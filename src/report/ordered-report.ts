@@ -77,6 +77,7 @@ const COVERAGE_RULES_KEYS = [
   'evaluated',
   'errored',
   'skipped',
+  'partial',
   'notApplicable',
 ] as const;
 const REASON_KEYS = ['node', 'rule', 'reason', 'notCollected'] as const;
@@ -153,7 +154,7 @@ function coverage(c: Report['coverage']): Report['coverage'] {
     nodes: (n: Report['coverage']['nodes']) => ordered(n, COVERAGE_NODES_KEYS, { notCollected: reasons }),
     probes: (p: Report['coverage']['probes']) => ordered(p, COVERAGE_PROBES_KEYS),
     rules: (r: Report['coverage']['rules']) =>
-      ordered(r, COVERAGE_RULES_KEYS, { skipped: reasons, notApplicable: reasons }),
+      ordered(r, COVERAGE_RULES_KEYS, { skipped: reasons, partial: reasons, notApplicable: reasons }),
   });
 }
 

@@ -451,7 +451,8 @@ export function coverageSummary(c: Report['coverage']): string {
     c.probes.planned === 0
       ? (c.probes.reason ?? 'no probes')
       : `${c.probes.ran}/${c.probes.planned} probes ran`;
-  return `${c.nodes.collected}/${c.nodes.total} nodes collected · ${probes} · ${c.rules.evaluated}/${c.rules.applicable} applicable rules evaluated`;
+  const partial = c.rules.partial.length > 0 ? ` (${c.rules.partial.length} on only some nodes)` : '';
+  return `${c.nodes.collected}/${c.nodes.total} nodes collected · ${probes} · ${c.rules.evaluated}/${c.rules.applicable} applicable rules evaluated${partial}`;
 }
 
 /** One line per thing that kept coverage short of what a healthy verdict needs, and why. */
@@ -459,5 +460,6 @@ export function coverageDetails(c: Report['coverage']): string[] {
   const out = [...c.shortfalls];
   for (const n of c.nodes.notCollected) out.push(`node ${n.node}: ${n.reason}`);
   for (const r of c.rules.skipped) out.push(`rule ${r.rule}: ${r.reason}`);
+  for (const r of c.rules.partial) out.push(`rule ${r.rule}: ${r.reason}`);
   return out;
 }

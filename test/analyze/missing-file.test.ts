@@ -1,7 +1,8 @@
 /**
  * Taking any one collected file out of a recorded bundle must never make a finding appear: the
  * file's absence is a hole in the collection, not a fact about the cluster, so the rules that
- * need it are skipped with the reason, and the rest of the report stands.
+ * need it are skipped with the reason, and the rest of the report stands; a healthy verdict
+ * becomes inconclusive, since what was not seen is no evidence of health.
  */
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
@@ -67,6 +68,14 @@ describe('a file missing from a recorded bundle never produces a finding', () =>
           if (NEEDED.has(name)) {
             const skippers = r.rules.filter((o) => o.status !== 'error' && o.notCollected?.includes(name));
             assert.ok(skippers.length > 0, `no rule says it lacked ${file}`);
+            // Nothing found, but something unseen: never healthy, whether the rule lacked the
+            // file everywhere (skipped) or on this one node only (partial).
+            if (base.verdict === 'healthy')
+              assert.equal(
+                r.verdict,
+                'inconclusive',
+                `removing ${file}: ${r.coverage.shortfalls.join('; ')}`,
+              );
           }
         } finally {
           await rename(aside, join(dir, file));

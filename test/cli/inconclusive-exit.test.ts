@@ -42,7 +42,10 @@ describe('exit 5 when too little was seen', () => {
   it('fix --dry-run: nothing to repair is not healthy when the diagnosis is inconclusive', () => {
     const r = cli(['fix', '--dry-run', '--bundle', dir]);
     assert.equal(r.code, 5, r.stderr);
-    assert.match(r.stderr, /inconclusive: only \d+ of \d+ applicable rules evaluated/);
+    assert.match(
+      r.stderr,
+      /inconclusive: \d+ of \d+ applicable rule\(s\) skipped because their inputs were not collected/,
+    );
   });
 
   it('the healthy example itself still exits 0', () => {

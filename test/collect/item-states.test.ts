@@ -111,7 +111,13 @@ describe('what analysis makes of an item state', () => {
   it('an older bundle that does not record states: no config files reads as unknown, never as absent', async () => {
     const r = await analyzeBundle(await withoutCniConfig('legacy', undefined));
     assert.ok(!r.findings.some((x) => x.rule === 'cni-config-missing'));
-    assert.equal(r.verdict, 'healthy', 'one part of one node unknown is within the thresholds');
+    // One part of one node unseen: the rule that needs it checked the other nodes only, which
+    // is no evidence about this one.
+    assert.equal(r.verdict, 'inconclusive', r.coverage.shortfalls.join('; '));
+    assert.deepEqual(
+      r.coverage.rules.partial.map((p) => [p.rule, p.notCollected]),
+      [['cni-config-missing', ['cni-net.d']]],
+    );
   });
 
   it('older bundles: a file the node could not open for want of it is absent, other failures unknown', () => {

@@ -48,9 +48,15 @@ export interface FlannelDatapathOptions {
   services?: ServiceSpec[];
   /** Pods per node (veths on cni0); default 2. */
   podsPerNode?: number;
-  /** Add a `vxlanCapture` with this many packets to/from each peer; default none. */
-  vxlanPackets?: number;
+  /**
+   * The `vxlanCapture`: this many packets to/from each peer; default 12, traffic that flowed,
+   * since a live diagnosis always captures. `null` leaves the capture out (not collected).
+   */
+  vxlanPackets?: number | null;
 }
+
+/** Packets per peer in a healthy node's overlay capture. */
+const DEFAULT_VXLAN_PACKETS = 12;
 
 /** The content kube-flannel.yml installs as /etc/cni/net.d/10-flannel.conflist. */
 export const FLANNEL_CONFLIST = `{
@@ -473,7 +479,7 @@ export function flannelDatapaths(
         flags: ['self'],
         state: 'permanent',
       });
-      capture[peer.internalIP] = opts.vxlanPackets ?? 0;
+      capture[peer.internalIP] = opts.vxlanPackets ?? DEFAULT_VXLAN_PACKETS;
     });
     routes.push(
       {
@@ -559,7 +565,7 @@ export function flannelDatapaths(
       flannelSubnetEnv: { network: clusterCIDR, subnet: `${bridgeIp}/${podLen}`, mtu, ipmasq: true },
       resolvConf: { nameservers: [underGw], search: [], options: [] },
     };
-    if (opts.vxlanPackets !== undefined) {
+    if (opts.vxlanPackets !== null) {
       dp.vxlanCapture = {
         iface: 'eth0',
         port: 8472,
