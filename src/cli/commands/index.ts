@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAgent } from './agent.ts';
 import { registerAnalyze } from './analyze.ts';
 import { registerCleanup } from './cleanup.ts';
 import { registerDemo } from './demo.ts';
@@ -14,6 +15,7 @@ import { registerValidate } from './validate.ts';
 export type RegisterCommand = (program: Command) => void;
 
 export const COMMANDS: RegisterCommand[] = [
+  registerAgent,
   registerAnalyze,
   registerCleanup,
   registerDemo,

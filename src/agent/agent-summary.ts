@@ -1,0 +1,23 @@
+/**
+ * What one agent knows after a round, compact enough to send to the controller every interval:
+ * its node's findings and facts (not the raw files), what it could not collect, and the probes
+ * to its peers this round.
+ */
+import type { Finding, Gap } from '../core/model.ts';
+import type { NodeFacts } from './node-check.ts';
+import type { PeerProbeResult } from './peer-probe.ts';
+
+export interface AgentSummary {
+  node: string;
+  round: number;
+  /** When the round ended (ISO 8601). */
+  at: string;
+  findings: Finding[];
+  /** Undefined when the node's datapath could not be read at all. */
+  facts: NodeFacts | undefined;
+  /** What the look at the node could not collect: the node's verdict is unknown where these are. */
+  gaps: Gap[];
+  /** Rules that could not judge the node for want of a node part. */
+  notCollected: string[];
+  probes: PeerProbeResult[];
+}

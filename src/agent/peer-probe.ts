@@ -1,0 +1,115 @@
+/**
+ * One probe from this agent to a peer agent: ICMP with `ping` (loss and round-trip), or a TCP
+ * connect to the peer agent's port (the handshake is the answer; nothing is sent).
+ */
+import { connect } from 'node:net';
+import { runCommand } from '../collect/node/run-command.ts';
+import type { AgentPeer } from './peers.ts';
+
+export const PEER_PROBE_KINDS = ['icmp', 'tcp'] as const;
+export type PeerProbeKind = (typeof PEER_PROBE_KINDS)[number];
+
+/** How one probe ended: `ok` with the time taken, `lost` (no answer), or `error` (it could not run). */
+export type PeerProbeResult =
+  | { peer: string; kind: PeerProbeKind; status: 'ok'; rttMs: number; sent: number; received: number }
+  | { peer: string; kind: PeerProbeKind; status: 'lost'; sent: number; received: number; detail: string }
+  | { peer: string; kind: PeerProbeKind; status: 'error'; detail: string };
+
+export interface PeerProbeOptions {
+  /** The peer agents' TCP port. */
+  port: number;
+  timeoutMs: number;
+  /** ICMP echo requests per probe. */
+  count: number;
+}
+
+/** `3 packets transmitted, 2 received` and `rtt min/avg/max/mdev = 0.1/0.2/0.3/0.0 ms` of iputils or busybox ping. */
+export function parsePingOutput(
+  text: string,
+): { sent: number; received: number; avgMs?: number } | undefined {
+  const counts = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(text);
+  if (!counts) return undefined;
+  const rtt = /= [\d.]+\/([\d.]+)\//.exec(text);
+  const out = { sent: Number(counts[1]), received: Number(counts[2]) };
+  return rtt ? { ...out, avgMs: Number(rtt[1]) } : out;
+}
+
+async function icmp(peer: AgentPeer, o: PeerProbeOptions): Promise<PeerProbeResult> {
+  const waitS = Math.max(1, Math.ceil(o.timeoutMs / 1000));
+  const r = await runCommand(
+    ['ping', '-n', '-c', String(o.count), '-i', '0.2', '-W', String(waitS), peer.ip],
+    {
+      timeoutMs: o.timeoutMs + o.count * 1000,
+    },
+  );
+  if (r.status === 'spawn-error') return { peer: peer.node, kind: 'icmp', status: 'error', detail: r.error };
+  const stats = parsePingOutput(r.stdout);
+  if (!stats) {
+    const why = (r.stderr || r.stdout).trim().split('\n')[0] ?? '';
+    return { peer: peer.node, kind: 'icmp', status: 'error', detail: why || `ping ended: ${r.status}` };
+  }
+  if (stats.received === 0 || stats.avgMs === undefined)
+    return { peer: peer.node, kind: 'icmp', status: 'lost', ...stats, detail: 'no echo reply' };
+  return {
+    peer: peer.node,
+    kind: 'icmp',
+    status: 'ok',
+    rttMs: stats.avgMs,
+    sent: stats.sent,
+    received: stats.received,
+  };
+}
+
+function tcp(peer: AgentPeer, o: PeerProbeOptions): Promise<PeerProbeResult> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const sock = connect({ host: peer.ip, port: o.port });
+    const done = (r: PeerProbeResult): void => {
+      sock.destroy();
+      resolve(r);
+    };
+    sock.setTimeout(o.timeoutMs, () =>
+      done({
+        peer: peer.node,
+        kind: 'tcp',
+        status: 'lost',
+        sent: 1,
+        received: 0,
+        detail: `no answer in ${o.timeoutMs} ms`,
+      }),
+    );
+    sock.once('connect', () =>
+      done({
+        peer: peer.node,
+        kind: 'tcp',
+        status: 'ok',
+        rttMs: performance.now() - started,
+        sent: 1,
+        received: 1,
+      }),
+    );
+    sock.once('error', (e: NodeJS.ErrnoException) =>
+      // Unreachable is loss on the path. A refusal is an answer from the peer's host: the path
+      // works and the agent there is not listening, which is no network loss.
+      done(
+        e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH'
+          ? { peer: peer.node, kind: 'tcp', status: 'lost', sent: 1, received: 0, detail: e.code }
+          : {
+              peer: peer.node,
+              kind: 'tcp',
+              status: 'error',
+              detail: e.code === 'ECONNREFUSED' ? 'refused: no agent listening on the peer' : e.message,
+            },
+      ),
+    );
+  });
+}
+
+/** Runs one probe of `kind` to `peer`; never throws. */
+export function probePeer(
+  peer: AgentPeer,
+  kind: PeerProbeKind,
+  o: PeerProbeOptions,
+): Promise<PeerProbeResult> {
+  return kind === 'icmp' ? icmp(peer, o) : tcp(peer, o);
+}

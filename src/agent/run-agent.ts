@@ -1,0 +1,103 @@
+/**
+ * The agent's loop: every interval, one look at its node (the node script and the node rules)
+ * and one round of probes to k peers, then the metrics and the summary. A look that is still
+ * running when the next interval starts is not started twice; stopping (the signal) ends the
+ * loop after the current step.
+ */
+import type { AgentMetrics } from './agent-metrics.ts';
+import type { AgentSummary } from './agent-summary.ts';
+import { checkNode, findingsOfNode } from './node-check.ts';
+import { PEER_PROBE_KINDS, type PeerProbeResult, probePeer } from './peer-probe.ts';
+import { type AgentPeer, peersThisRound } from './peers.ts';
+
+export interface AgentOptions {
+  node: string;
+  /** Every agent (this one may be among them), re-read each round. */
+  agents: () => Promise<AgentPeer[]>;
+  /** Peers probed per round. */
+  k: number;
+  intervalMs: number;
+  /** The peer agents' port, probed by TCP. */
+  port: number;
+  probeTimeoutMs: number;
+  /** How the node script runs: `['sh', '-s']` on the node, `ip netns exec` in tests. */
+  shell: readonly string[];
+  hostRoot: string;
+  nodeTimeoutMs: number;
+  /** Rounds to run; unbounded when undefined. */
+  rounds?: number;
+  signal?: AbortSignal;
+  /** Called after every round. */
+  onRound?: (s: AgentSummary) => void;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** One round: the node check and the peer probes run side by side. */
+export async function agentRound(
+  o: AgentOptions,
+  round: number,
+  metrics: AgentMetrics,
+): Promise<AgentSummary> {
+  const [check, probes] = await Promise.all([
+    checkNode({ node: o.node, shell: o.shell, hostRoot: o.hostRoot, timeoutMs: o.nodeTimeoutMs }),
+    (async (): Promise<PeerProbeResult[]> => {
+      const peers = peersThisRound(o.node, await o.agents(), o.k, round);
+      const runs = peers.flatMap((p) =>
+        PEER_PROBE_KINDS.map((kind) =>
+          probePeer(p, kind, { port: o.port, timeoutMs: o.probeTimeoutMs, count: 3 }),
+        ),
+      );
+      return Promise.all(runs);
+    })(),
+  ]);
+  const findings = findingsOfNode(check.report, o.node);
+  const notCollected = [
+    ...new Set(check.report.rules.flatMap((r) => ('notCollected' in r ? (r.notCollected ?? []) : []))),
+  ]
+    // The agent reads no cluster lists by design; what it names are the node's own parts.
+    .filter((p) => !/^(cluster|probes|nodes)\//.test(p))
+    .sort();
+  const nodeGaps = check.gaps.filter((g) => g.node !== undefined);
+  metrics.nodeCheck(
+    findings,
+    check.facts,
+    check.facts !== undefined && nodeGaps.length === 0,
+    check.durationMs / 1000,
+  );
+  for (const p of probes) metrics.probe(p);
+  metrics.roundDone(round + 1);
+  return {
+    node: o.node,
+    round,
+    at: new Date().toISOString(),
+    findings,
+    facts: check.facts,
+    gaps: nodeGaps,
+    notCollected,
+    probes,
+  };
+}
+
+/** Runs rounds until the signal or the round count says stop. */
+export async function runAgent(o: AgentOptions, metrics: AgentMetrics): Promise<void> {
+  for (let round = 0; o.rounds === undefined || round < o.rounds; round++) {
+    if (o.signal?.aborted) return;
+    const started = performance.now();
+    const summary = await agentRound(o, round, metrics);
+    o.onRound?.(summary);
+    const last = o.rounds !== undefined && round + 1 >= o.rounds;
+    if (!last) await sleep(Math.max(0, o.intervalMs - (performance.now() - started)), o.signal);
+  }
+}

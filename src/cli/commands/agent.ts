@@ -1,0 +1,125 @@
+import { hostname } from 'node:os';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { AgentMetrics } from '../../agent/agent-metrics.ts';
+import { startAgentServer } from '../../agent/agent-server.ts';
+import type { AgentSummary } from '../../agent/agent-summary.ts';
+import type { AgentPeer } from '../../agent/peers.ts';
+import { runAgent } from '../../agent/run-agent.ts';
+import { registerCleanup } from '../../core/cleanup.ts';
+import { count, duration } from '../option-parsers.ts';
+
+interface AgentFlags {
+  node?: string;
+  peer: AgentPeer[];
+  listen: { host: string; port: number };
+  k: number;
+  interval: number;
+  probeTimeout: number;
+  hostRoot: string;
+  rounds?: number;
+  output: 'text' | 'json';
+}
+
+/** `name=ipv4`: a peer agent. */
+function parsePeer(v: string, acc: AgentPeer[]): AgentPeer[] {
+  const m = /^([^=\s]+)=(\d{1,3}(?:\.\d{1,3}){3})$/.exec(v.trim());
+  if (!m || m[2]!.split('.').some((o) => Number(o) > 255))
+    throw new InvalidArgumentError('expected NODE=IPV4, such as worker-2=10.244.2.7.');
+  return [...acc, { node: m[1]!, ip: m[2]! }];
+}
+
+/** `host:port` (IPv4 or a name, port 0 to 65535). */
+function parseListen(v: string): { host: string; port: number } {
+  const m = /^([^:\s]+):(\d{1,5})$/.exec(v.trim());
+  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError('expected HOST:PORT, such as 0.0.0.0:9464.');
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+function summaryLine(s: AgentSummary): string {
+  const lost = s.probes.filter((p) => p.status === 'lost').map((p) => `${p.peer}/${p.kind}`);
+  const errors = s.probes.filter((p) => p.status === 'error').length;
+  return (
+    `round ${s.round}: ${s.findings.filter((f) => f.severity !== 'info').length} finding(s), ` +
+    `${s.probes.length} probe(s)${lost.length ? `, lost: ${lost.join(' ')}` : ''}${errors ? `, ${errors} could not run` : ''}` +
+    `${s.notCollected.length ? `; not collected: ${s.notCollected.join(', ')}` : ''}`
+  );
+}
+
+/** `netdoctor agent`: the per-node agent of the in-cluster DaemonSet. */
+export function registerAgent(program: Command): void {
+  program
+    .command('agent')
+    .description(
+      "per-node agent: reads this node's datapath and runs the node rules every interval, probes k peer agents (ICMP and TCP), and serves /metrics, /healthz and /api/summary",
+    )
+    .option('--node <name>', 'this node (default: $NODE_NAME, else the host name)')
+    .option('--peer <node=ip>', 'a peer agent (repeatable)', parsePeer, [] as AgentPeer[])
+    .addOption(
+      new Option('--listen <host:port>', 'where to serve metrics and answer TCP probes')
+        .argParser(parseListen)
+        .default({ host: '0.0.0.0', port: 9464 }, '0.0.0.0:9464'),
+    )
+    .addOption(
+      new Option('--k <count>', 'peers probed per round; every pair is covered within ceil((n-1)/k) rounds')
+        .argParser(count({ min: 1, max: 1000 }))
+        .default(3),
+    )
+    .addOption(
+      new Option('--interval <duration>', 'time between rounds')
+        .argParser(duration({ min: 1000, max: 3_600_000 }))
+        .default(30_000, '30s'),
+    )
+    .addOption(
+      new Option('--probe-timeout <duration>', 'how long one probe waits for an answer')
+        .argParser(duration({ min: 100, max: 60_000 }))
+        .default(2000, '2s'),
+    )
+    .option('--host-root <dir>', "where the node's filesystem is mounted (/host in the DaemonSet)", '')
+    .addOption(
+      new Option('--rounds <count>', 'stop after this many rounds (default: run until stopped)').argParser(
+        count({ min: 1, max: 1_000_000 }),
+      ),
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'each round on stdout').choices(['text', 'json']).default('text'),
+    )
+    .action(async (flags: AgentFlags) => {
+      const node = flags.node ?? process.env['NODE_NAME'] ?? hostname();
+      const metrics = new AgentMetrics(node);
+      let latest: AgentSummary | undefined;
+      const server = await startAgentServer(flags.listen.host, flags.listen.port, metrics, () => latest);
+      const stop = new AbortController();
+      const unregister = registerCleanup('agent server', async () => {
+        stop.abort();
+        await server.close();
+      });
+      process.stderr.write(`netdoctor agent on ${node}: serving on ${flags.listen.host}:${server.port}\n`);
+      try {
+        await runAgent(
+          {
+            node,
+            agents: async () => flags.peer,
+            k: flags.k,
+            intervalMs: flags.interval,
+            port: server.port,
+            probeTimeoutMs: flags.probeTimeout,
+            shell: ['sh', '-s'],
+            hostRoot: flags.hostRoot,
+            nodeTimeoutMs: 60_000,
+            ...(flags.rounds === undefined ? {} : { rounds: flags.rounds }),
+            signal: stop.signal,
+            onRound: (s) => {
+              latest = s;
+              process.stdout.write(
+                flags.output === 'json' ? `${JSON.stringify(s)}\n` : `${summaryLine(s)}\n`,
+              );
+            },
+          },
+          metrics,
+        );
+      } finally {
+        unregister();
+        await server.close();
+      }
+    });
+}
