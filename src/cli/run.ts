@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { installSignalCleanup, runCleanups } from '../core/cleanup.ts';
 import { NETDOCTOR_VERSION } from '../core/version.ts';
-import { COMMANDS } from './commands/index.ts';
+import { COMMANDS, type CommandEntry } from './commands/index.ts';
 import { handleError } from './handle-error.ts';
 
 const EXIT_CODES_HELP = `
@@ -21,7 +21,17 @@ Exit codes:
   70  internal error: a bug in netdoctor (please report it with the message)
 `;
 
-export function buildProgram(): Command {
+/** The command `argv` names (its first word that is not an option), if it is one of ours. */
+function namedCommand(argv: readonly string[]): CommandEntry | undefined {
+  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  return COMMANDS.find((c) => c.name === word);
+}
+
+/**
+ * The program with the command `argv` names, or with every command when it names none (help,
+ * a typo that wants suggestions).
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('netdoctor')
     .description("Finds why a Kubernetes cluster's network is broken, proves it, and repairs it safely.")
     .version(NETDOCTOR_VERSION)
@@ -29,13 +39,14 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  const named = namedCommand(argv);
+  for (const entry of named ? [named] : COMMANDS) (await entry.load())(program);
   return program;
 }
 
 async function main(argv: string[]): Promise<number> {
   try {
-    const program = buildProgram();
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
