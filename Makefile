@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: all setup preflight build lint typecheck test unit demo bench clean
+.PHONY: all setup preflight build lint typecheck test unit demo bench image clean
 
 all: build
 
@@ -39,6 +39,12 @@ test: preflight
 ## netdoctor's main job on its embedded default: analyze the bundled example clusters.
 demo: build
 	node dist/cli/main.js demo --out out/demo
+
+## netdoctor's own OCI image (docker-archive tar, no docker needed): Node.js 24, the built CLI,
+## its production dependencies and the node tools; written to out/image/. Load it with
+## `ctr -n k8s.io images import` or `docker load`, or push it with skopeo.
+image: build
+	NETDOCTOR_IMAGE_OUT=$(CURDIR)/out/image lab/images.sh netdoctor
 
 bench: build
 	npm run --silent bench

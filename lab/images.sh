@@ -4,6 +4,8 @@
 # libraries ldd finds, written as a docker-archive tar (one layer tar + config + manifest.json)
 # that `ctr images import` accepts. Output: $CACHE/images/<name>_<tag>.tar.
 # Usage: lab/images.sh [image...]   images: pause flannel kube-proxy coredns kube-router toolbox
+#        lab/images.sh netdoctor     netdoctor's own image (`make image`), never cached: it holds
+#                                    this checkout's build; NETDOCTOR_IMAGE_OUT sets where it goes.
 set -euo pipefail
 
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -108,10 +110,11 @@ JSON
   log "$REGISTRY/$name:$tag -> $OUT/${name}_$tag.tar"
 }
 
-# image NAME TAG ENTRYPOINT_JSON FILLER: builds unless the archive is already there.
+# image NAME TAG ENTRYPOINT_JSON FILLER [fresh]: builds unless the archive is already there
+# (always with "fresh").
 image() {
-  local name="$1" tag="$2" entry="$3" filler="$4"
-  if [[ -f "$OUT/${name}_$tag.tar" ]]; then log "$name:$tag cached"; return; fi
+  local name="$1" tag="$2" entry="$3" filler="$4" fresh="${5:-}"
+  if [[ -z "$fresh" && -f "$OUT/${name}_$tag.tar" ]]; then log "$name:$tag cached"; return; fi
   local root="$OUT/.rootfs-$name"
   rm -rf "$root"
   mkdir -p "$root"
@@ -184,6 +187,23 @@ fill_toolbox() {
   add_file "$r" /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true
 }
 
+# netdoctor's image: the toolbox's node tools (iproute2, both iptables backends, nft, conntrack,
+# ping with don't-fragment, dig, curl, tcpdump), Node.js 24, the built CLI and its production
+# dependencies. Its entrypoint is the CLI, so a pod runs `netdoctor agent ...` as its args.
+fill_netdoctor() {
+  local r="$1" src node
+  src="$(cd "$LAB_DIR/.." && pwd)"
+  [[ -f "$src/dist/cli/main.js" ]] || { echo "missing $src/dist: run make build first" >&2; exit 1; }
+  node="$("$src/scripts/ensure-node.sh")/node"
+  fill_toolbox "$r"
+  add_bin "$r" "$node" /usr/local/bin/node
+  mkdir -p "$r/opt/netdoctor"
+  cp -r "$src/dist" "$src/schema" "$src/package.json" "$src/package-lock.json" "$r/opt/netdoctor/"
+  # Production dependencies only, resolved from the lock.
+  (cd "$r/opt/netdoctor" && PATH="$(dirname "$node"):$PATH" npm install --omit=dev --no-audit --no-fund --ignore-scripts >/dev/null)
+  rm -f "$r/opt/netdoctor/package-lock.json"
+}
+
 main() {
   local want=("$@")
   [[ ${#want[@]} -gt 0 ]] || want=(pause flannel kube-proxy coredns kube-router toolbox)
@@ -196,6 +216,12 @@ main() {
       coredns) image coredns "$COREDNS_VERSION" '["/coredns"]' fill_coredns ;;
       kube-router) image kube-router "$KUBE_ROUTER_VERSION" '["/usr/local/bin/kube-router"]' fill_kube_router ;;
       toolbox) image toolbox "$TOOLBOX_VERSION" '["/bin/sh"]' fill_toolbox ;;
+      netdoctor)
+        OUT="${NETDOCTOR_IMAGE_OUT:-$OUT}"
+        mkdir -p "$OUT"
+        image netdoctor "$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$LAB_DIR/../package.json" | head -1)" \
+          '["/usr/local/bin/node","/opt/netdoctor/dist/cli/main.js"]' fill_netdoctor fresh
+        ;;
       *) echo "unknown image: $i" >&2; exit 2 ;;
     esac
   done

@@ -9,7 +9,7 @@ import type { LabPaths } from './paths.ts';
 import { type GroundTruth, generateFault, seedOfFaultId } from './random/generate.ts';
 import { SHAPES } from './random/shapes/index.ts';
 import { run, tryRun } from './shell.ts';
-import { type LabState, readState, StateRecorder } from './state.ts';
+import { type LabState, readState, requireUpState, StateRecorder } from './state.ts';
 import { type LabNode, planTopology } from './topology.ts';
 import { loadVersions } from './versions.ts';
 
@@ -43,11 +43,7 @@ function findFault(id: string, nodeCount: number): Resolved {
 }
 
 function upState(paths: LabPaths): LabState {
-  const state = readState(paths.stateFile);
-  if (state?.phase !== 'up') {
-    throw new NetdoctorError('lab', 'the lab is not up', { suggestions: ['netdoctor lab up'] });
-  }
-  return state;
+  return requireUpState(paths.stateFile);
 }
 
 function context(

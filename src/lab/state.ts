@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { NetdoctorError } from '../core/errors.ts';
 
 export interface LabProcess {
   /** e.g. "etcd", "ndlab-node2/kubelet". */
@@ -56,6 +57,15 @@ export function readState(file: string): LabState | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The state of a lab that is up; a clear error naming the remedy otherwise. */
+export function requireUpState(file: string): LabState {
+  const state = readState(file);
+  if (state?.phase !== 'up') {
+    throw new NetdoctorError('lab', 'the lab is not up', { suggestions: ['netdoctor lab up'] });
+  }
+  return state;
 }
 
 /** Atomic write: a crash mid-write leaves the previous record, never half a file. */

@@ -4,6 +4,7 @@ import { AgentMetrics } from '../../agent/agent-metrics.ts';
 import { startAgentServer } from '../../agent/agent-server.ts';
 import type { AgentSummary } from '../../agent/agent-summary.ts';
 import type { AgentPeer } from '../../agent/peers.ts';
+import { peersFromFile } from '../../agent/peers-file.ts';
 import { runAgent } from '../../agent/run-agent.ts';
 import { registerCleanup } from '../../core/cleanup.ts';
 import { count, duration } from '../option-parsers.ts';
@@ -11,6 +12,7 @@ import { count, duration } from '../option-parsers.ts';
 interface AgentFlags {
   node?: string;
   peer: AgentPeer[];
+  peersFile?: string;
   listen: { host: string; port: number };
   k: number;
   interval: number;
@@ -45,6 +47,13 @@ function summaryLine(s: AgentSummary): string {
   );
 }
 
+/** The peers: the --peer flags, plus the file's current lines when --peers-file is given. */
+function peerSource(flags: AgentFlags): () => Promise<AgentPeer[]> {
+  if (!flags.peersFile) return async () => flags.peer;
+  const fromFile = peersFromFile(flags.peersFile, (m) => process.stderr.write(`netdoctor agent: ${m}\n`));
+  return async () => [...flags.peer, ...(await fromFile())];
+}
+
 /** `netdoctor agent`: the per-node agent of the in-cluster DaemonSet. */
 export function registerAgent(program: Command): void {
   program
@@ -54,6 +63,7 @@ export function registerAgent(program: Command): void {
     )
     .option('--node <name>', 'this node (default: $NODE_NAME, else the host name)')
     .option('--peer <node=ip>', 'a peer agent (repeatable)', parsePeer, [] as AgentPeer[])
+    .option('--peers-file <path>', 'peer agents as NODE=IP lines, re-read every round (a mounted ConfigMap)')
     .addOption(
       new Option('--listen <host:port>', 'where to serve metrics and answer TCP probes')
         .argParser(parseListen)
@@ -98,7 +108,7 @@ export function registerAgent(program: Command): void {
         await runAgent(
           {
             node,
-            agents: async () => flags.peer,
+            agents: peerSource(flags),
             k: flags.k,
             intervalMs: flags.interval,
             port: server.port,

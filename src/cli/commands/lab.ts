@@ -3,6 +3,7 @@ import { type Command, Option } from 'commander';
 import { NetdoctorError } from '../../core/errors.ts';
 import { labDown } from '../../lab/down.ts';
 import { breakFault, breakRandom, healFaults, listFaults, listShapes } from '../../lab/fault-runner.ts';
+import { loadImages } from '../../lab/load-image.ts';
 import { labPaths } from '../../lab/paths.ts';
 import { freshSeed } from '../../lab/random/generate.ts';
 import { labStatus, renderStatus } from '../../lab/status.ts';
@@ -58,6 +59,17 @@ export function registerLab(program: Command): void {
     .action((o: { output: string }) => {
       const s = labStatus(labPaths(loadVersions()));
       process.stdout.write(o.output === 'json' ? `${JSON.stringify(s, null, 2)}\n` : renderStatus(s));
+    });
+
+  lab
+    .command('load-image <archive...>')
+    .description(
+      "import image archives (docker-archive tars, as `make image` writes) into every node's containerd",
+    )
+    .action((archives: string[]) => {
+      requireRoot();
+      const nodes = loadImages(labPaths(loadVersions()), archives);
+      log(`loaded ${archives.length} image archive(s) into ${nodes.join(', ')}`);
     });
 
   lab

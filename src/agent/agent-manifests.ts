@@ -1,0 +1,99 @@
+/**
+ * The objects that run `netdoctor agent` on every node: a ServiceAccount without API rights or a
+ * mounted token (the agent reads no API), the peers ConfigMap the agents re-read every round,
+ * and the DaemonSet. The pod gets what `diagnose`'s collection pod gets (the node's network and
+ * PID namespaces, privileges, its `/` read-only), so both read a node the same way. Pure: builds
+ * the objects, applies nothing.
+ */
+import { HOST_ROOT } from '../collect/node/agent-pod.ts';
+import type { AgentPeer } from './peers.ts';
+import { peersText } from './peers-file.ts';
+
+export const AGENT_NAME = 'netdoctor-agent';
+export const AGENT_PORT = 9464;
+const PEERS_DIR = '/etc/netdoctor';
+
+export interface AgentManifestOptions {
+  namespace: string;
+  image: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Every node's agent (on the host network: the node's InternalIP). */
+  peers: readonly AgentPeer[];
+  intervalSeconds: number;
+  k: number;
+}
+
+const LABELS = { 'app.kubernetes.io/name': AGENT_NAME, 'app.kubernetes.io/part-of': 'netdoctor' };
+
+export function agentManifests(o: AgentManifestOptions): object[] {
+  const meta = (name: string) => ({ name, namespace: o.namespace, labels: LABELS });
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: meta(AGENT_NAME),
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta(`${AGENT_NAME}-peers`),
+      data: { peers: peersText(o.peers) },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: meta(AGENT_NAME),
+      spec: {
+        selector: { matchLabels: { 'app.kubernetes.io/name': AGENT_NAME } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
+        template: {
+          metadata: { labels: LABELS },
+          spec: {
+            serviceAccountName: AGENT_NAME,
+            automountServiceAccountToken: false,
+            hostNetwork: true,
+            hostPID: true,
+            dnsPolicy: 'ClusterFirstWithHostNet',
+            tolerations: [{ operator: 'Exists' }],
+            priorityClassName: 'system-node-critical',
+            terminationGracePeriodSeconds: 5,
+            containers: [
+              {
+                name: 'agent',
+                image: o.image,
+                ...(o.imagePullPolicy ? { imagePullPolicy: o.imagePullPolicy } : {}),
+                args: [
+                  'agent',
+                  '--host-root',
+                  HOST_ROOT,
+                  '--peers-file',
+                  `${PEERS_DIR}/peers`,
+                  '--listen',
+                  `0.0.0.0:${AGENT_PORT}`,
+                  '--interval',
+                  `${o.intervalSeconds}s`,
+                  '--k',
+                  String(o.k),
+                ],
+                env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+                ports: [{ name: 'metrics', containerPort: AGENT_PORT, protocol: 'TCP' }],
+                readinessProbe: { httpGet: { path: '/healthz', port: AGENT_PORT }, periodSeconds: 5 },
+                resources: { requests: { cpu: '10m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+                securityContext: { privileged: true },
+                volumeMounts: [
+                  { name: 'host', mountPath: HOST_ROOT, readOnly: true },
+                  { name: 'peers', mountPath: PEERS_DIR, readOnly: true },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'host', hostPath: { path: '/' } },
+              { name: 'peers', configMap: { name: `${AGENT_NAME}-peers` } },
+            ],
+          },
+        },
+      },
+    },
+  ];
+}
