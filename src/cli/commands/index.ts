@@ -7,6 +7,7 @@ import { registerFix } from './fix.ts';
 import { registerLab } from './lab.ts';
 import { registerPerf } from './perf.ts';
 import { registerPolicy } from './policy.ts';
+import { registerServe } from './serve.ts';
 import { registerTrace } from './trace.ts';
 import { registerValidate } from './validate.ts';
 
@@ -22,6 +23,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerLab,
   registerPerf,
   registerPolicy,
+  registerServe,
   registerTrace,
   registerValidate,
 ];
