@@ -15,7 +15,8 @@ header.banner.waiting { background: linear-gradient(135deg, #2d3d5c, #4b5f86); }
 .stale-note { background: var(--warn-bg); color: var(--warn); padding: 8px 14px; border-radius: 6px; margin-top: 14px; font-weight: 600; }
 .grid2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0 32px; }
 @media (max-width: 900px) { .grid2 { grid-template-columns: minmax(0, 1fr); } }
-.heat td.cell { min-width: 70px; }
+.heat td.cell { min-width: 64px; }
+#heatmap { overflow-x: auto; }
 .heat td.self { background: var(--panel); color: var(--line); }
 .timeline { list-style: none; padding: 0; margin: 0; }
 .timeline li { border-left: 4px solid var(--bad); padding: 4px 10px; margin: 6px 0; background: var(--panel); }
@@ -108,7 +109,7 @@ const DASHBOARD_SCRIPT = `
         d.appendChild(el('pre', '', f.traces[0].hops.join('\\n')));
         card.appendChild(d);
       }
-      if (rc.remediation.length) card.appendChild(el('p', 'muted', 'repair: netdoctor fix --only ' + rc.remediation.join(', ')));
+      if (rc.remediation.length) card.appendChild(el('p', 'muted', 'repair steps: ' + rc.remediation.join(', ') + ' (netdoctor fix --dry-run shows the plan)'));
       box.appendChild(card);
     });
   }
@@ -130,9 +131,9 @@ const DASHBOARD_SCRIPT = `
         var p = byPair[from + '\\u0000' + to];
         if (!p) { tr.appendChild(el('td', 'cell none', '·')); return; }
         var cls = p.loss === 0 ? 'lat-ok' : p.loss >= 1 ? 'lat-down' : 'lat-lossy';
-        var text = Math.round(p.loss * 100) + '% loss' + (p.rttMs !== undefined ? ' · ' + p.rttMs + ' ms' : '');
+        var text = Math.round(p.loss * 100) + '%' + (p.rttMs !== undefined ? ' · ' + p.rttMs.toFixed(1) + ' ms' : '');
         var td = el('td', 'cell ' + cls, text);
-        td.title = from + ' → ' + to + ': ' + p.probes + ' probe(s), ' + p.unexpected + ' unexpected';
+        td.title = from + ' → ' + to + ': ' + Math.round(p.loss * 100) + '% loss, ' + p.probes + ' probe(s), ' + p.unexpected + ' unexpected';
         tr.appendChild(td);
       });
       t.appendChild(tr);
@@ -227,7 +228,7 @@ const PAGE = `<!doctype html>
 <p id="stale" class="stale-note" hidden></p>
 <section><h2>Root causes</h2><div id="root-causes"></div></section>
 <div class="grid2">
-<section><h2>Node × node probes</h2><p class="muted">Rows are source nodes, columns destinations: pod-to-pod loss and mean round trip.</p><div id="heatmap"></div></section>
+<section><h2>Node × node probes</h2><p class="muted">Rows are source nodes, columns destinations: pod-to-pod loss and mean round trip (hover for the probe counts).</p><div id="heatmap"></div></section>
 <section><h2>Incident timeline</h2><div id="timeline"></div></section>
 </div>
 <section><h2>Nodes</h2><div id="nodes"></div></section>

@@ -45,6 +45,11 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/': (_ctx, _url, res) => {
     send(res, 200, 'text/html; charset=utf-8', DASHBOARD.html, { 'content-security-policy': DASHBOARD.csp });
   },
+  // Browsers ask for it on their own; an empty answer keeps a 404 out of their console.
+  '/favicon.ico': (_ctx, _url, res) => {
+    res.writeHead(204, { 'cache-control': 'max-age=86400' });
+    res.end();
+  },
   '/healthz': (_ctx, _url, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok\n'),
   '/readyz': ({ opts }, _url, res) => {
     const ready = opts.controller.served !== undefined;
