@@ -92,11 +92,17 @@ export class Controller {
     return this.#round;
   }
 
-  /** Stops scheduling and waits for a round in flight. */
-  async stop(): Promise<void> {
+  /**
+   * Stops scheduling; a round in flight gets `graceMs` to end, and its result is dropped. A live
+   * round is not waited for longer: the pods it created have cleanups of their own, which the
+   * same signal runs, and a shutdown must fit in the process's grace period.
+   */
+  async stop(graceMs = 5_000): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#round;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#round, new Promise((done) => (timer = setTimeout(done, graceMs)))]);
+    clearTimeout(timer);
     this.#listeners.clear();
   }
 
@@ -111,9 +117,11 @@ export class Controller {
     const t0 = performance.now();
     try {
       const report = await this.#produce();
+      // After stop() the history may be closed already: a late report is not applied.
+      if (this.#stopped) return;
       this.#apply(report, performance.now() - t0);
     } catch (err) {
-      this.#fail(err, performance.now() - t0);
+      if (!this.#stopped) this.#fail(err, performance.now() - t0);
     }
   }
 
