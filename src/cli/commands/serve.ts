@@ -157,7 +157,7 @@ export function registerServe(program: Command): void {
 
 function listenError(err: unknown, flags: ServeFlags): unknown {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
     return new NetdoctorError('usage', `cannot listen on ${flags.host}:${flags.port} (${code})`, {
       cause: err,
       suggestions: ['pick another --port, or --port 0 for any free one'],
