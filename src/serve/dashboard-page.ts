@@ -75,7 +75,8 @@ const DASHBOARD_SCRIPT = `
     var box = clear('root-causes');
     if (!report) return;
     if (report.rootCauses.length === 0) {
-      box.appendChild(el('p', 'ok-note', report.verdict === 'healthy' ? 'No root cause: the cluster network is healthy.' : 'No root cause found (' + report.verdict + ').'));
+      var healthy = report.verdict === 'healthy';
+      box.appendChild(el('p', healthy ? 'ok-note' : 'stale-note', healthy ? 'No root cause: the cluster network is healthy.' : 'No root cause found, but the verdict is ' + report.verdict + ':'));
       (report.coverage.shortfalls || []).forEach(function (s) { box.appendChild(el('p', 'muted', s)); });
       return;
     }

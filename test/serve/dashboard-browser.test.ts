@@ -2,7 +2,7 @@
  * The dashboard in a real browser: Debian's Chromium, driven by playwright-core, loads the page
  * from a real `serve` on 127.0.0.1 and must show the verdict banner, the root cause with its
  * evidence, the probe heatmap, the incident timeline and the nodes; then a new report pushed
- * over the event stream must re-render it. Screenshots go to test-artifacts/ (git-ignored).
+ * over the event stream must re-render it, and a failed analysis must show as stale. Screenshots go to test-artifacts/ (git-ignored).
  * Without Chromium the test is skipped, and says so.
  */
 import assert from 'node:assert/strict';
@@ -82,6 +82,15 @@ describe('the dashboard in Chromium', () => {
       assert.match((await page.textContent('#root-causes')) ?? '', /No root cause/);
       await page.waitForSelector('#timeline li.resolved', { timeout: 15_000 });
       await page.screenshot({ path: join(ARTIFACTS, 'healed.png'), fullPage: true });
+
+      // The next analysis fails: the page says the report is stale and no longer calls it healthy.
+      await rm(bundle, { recursive: true });
+      await serve.controller.runOnce();
+      await page.waitForSelector('#banner.inconclusive', { timeout: 15_000 });
+      await page.waitForSelector('#stale:not([hidden])', { timeout: 15_000 });
+      assert.equal(await page.textContent('#verdict'), 'INCONCLUSIVE');
+      assert.match((await page.textContent('#stale')) ?? '', /latest analysis failed/);
+      await page.screenshot({ path: join(ARTIFACTS, 'stale.png'), fullPage: true });
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
