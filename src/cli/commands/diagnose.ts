@@ -31,7 +31,12 @@ interface DiagnoseFlags extends TlsFlags {
 }
 
 /** The `--node-access` choice and its flags, checked before anything runs. */
-export function nodeAccessFrom(flags: DiagnoseFlags): NodeAccess {
+export function nodeAccessFrom(
+  flags: Pick<
+    DiagnoseFlags,
+    'nodeAccess' | 'inventory' | 'agentImage' | 'toolboxImage' | 'probeImage' | 'agentNamespace'
+  >,
+): NodeAccess {
   switch (flags.nodeAccess) {
     case 'agent':
       return { kind: 'agent', image: agentImageOf(flags), namespace: flags.agentNamespace };

@@ -23,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'lab', load: async () => (await import('./lab.ts')).registerLab },
   { name: 'perf', load: async () => (await import('./perf.ts')).registerPerf },
   { name: 'policy', load: async () => (await import('./policy.ts')).registerPolicy },
+  { name: 'serve', load: async () => (await import('./serve.ts')).registerServe },
   { name: 'trace', load: async () => (await import('./trace.ts')).registerTrace },
   { name: 'validate', load: async () => (await import('./validate.ts')).registerValidate },
 ];
