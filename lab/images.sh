@@ -204,6 +204,15 @@ fill_netdoctor() {
   rm -f "$r/opt/netdoctor/package-lock.json"
 }
 
+# netdoctor's image is never cached, and goes to NETDOCTOR_IMAGE_OUT when that is set.
+netdoctor_image() {
+  OUT="${NETDOCTOR_IMAGE_OUT:-$OUT}"
+  mkdir -p "$OUT"
+  local version
+  version="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$LAB_DIR/../package.json" | head -1)"
+  image netdoctor "$version" '["/usr/local/bin/node","/opt/netdoctor/dist/cli/main.js"]' fill_netdoctor fresh
+}
+
 main() {
   local want=("$@")
   [[ ${#want[@]} -gt 0 ]] || want=(pause flannel kube-proxy coredns kube-router toolbox)
@@ -216,12 +225,7 @@ main() {
       coredns) image coredns "$COREDNS_VERSION" '["/coredns"]' fill_coredns ;;
       kube-router) image kube-router "$KUBE_ROUTER_VERSION" '["/usr/local/bin/kube-router"]' fill_kube_router ;;
       toolbox) image toolbox "$TOOLBOX_VERSION" '["/bin/sh"]' fill_toolbox ;;
-      netdoctor)
-        OUT="${NETDOCTOR_IMAGE_OUT:-$OUT}"
-        mkdir -p "$OUT"
-        image netdoctor "$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$LAB_DIR/../package.json" | head -1)" \
-          '["/usr/local/bin/node","/opt/netdoctor/dist/cli/main.js"]' fill_netdoctor fresh
-        ;;
+      netdoctor) netdoctor_image ;;
       *) echo "unknown image: $i" >&2; exit 2 ;;
     esac
   done

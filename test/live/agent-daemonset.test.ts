@@ -104,12 +104,13 @@ describe('netdoctor image and agent DaemonSet (live lab)', { skip, timeout: 900_
     const peers = lab.nodes.length - 1;
     // k = 2 peers a round: with 3 nodes one round covers every pair; wait for a full round.
     for (const n of lab.nodes) {
-      let s: AgentSummary | undefined;
-      assert.ok(
-        await until(() => (s = summaryOf(first.holderPid, n.nodeIp)) !== undefined, 60_000, 1000),
-        `no summary from the agent on ${n.name}`,
-      );
-      s = s!;
+      let got: AgentSummary | undefined;
+      const answered = (): boolean => {
+        got = summaryOf(first.holderPid, n.nodeIp);
+        return got !== undefined;
+      };
+      assert.ok(await until(answered, 60_000, 1000), `no summary from the agent on ${n.name}`);
+      const s = got!;
       assert.equal(s.node, n.name);
       assert.deepEqual(s.notCollected, [], `${n.name}: ${s.notCollected.join(', ')}`);
       assert.ok(s.facts, `${n.name}: the node was not read`);
