@@ -1,24 +1,20 @@
 /**
  * The objects that run `netdoctor agent` on every node: a ServiceAccount without API rights or a
- * mounted token (the agent reads no API), the peers ConfigMap the agents re-read every round,
- * and the DaemonSet. The pod gets what `diagnose`'s collection pod gets (the node's network and
+ * mounted token (the agent reads no API), a headless Service over the agents through which they
+ * find each other in DNS (not-ready agents included, so a broken one is probed and seen), and
+ * the DaemonSet. The pod gets what `diagnose`'s collection pod gets (the node's network and
  * PID namespaces, privileges, its `/` read-only), so both read a node the same way. Pure: builds
  * the objects, applies nothing.
  */
 import { HOST_ROOT } from '../collect/node/agent-pod.ts';
-import type { AgentPeer } from './peers.ts';
-import { peersText } from './peers-file.ts';
 
 export const AGENT_NAME = 'netdoctor-agent';
 export const AGENT_PORT = 9464;
-const PEERS_DIR = '/etc/netdoctor';
 
 export interface AgentManifestOptions {
   namespace: string;
   image: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
-  /** Every node's agent (on the host network: the node's InternalIP). */
-  peers: readonly AgentPeer[];
   intervalSeconds: number;
   k: number;
 }
@@ -36,9 +32,14 @@ export function agentManifests(o: AgentManifestOptions): object[] {
     },
     {
       apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: meta(`${AGENT_NAME}-peers`),
-      data: { peers: peersText(o.peers) },
+      kind: 'Service',
+      metadata: meta(AGENT_NAME),
+      spec: {
+        clusterIP: 'None',
+        publishNotReadyAddresses: true,
+        selector: { 'app.kubernetes.io/name': AGENT_NAME },
+        ports: [{ name: 'metrics', port: AGENT_PORT, targetPort: AGENT_PORT, protocol: 'TCP' }],
+      },
     },
     {
       apiVersion: 'apps/v1',
@@ -67,8 +68,8 @@ export function agentManifests(o: AgentManifestOptions): object[] {
                   'agent',
                   '--host-root',
                   HOST_ROOT,
-                  '--peers-file',
-                  `${PEERS_DIR}/peers`,
+                  '--peers-dns',
+                  `${AGENT_NAME}.${o.namespace}.svc.cluster.local`,
                   '--listen',
                   `0.0.0.0:${AGENT_PORT}`,
                   '--interval',
@@ -81,16 +82,10 @@ export function agentManifests(o: AgentManifestOptions): object[] {
                 readinessProbe: { httpGet: { path: '/healthz', port: AGENT_PORT }, periodSeconds: 5 },
                 resources: { requests: { cpu: '10m', memory: '96Mi' }, limits: { memory: '256Mi' } },
                 securityContext: { privileged: true },
-                volumeMounts: [
-                  { name: 'host', mountPath: HOST_ROOT, readOnly: true },
-                  { name: 'peers', mountPath: PEERS_DIR, readOnly: true },
-                ],
+                volumeMounts: [{ name: 'host', mountPath: HOST_ROOT, readOnly: true }],
               },
             ],
-            volumes: [
-              { name: 'host', hostPath: { path: '/' } },
-              { name: 'peers', configMap: { name: `${AGENT_NAME}-peers` } },
-            ],
+            volumes: [{ name: 'host', hostPath: { path: '/' } }],
           },
         },
       },

@@ -1,6 +1,7 @@
 /**
- * The agent's HTTP endpoint: `/metrics` for Prometheus, `/healthz`, and `/api/summary` (the last
- * round, for the controller and for people). Peer agents' TCP probes connect to this same port.
+ * The agent's HTTP endpoint: `/metrics` for Prometheus, `/healthz`, `/api/identity` (the node it
+ * runs on) and `/api/summary` (the last round, for the controller and for people). Peer agents'
+ * TCP probes connect to this same port.
  */
 import { createServer, type Server } from 'node:http';
 import type { AgentMetrics } from './agent-metrics.ts';
@@ -16,6 +17,7 @@ export interface AgentServer {
 export async function startAgentServer(
   host: string,
   port: number,
+  node: string,
   metrics: AgentMetrics,
   latest: () => AgentSummary | undefined,
 ): Promise<AgentServer> {
@@ -32,6 +34,9 @@ export async function startAgentServer(
         .catch((e: unknown) => res.writeHead(500).end(String(e)));
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (path === '/api/identity') {
+      // How peers found through DNS learn which node this address is.
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify({ node })}\n`);
     } else if (path === '/api/summary') {
       const s = latest();
       if (s === undefined)

@@ -134,6 +134,12 @@ describe('netdoctor agent in network namespaces', { skip }, () => {
     assert.match(text, /netdoctor_agent_round\{node="node-b"\} [1-9]/);
     // promtool exits non-zero on malformed exposition text (lint problems alone are printed).
     execFileSync('promtool', ['check', 'metrics'], { input: text, stdio: ['pipe', 'pipe', 'pipe'] });
+    const identity = JSON.parse(
+      nsExec(ns.a, ['curl', '-sf', '-m', '5', `http://${B1}:${PORT}/api/identity`]),
+    ) as {
+      node: string;
+    };
+    assert.deepEqual(identity, { node: 'node-b' });
     const summary = JSON.parse(
       nsExec(ns.a, ['curl', '-sf', '-m', '5', `http://${B1}:${PORT}/api/summary`]),
     ) as AgentSummary;

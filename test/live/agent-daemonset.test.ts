@@ -1,8 +1,8 @@
 /**
  * netdoctor's own image and its agent DaemonSet on the real lab. The image is built from this
  * checkout (`lab/images.sh netdoctor`, what `make image` runs) and loaded into every node's
- * containerd (`lab load-image`); the DaemonSet runs `netdoctor agent` on every node with the
- * peers ConfigMap. Every agent must read its node (flannel's peer routes and MTU as facts,
+ * containerd (`lab load-image`); the DaemonSet runs `netdoctor agent` on every node, the
+ * agents finding each other through the cluster's DNS (a headless Service). Every agent must read its node (flannel's peer routes and MTU as facts,
  * nothing left uncollected), reach every peer over ICMP and TCP, and report no problem on the
  * healthy lab. `lab break ip-forward-disabled` must show up in that node's agent summary and
  * go away after `heal`; the times it took, and every agent's peak RSS and CPU, are printed.
@@ -81,7 +81,6 @@ describe('netdoctor image and agent DaemonSet (live lab)', { skip, timeout: 900_
       namespace: NS,
       image: IMAGE,
       imagePullPolicy: 'Never',
-      peers: lab.nodes.map((n) => ({ node: n.name, ip: n.nodeIp })),
       intervalSeconds: INTERVAL_S,
       k: 2,
     });

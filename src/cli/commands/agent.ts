@@ -4,6 +4,7 @@ import { AgentMetrics } from '../../agent/agent-metrics.ts';
 import { startAgentServer } from '../../agent/agent-server.ts';
 import type { AgentSummary } from '../../agent/agent-summary.ts';
 import type { AgentPeer } from '../../agent/peers.ts';
+import { peersFromDns } from '../../agent/peers-dns.ts';
 import { peersFromFile } from '../../agent/peers-file.ts';
 import { runAgent } from '../../agent/run-agent.ts';
 import { registerCleanup } from '../../core/cleanup.ts';
@@ -13,6 +14,7 @@ interface AgentFlags {
   node?: string;
   peer: AgentPeer[];
   peersFile?: string;
+  peersDns?: string;
   listen: { host: string; port: number };
   k: number;
   interval: number;
@@ -47,11 +49,16 @@ function summaryLine(s: AgentSummary): string {
   );
 }
 
-/** The peers: the --peer flags, plus the file's current lines when --peers-file is given. */
+/** The peers: the --peer flags, plus the file's lines and the DNS name's agents when given. */
 function peerSource(flags: AgentFlags): () => Promise<AgentPeer[]> {
-  if (!flags.peersFile) return async () => flags.peer;
-  const fromFile = peersFromFile(flags.peersFile, (m) => process.stderr.write(`netdoctor agent: ${m}\n`));
-  return async () => [...flags.peer, ...(await fromFile())];
+  const warn = (m: string) => process.stderr.write(`netdoctor agent: ${m}\n`);
+  const sources: (() => Promise<AgentPeer[]>)[] = [async () => flags.peer];
+  if (flags.peersFile) sources.push(peersFromFile(flags.peersFile, warn));
+  if (flags.peersDns)
+    sources.push(
+      peersFromDns({ name: flags.peersDns, port: flags.listen.port, timeoutMs: flags.probeTimeout, warn }),
+    );
+  return async () => (await Promise.all(sources.map((s) => s()))).flat();
 }
 
 /** `netdoctor agent`: the per-node agent of the in-cluster DaemonSet. */
@@ -64,6 +71,10 @@ export function registerAgent(program: Command): void {
     .option('--node <name>', 'this node (default: $NODE_NAME, else the host name)')
     .option('--peer <node=ip>', 'a peer agent (repeatable)', parsePeer, [] as AgentPeer[])
     .option('--peers-file <path>', 'peer agents as NODE=IP lines, re-read every round (a mounted ConfigMap)')
+    .option(
+      '--peers-dns <name>',
+      "peer agents from a DNS name's addresses (a headless Service over the agents), resolved every round",
+    )
     .addOption(
       new Option('--listen <host:port>', 'where to serve metrics and answer TCP probes')
         .argParser(parseListen)
@@ -97,7 +108,13 @@ export function registerAgent(program: Command): void {
       const node = flags.node ?? process.env['NODE_NAME'] ?? hostname();
       const metrics = new AgentMetrics(node);
       let latest: AgentSummary | undefined;
-      const server = await startAgentServer(flags.listen.host, flags.listen.port, metrics, () => latest);
+      const server = await startAgentServer(
+        flags.listen.host,
+        flags.listen.port,
+        node,
+        metrics,
+        () => latest,
+      );
       const stop = new AbortController();
       const unregister = registerCleanup('agent server', async () => {
         stop.abort();
