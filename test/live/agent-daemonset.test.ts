@@ -104,11 +104,15 @@ describe('netdoctor image and agent DaemonSet (live lab)', { skip, timeout: 900_
     // k = 2 peers a round: with 3 nodes one round covers every pair; wait for a full round.
     for (const n of lab.nodes) {
       let got: AgentSummary | undefined;
+      // A round that started before every agent was in DNS probes fewer peers: wait for a full one.
       const answered = (): boolean => {
         got = summaryOf(first.holderPid, n.nodeIp);
-        return got !== undefined;
+        return got !== undefined && got.probes.length === 2 * Math.min(2, peers);
       };
-      assert.ok(await until(answered, 60_000, 1000), `no summary from the agent on ${n.name}`);
+      assert.ok(
+        await until(answered, 90_000, 1000),
+        `no full round from the agent on ${n.name}: ${JSON.stringify(got)}`,
+      );
       const s = got!;
       assert.equal(s.node, n.name);
       assert.deepEqual(s.notCollected, [], `${n.name}: ${s.notCollected.join(', ')}`);
