@@ -27,17 +27,21 @@ const layersByList = new WeakMap<readonly object[], RecordLayers<object>>();
  * layers. Throws when a run reaches past the base.
  */
 export function layerRecords<T extends object>(base: readonly T[], parts: readonly RecordPart<T>[]): T[] {
-  const out: T[] = [];
+  let n = 0;
   for (const p of parts) {
-    if ('own' in p) {
-      for (const x of p.own) out.push(x);
-      continue;
-    }
-    if (p.end > base.length)
+    if ('own' in p) n += p.own.length;
+    else if (p.end > base.length)
       throw new Error(
         `shared records: run [${p.start}, ${p.end}) reaches past the ${base.length} records of the base`,
       );
-    for (let i = p.start; i < p.end; i++) out.push(base[i] as T);
+    else n += p.end - p.start;
+  }
+  // Sized once: thousands of records per list, on every node.
+  const out = new Array<T>(n);
+  let k = 0;
+  for (const p of parts) {
+    if ('own' in p) for (const x of p.own) out[k++] = x;
+    else for (let i = p.start; i < p.end; i++) out[k++] = base[i] as T;
   }
   Object.freeze(out);
   layersByList.set(out, { base, parts } as RecordLayers<object>);
