@@ -28,6 +28,9 @@ const ID = 'cni-routes-missing';
 /** For a checked CNI without per-peer kernel routes: nothing fits, nothing is expected. */
 const NO_PEER_ROUTES = { expected: () => '', fits: () => false };
 
+const OK = 1;
+const WRONG = 2;
+
 /**
  * Main-table unicast routes by the peer whose pod subnet they lead to (its index in
  * `withCidr`), once per cluster view.
@@ -100,23 +103,28 @@ function judgePeers(
   const selfKey = fc.byCidr.get(podCIDR);
   const delta = keys.delta(routes);
   if (!delta) {
-    const byPeer = new Map<number, Route[]>();
+    // One pass over the routes, as a list parsed from one text has no base to share.
+    const state = new Uint8Array(fc.withCidr.length);
+    const wrongRoutes = new Map<number, Route>();
     const own: Route[] = [];
     for (const r of routes) {
       const i = fc.byCidr.get(r.dst);
       if (i === undefined || !isMainRoute(r) || (r.type !== undefined && r.type !== 'unicast')) continue;
-      if (i === selfKey) own.push(r);
-      else {
-        const l = byPeer.get(i);
-        if (l) l.push(r);
-        else byPeer.set(i, [r]);
+      if (i === selfKey) {
+        own.push(r);
+        continue;
+      }
+      if (state[i] === OK) continue;
+      if (fits(r, i)) {
+        if (state[i] === WRONG) wrongRoutes.delete(i);
+        state[i] = OK;
+      } else if (state[i] !== WRONG) {
+        state[i] = WRONG;
+        wrongRoutes.set(i, r);
       }
     }
     const bad: [number, Route | null][] = [];
-    for (let i = 0; i < fc.withCidr.length; i++) {
-      const w = judgeRoutes(byPeer.get(i) ?? [], (r) => fits(r, i));
-      if (w !== undefined) bad.push([i, w]);
-    }
+    for (let i = 0; i < state.length; i++) if (state[i] !== OK) bad.push([i, wrongRoutes.get(i) ?? null]);
     return { own, bad };
   }
   let perBase = baseVerdicts.get(fc);

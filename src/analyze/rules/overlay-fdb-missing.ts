@@ -68,11 +68,14 @@ function peerEntries(peer: OverlayPeer, neighs: readonly Neighbor[], fdbs: reado
  * Neighbours by the peer whose VTEP gateway they are for, FDB entries by the peer whose VtepMAC
  * they carry (positions in `withCidr`), on the overlay device; once per cluster view and device.
  */
-const keysCache = new WeakMap<
-  OverlayPeers,
-  Map<string, { neigh: RecordKeys<Neighbor>; fdb: RecordKeys<FdbEntry> }>
->();
-function entryKeys(fc: OverlayPeers, overlayDev: string) {
+const keysCache = new WeakMap<OverlayPeers, Map<string, EntryKeys>>();
+interface EntryKeys {
+  neigh: RecordKeys<Neighbor>;
+  fdb: RecordKeys<FdbEntry>;
+  /** The peers a pair of bases lacks an entry for: judged once per pair. */
+  lacking: WeakMap<readonly Neighbor[], WeakMap<readonly FdbEntry[], number[]>>;
+}
+function entryKeys(fc: OverlayPeers, overlayDev: string): EntryKeys {
   let byDev = keysCache.get(fc);
   if (!byDev) {
     byDev = new Map();
@@ -87,6 +90,7 @@ function entryKeys(fc: OverlayPeers, overlayDev: string) {
       fdb: new RecordKeys<FdbEntry>((e) =>
         e.dev === overlayDev && e.dst ? (fc.byMac.get(e.mac) ?? fc.byMac.get(e.mac.toLowerCase()) ?? -1) : -1,
       ),
+      lacking: new WeakMap(),
     };
     byDev.set(overlayDev, k);
   }
@@ -98,15 +102,12 @@ function lacking(e: PeerEntries): boolean {
   return !e.neighOk || !e.fdbOk;
 }
 
-/** Peers of a pair of bases that lack an entry: judged once per pair. */
-const baseLacking = new WeakMap<readonly Neighbor[], WeakMap<readonly FdbEntry[], number[]>>();
-
 /**
  * The peers whose entries the rule must look at on a node, ascending, each with what the node
- * holds for it: every peer, unless both lists were read from shared records. Then only the
- * peers that lack an entry on the bases, those the node's entries differ from the bases for,
- * and those without an annotated VtepMAC (whose FDB entries are found through the neighbour);
- * every other peer has both entries right, as on the bases.
+ * holds for it: those that lack a right entry, and those without an annotated VtepMAC (whose
+ * FDB entries are found through the neighbour); every other peer has both entries right. When
+ * both lists were read from shared records, each pair of bases is judged once, and on the node
+ * only the peers whose entries differ from the bases'.
  */
 function peersToJudge(
   fc: OverlayPeers,
@@ -118,31 +119,49 @@ function peersToJudge(
   const nd = keys.neigh.delta(neighbors);
   const fd = nd && keys.fdb.delta(fdb);
   if (!nd || !fd) {
-    const neighs = new Map<number, Neighbor[]>();
-    const fdbs = new Map<number, FdbEntry[]>();
-    const add = <T>(m: Map<number, T[]>, i: number, x: T) => {
-      const l = m.get(i);
-      if (l) l.push(x);
-      else m.set(i, [x]);
-    };
+    // One pass over each list, as lists parsed from one text have no base to share.
+    const n = fc.withCidr.length;
+    const neighOk = new Uint8Array(n);
+    const neighSeen = new Map<number, Neighbor>();
     for (const nb of neighbors) {
-      const i = nb.dev === overlayDev ? fc.byGateway.get(nb.dst) : undefined;
-      if (i !== undefined) add(neighs, i, nb);
+      if (nb.dev !== overlayDev) continue;
+      const i = fc.byGateway.get(nb.dst);
+      if (i === undefined) continue;
+      const mac = fc.withCidr[i]!.vtepMac;
+      if (!mac || nb.lladdr === mac || nb.lladdr?.toLowerCase() === mac) neighOk[i] = 1;
+      else if (!neighSeen.has(i)) neighSeen.set(i, nb);
+      if (!mac && !neighSeen.has(i)) neighSeen.set(i, nb);
     }
+    const fdbOk = new Uint8Array(n);
+    const fdbSeen = new Map<number, FdbEntry[]>();
     for (const e of fdb) {
       if (e.dev !== overlayDev || !e.dst) continue;
       const i = fc.byMac.get(e.mac) ?? fc.byMac.get(e.mac.toLowerCase());
-      if (i !== undefined) add(fdbs, i, e);
+      if (i === undefined) continue;
+      if (e.dst === fc.withCidr[i]!.publicIp) fdbOk[i] = 1;
+      else {
+        const l = fdbSeen.get(i);
+        if (l) l.push(e);
+        else fdbSeen.set(i, [e]);
+      }
     }
-    return fc.withCidr.map((peer, i) => ({
-      i,
-      entries: peerEntries(peer, neighs.get(i) ?? [], fdbs.get(i) ?? []),
-    }));
+    const out: { i: number; entries: PeerEntries }[] = [];
+    for (const [i, peer] of fc.withCidr.entries()) {
+      const entries: PeerEntries = {
+        neighOk: neighOk[i] === 1,
+        seen: neighSeen.get(i),
+        fdbOk: fdbOk[i] === 1,
+        others: fdbSeen.get(i) ?? [],
+      };
+      // A peer with both entries right has nothing to say (one without a VtepMAC is judged through its neighbour).
+      if (!peer.vtepMac || lacking(entries)) out.push({ i, entries });
+    }
+    return out;
   }
-  let perFdb = baseLacking.get(nd.base);
+  let perFdb = keys.lacking.get(nd.base);
   if (!perFdb) {
     perFdb = new WeakMap();
-    baseLacking.set(nd.base, perFdb);
+    keys.lacking.set(nd.base, perFdb);
   }
   let lackingOnBase = perFdb.get(fd.base);
   if (!lackingOnBase) {
