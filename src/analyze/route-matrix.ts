@@ -158,7 +158,7 @@ export class RouteMatrixBuilder {
   });
   readonly #withCidrPos = new Map<string, number>();
 
-  /** A base's first route to each node, which nodes' first route is not 'ok', and which it has none to. */
+  /** The nodes a base has routes to, those whose first route is not 'ok', and those with a pod subnet it has none to. */
   readonly #baseRows = new WeakMap<
     readonly Route[],
     { found: ReadonlySet<number>; notOk: readonly number[]; none: readonly string[] }
