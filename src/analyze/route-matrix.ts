@@ -2,6 +2,7 @@ import type { Route } from '../core/datapath-types.ts';
 import type { RouteCell, RouteMatrix, Snapshot } from '../core/model.ts';
 import { cidr4, cidrContainsIp, parseCidr4, parseIPv4 } from '../core/net/ipv4.ts';
 import { formatRoute } from '../datapath/format.ts';
+import { type RecordDelta, RecordKeys } from './record-delta.ts';
 import type { SnapshotIndex } from './snapshot-index.ts';
 
 /** Devices that carry traffic to a peer node's pods: overlays and tunnels of the supported CNIs. */
@@ -110,6 +111,9 @@ export class RouteMatrixBuilder {
     }
     this.#owner = addressOwner(index, this.#nodeByCidr);
     this.#withCidr = index.nodeNames.filter((n) => index.podCidrByNode.has(n));
+    for (const [i, n] of this.#withCidr.entries()) this.#withCidrPos.set(n, i);
+    this.#cidrNodes = [...new Set(this.#nodeByCidr.values())];
+    for (const [i, n] of this.#cidrNodes.entries()) this.#keyOfNode.set(n, i);
   }
 
   /**
@@ -141,9 +145,51 @@ export class RouteMatrixBuilder {
     return to ?? undefined;
   }
 
+  /**
+   * Main-table routes by the node whose pod subnet they lead to (a position in `#cidrNodes`), so
+   * that a row read from shared records is drawn from its base once and per node only where
+   * the node's routes differ (record-delta.ts).
+   */
+  readonly #cidrNodes: string[];
+  readonly #keyOfNode = new Map<string, number>();
+  readonly #keys = new RecordKeys<Route>((r) => {
+    const to = this.#peerOf(r);
+    return to === undefined ? -1 : (this.#keyOfNode.get(to) ?? -1);
+  });
+  readonly #withCidrPos = new Map<string, number>();
+
+  /** The nodes a base has routes to, those whose first route is not 'ok', and those with a pod subnet it has none to. */
+  readonly #baseRows = new WeakMap<
+    readonly Route[],
+    { found: ReadonlySet<number>; notOk: readonly number[]; none: readonly string[] }
+  >();
+  #baseRow(base: readonly Route[]) {
+    let b = this.#baseRows.get(base);
+    if (!b) {
+      const found = new Set(this.#keys.baseKeys(base));
+      const notOk: number[] = [];
+      for (const k of found) {
+        const first = this.#keys.baseRecordsOf(base, k)[0] as Route;
+        if (this.#classify(first, this.#cidrNodes[k] as string) !== 'ok') notOk.push(k);
+      }
+      const none = this.#withCidr.filter((n) => {
+        const k = this.#keyOfNode.get(n);
+        return k === undefined || !found.has(k);
+      });
+      b = { found, notOk, none };
+      this.#baseRows.set(base, b);
+    }
+    return b;
+  }
+
   /** One node's row; nodes that are not cluster nodes, or already added, are ignored. */
   addNode(from: string, routes: readonly Route[] | undefined): void {
     if (!routes || !this.#index.nodeByName.has(from) || this.#rows.has(from)) return;
+    const delta = this.#full ? undefined : this.#keys.delta(routes);
+    this.#rows.set(from, delta ? this.#problemRow(from, delta) : this.#row(from, routes));
+  }
+
+  #row(from: string, routes: readonly Route[]): RouteCell[] {
     const index = this.#index;
     const full = this.#full;
     const owner = this.#owner;
@@ -162,7 +208,58 @@ export class RouteMatrixBuilder {
       const cell = routeCell(from, to, r, index, owner);
       if (full || (cell.state !== 'ok' && cell.state !== 'local')) cells.push(cell);
     }
-    this.#rows.set(from, cells);
+    return cells;
+  }
+
+  /**
+   * {@link #row} of the problem cells for a node whose routes are runs of a shared base: the
+   * same cells in the same order, looking only at the nodes whose first route is not 'ok' on the
+   * base, those the node's routes differ from the base for, and the node itself.
+   */
+  #problemRow(from: string, delta: RecordDelta<Route>): RouteCell[] {
+    const b = this.#baseRow(delta.base);
+    const first = new Map<number, { at: number; r: Route } | undefined>();
+    const firstOf = (k: number | undefined) => {
+      if (k === undefined) return undefined;
+      if (!first.has(k)) first.set(k, delta.entriesOf(k)[0]);
+      return first.get(k);
+    };
+    let foundSize = b.found.size;
+    for (const k of delta.touched) {
+      if (b.found.has(k)) foundSize--;
+      if (firstOf(k)) foundSize++;
+    }
+    const fromKey = this.#keyOfNode.get(from);
+    const peersMissing = foundSize < this.#withCidr.length - (firstOf(fromKey) ? 0 : 1);
+    const keys = new Set<number>(delta.touched);
+    for (const k of b.notOk) keys.add(k);
+    if (fromKey !== undefined) keys.add(fromKey);
+    let targets: string[];
+    if (peersMissing) {
+      const names = new Set<string>();
+      for (const k of keys) names.add(this.#cidrNodes[k] as string);
+      for (const n of b.none) {
+        const k = this.#keyOfNode.get(n);
+        if (k === undefined || !delta.touched.has(k)) names.add(n);
+      }
+      names.add(from);
+      targets = [...names]
+        .filter((n) => this.#withCidrPos.has(n))
+        .sort((x, y) => (this.#withCidrPos.get(x) as number) - (this.#withCidrPos.get(y) as number));
+    } else {
+      targets = [...keys]
+        .filter((k) => firstOf(k) !== undefined)
+        .sort((x, y) => (firstOf(x)?.at as number) - (firstOf(y)?.at as number))
+        .map((k) => this.#cidrNodes[k] as string);
+    }
+    const cells: RouteCell[] = [];
+    for (const to of targets) {
+      const r = firstOf(this.#keyOfNode.get(to))?.r;
+      if (r && to !== from && this.#classify(r, to) === 'ok') continue;
+      const cell = routeCell(from, to, r, this.#index, this.#owner);
+      if (cell.state !== 'ok' && cell.state !== 'local') cells.push(cell);
+    }
+    return cells;
   }
 
   finish(): RouteMatrix {

@@ -20,9 +20,17 @@ function isServing(p: K8sPod): boolean {
 }
 
 /**
+ * Resolutions by index, Service and port: the DNS-egress lint asks for kube-dns's backends once
+ * per group of pods in every namespace, and each answer scans the Service's namespace (on a
+ * large cluster, kube-system holds a few pods per node). The index never changes once built.
+ */
+const resolved = new WeakMap<PolicyIndex, WeakMap<K8sService, Map<string, ServiceResolution>>>();
+
+/**
  * The pods behind a Service port. NetworkPolicy sees the packet after kube-proxy's DNAT, so the
  * flow is judged against each backend pod at its targetPort (a named targetPort resolved per
- * pod, which may differ between pods). Selector-less Services use their EndpointSlices.
+ * pod, which may differ between pods). Selector-less Services use their EndpointSlices. The
+ * answer is shared by every caller asking the same: it must not be changed.
  */
 export function resolveServiceBackends(
   index: PolicyIndex,
@@ -30,6 +38,26 @@ export function resolveServiceBackends(
   port: number,
   protocol: Protocol,
 ): ServiceResolution {
+  let bySvc = resolved.get(index);
+  if (!bySvc) {
+    bySvc = new WeakMap();
+    resolved.set(index, bySvc);
+  }
+  let byPort = bySvc.get(svc);
+  if (!byPort) {
+    byPort = new Map();
+    bySvc.set(svc, byPort);
+  }
+  const key = `${port}/${protocol}`;
+  let r = byPort.get(key);
+  if (!r) {
+    r = resolve(index, svc, port, protocol);
+    byPort.set(key, r);
+  }
+  return r;
+}
+
+function resolve(index: PolicyIndex, svc: K8sService, port: number, protocol: Protocol): ServiceResolution {
   const ns = svc.metadata.namespace ?? 'default';
   const key = `${ns}/${svc.metadata.name}`;
   const sp = (svc.spec.ports ?? []).find((p) => p.port === port && (p.protocol ?? 'TCP') === protocol);

@@ -240,6 +240,14 @@ describe('shared iptables chains', () => {
     assert.match(gapFor(garbled, 'ndlab-node2')?.detail ?? '', /malformed chain order line/);
     const oddBytes = await reordered('order-odd', (l) => l.replace(/u16:\S+/, 'u16:AAEC'));
     assert.match(gapFor(oddBytes, 'ndlab-node2')?.detail ?? '', /malformed chain order line/);
+    // Decoding skips what is not base64: only the writer's own encoding of the bytes is read.
+    for (const [label, edit] of [
+      ['order-stray', (l: string) => l.replace(/u16:(\S)/, 'u16:*$1')],
+      ['order-unpadded', (l: string) => l.replace(/u16:\S+/, 'u16:AAA')],
+    ] as const) {
+      const odd = await reordered(label, edit);
+      assert.match(gapFor(odd, 'ndlab-node2')?.detail ?? '', /malformed chain order line/, label);
+    }
 
     const outside = await variant('escape', async (dir) => {
       const p = join(dir, nodeFile('ndlab-node3'));

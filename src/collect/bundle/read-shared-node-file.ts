@@ -67,7 +67,9 @@ async function readRecords(r: NodeFileRead, key: ListKey): Promise<boolean> {
     assertValid({ kind: 'node', key }, list);
     return list;
   };
-  const shared = await sharedFile(r.opened, key, ref, r.timer, (text) => parseList(text).map(deepFreeze));
+  const shared = await sharedFile(r.opened, key, ref, r.timer, (text) =>
+    Object.freeze(parseList(text).map(deepFreeze)),
+  );
   if (shared.kind === 'unusable') return gap(r, shared);
   r.parse(() => {
     const list = assembleRecords(shared.value, ref.segments, (inline) => parseList(JSON.stringify(inline)));

@@ -8,8 +8,14 @@
  * special is ever opened), then opened with O_NOFOLLOW|O_NONBLOCK (so a symlink or FIFO swapped
  * in after the lstat fails or does not block), and the open descriptor is fstat-ed again before
  * a byte is read. Directories on the way are lstat-ed once each and must be real directories.
+ *
+ * A file's calls are synchronous: a bundle is read from a local directory (an archive is
+ * unpacked to one first), where each returns in microseconds, and the thread-pool round trips of
+ * the asynchronous forms, five per file, cost more than the calls themselves (1.7 s of CPU, a
+ * fifth of the reading, on the 50,000 files of a 5,000-node bundle). The price is paid on a
+ * network file system, where files are then read one at a time.
  */
-import { close, constants, fstat, lstat, open, read, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstat, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { type BundleLimits, limitExceeded } from './limits.ts';
 
@@ -47,27 +53,32 @@ export class SafeBundleReader {
       if (problem !== undefined) return { kind: 'refused', reason: 'not-regular', detail: problem };
     }
     const path = join(this.root, rel);
-    const before = await call<Stats>((cb) => lstat(path, cb)).catch((err: NodeJS.ErrnoException) => err);
-    if (before instanceof Error) return missingOr(before, rel);
+    let before: Stats;
+    try {
+      before = lstatSync(path);
+    } catch (err) {
+      return missingOr(err as NodeJS.ErrnoException, rel);
+    }
     if (!before.isFile()) return refuse(rel, before);
     this.checkSize(rel, before.size);
-    const fd = await call<number>((cb) => open(path, OPEN_FLAGS, cb)).catch(
-      (err: NodeJS.ErrnoException) => err,
-    );
-    if (fd instanceof Error) {
-      if (fd.code === 'ELOOP')
+    let fd: number;
+    try {
+      fd = openSync(path, OPEN_FLAGS);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ELOOP')
         return { kind: 'refused', reason: 'not-regular', detail: `${rel} is a symbolic link; not followed` };
-      return missingOr(fd, rel);
+      return missingOr(e, rel);
     }
     try {
-      const st = await call<Stats>((cb) => fstat(fd, cb));
+      const st = fstatSync(fd);
       if (!st.isFile()) return refuse(rel, st);
       this.checkSize(rel, st.size);
       const buf = Buffer.allocUnsafe(st.size);
       let got = 0;
       // The size is fixed at fstat time: a file growing while it is read is cut there.
       while (got < st.size) {
-        const n = await call<number>((cb) => read(fd, buf, got, st.size - got, got, cb));
+        const n = readSync(fd, buf, got, st.size - got, got);
         if (n === 0) break;
         got += n;
       }
@@ -77,7 +88,9 @@ export class SafeBundleReader {
       }
       return { kind: 'text', text: buf.toString('utf8', 0, got), bytes: got };
     } finally {
-      await call<void>((cb) => close(fd, cb)).catch(() => {});
+      try {
+        closeSync(fd);
+      } catch {}
     }
   }
 

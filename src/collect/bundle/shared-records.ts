@@ -7,6 +7,8 @@
  * in its own order. The reader checks the base against its name and rebuilds each node's list
  * exactly; a file that is not in this form reads as before.
  */
+
+import { layerRecords, type RecordPart } from '../../datapath/record-layers.ts';
 import type { NodeFileKey } from './layout.ts';
 import { sha256Hex } from './shared-chains.ts';
 
@@ -139,26 +141,17 @@ export function sharedRecordsRef(text: string): SharedRecordsRef {
 }
 
 /**
- * A node's parsed list from the parsed base and its segments. `parseInline` parses the node's own
- * records with the file's parser. Throws when a run reaches past the base.
+ * A node's parsed list from the parsed base and its segments, with how it was assembled kept
+ * (datapath/record-layers.ts). `parseInline` parses the node's own records with the file's
+ * parser. Throws when a run reaches past the base.
  */
-export function assembleRecords<T>(
+export function assembleRecords<T extends object>(
   base: readonly T[],
   segments: readonly RecordSegment[],
   parseInline: (records: unknown[]) => T[],
 ): T[] {
-  const out: T[] = [];
-  for (const s of segments) {
-    if ('inline' in s) {
-      for (const x of parseInline(s.inline)) out.push(x);
-      continue;
-    }
-    const [start, end] = s.base;
-    if (end > base.length)
-      throw new Error(
-        `shared records: run [${start}, ${end}) reaches past the ${base.length} records of the base`,
-      );
-    for (let i = start; i < end; i++) out.push(base[i] as T);
-  }
-  return out;
+  const parts: RecordPart<T>[] = segments.map((s) =>
+    'inline' in s ? { own: parseInline(s.inline) } : { start: s.base[0], end: s.base[1] },
+  );
+  return layerRecords(base, parts);
 }

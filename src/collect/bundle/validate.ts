@@ -30,27 +30,41 @@ export class SchemaError extends Error {
 const ajv = new Ajv({ allErrors: false, strict: false });
 const compiled = new Map<string, ValidateFunction>();
 
-function schemaFor(k: BundleFileKind): { id: string; schema: Schema } {
+function idOf(k: BundleFileKind): string {
   switch (k.kind) {
     case 'cluster':
-      return { id: `cluster/${k.key}`, schema: arrayOf(CLUSTER_ITEM_SCHEMAS[k.key]) };
-    case 'version':
-      return { id: 'version', schema: { anyOf: [str, obj({ gitVersion: str }, ['gitVersion'])] } };
-    case 'probes':
-      return { id: 'probes', schema: PROBES_SCHEMA };
+      return `cluster/${k.key}`;
     case 'node':
-      return { id: `node/${k.key}`, schema: NODE_VALUE_SCHEMAS[k.key] };
-    case 'cni-config':
-      return { id: 'cni-config', schema: CNI_CONFIG_SCHEMA };
+      return `node/${k.key}`;
+    default:
+      return k.kind;
   }
 }
 
-/** Compiled once per kind, on first use: most commands read only some kinds. */
+function schemaFor(k: BundleFileKind): Schema {
+  switch (k.kind) {
+    case 'cluster':
+      return arrayOf(CLUSTER_ITEM_SCHEMAS[k.key]);
+    case 'version':
+      return { anyOf: [str, obj({ gitVersion: str }, ['gitVersion'])] };
+    case 'probes':
+      return PROBES_SCHEMA;
+    case 'node':
+      return NODE_VALUE_SCHEMAS[k.key];
+    case 'cni-config':
+      return CNI_CONFIG_SCHEMA;
+  }
+}
+
+/**
+ * Compiled once per kind, on first use: most commands read only some kinds. The schema is built
+ * only then: this runs for every file of every node.
+ */
 function validator(k: BundleFileKind): ValidateFunction {
-  const { id, schema } = schemaFor(k);
+  const id = idOf(k);
   let v = compiled.get(id);
   if (!v) {
-    v = ajv.compile(schema);
+    v = ajv.compile(schemaFor(k));
     compiled.set(id, v);
   }
   return v;
