@@ -116,6 +116,17 @@ describe('charts/netdoctor', { timeout: 900_000 }, () => {
     assert.deepEqual(rule['spec'], shipped);
   });
 
+  it("names the agents' scrape job as the alert rules do, whatever the release is called", () => {
+    const objects = render(ALL_ON, 'watch');
+    const monitor = one(objects, 'ServiceMonitor', 'watch-netdoctor-agent')['spec'] as { jobLabel: string };
+    const service = one(objects, 'Service', 'watch-netdoctor-agent');
+    assert.equal(service.metadata.labels?.[monitor.jobLabel], 'netdoctor-agent');
+    assert.match(
+      readFileSync('deploy/prometheus/netdoctor-alerts.yaml', 'utf8'),
+      /up\{job="netdoctor-agent"\}/,
+    );
+  });
+
   it('carries the alert rules byte for byte as deploy/prometheus has them (a chart reads nothing outside its directory)', () => {
     assert.equal(
       readFileSync(`${CHART}/files/netdoctor-alerts.yaml`, 'utf8'),

@@ -35,10 +35,10 @@ export function objectsOf(text: string): K8sObject[] {
   return out;
 }
 
-/** `helm template` of the chart as release `netdoctor` in namespace `netdoctor`, parsed. */
-export function render(set: string[] = []): K8sObject[] {
+/** `helm template` of the chart as release `netdoctor` (unless named) in namespace `netdoctor`, parsed. */
+export function render(set: string[] = [], release = 'netdoctor'): K8sObject[] {
   const sets = set.flatMap((s) => ['--set', s]);
-  return objectsOf(helm(['template', 'netdoctor', CHART, '--namespace', 'netdoctor', ...sets]));
+  return objectsOf(helm(['template', release, CHART, '--namespace', 'netdoctor', ...sets]));
 }
 
 export function one(objects: K8sObject[], kind: string, name?: string): K8sObject {
