@@ -158,6 +158,30 @@ describe('charts/netdoctor', { timeout: 900_000 }, () => {
     ]);
   });
 
+  it('grants ConfigMaps only in the namespaces rbac.configMapNamespaces names, when it names any', () => {
+    const objects = render(['rbac.configMapNamespaces={kube-system,kube-flannel}']);
+    const read = grants(one(objects, 'ClusterRole', 'netdoctor-read'));
+    assert.ok(!read.includes('/configmaps:list'));
+    assert.deepEqual(grants(one(objects, 'ClusterRole', 'netdoctor-configmaps')), ['/configmaps:list']);
+    const bindings = objects.filter(
+      (o) => o.kind === 'RoleBinding' && o.metadata.name === 'netdoctor-configmaps',
+    );
+    assert.deepEqual(
+      bindings.map((b) => b.metadata.namespace),
+      ['kube-system', 'kube-flannel'],
+    );
+    for (const b of bindings) {
+      assert.deepEqual(b['roleRef'], {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'netdoctor-configmaps',
+      });
+      assert.deepEqual(b['subjects'], [
+        { kind: 'ServiceAccount', name: 'netdoctor', namespace: 'netdoctor' },
+      ]);
+    }
+  });
+
   it("limits serve's writes to its own pods and probe Service, in the release namespace", () => {
     const objects = render();
     assert.deepEqual(grants(one(objects, 'Role')), [
