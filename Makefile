@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: all setup preflight build lint typecheck test unit demo bench image clean
+.PHONY: all setup preflight build lint typecheck test unit demo bench image manifests clean
 
 all: build
 
@@ -45,6 +45,11 @@ demo: build
 ## `ctr -n k8s.io images import` or `docker load`, or push it with skopeo.
 image: build
 	NETDOCTOR_IMAGE_OUT=$(CURDIR)/out/image lab/images.sh netdoctor
+
+## deploy/manifests/netdoctor.yaml from charts/netdoctor (helm is built from its Go module the
+## first time, into the lab cache); a test fails when the two differ.
+manifests:
+	scripts/render-manifests.sh
 
 bench: build
 	npm run --silent bench

@@ -2,8 +2,9 @@
 # Builds every binary the netdoctor lab runs, from Go modules, into $CACHE/bin/<key>/.
 # Caches (GOMODCACHE, GOCACHE, binaries) live outside the work tree so a second run only
 # checks that the binaries exist. Usage: lab/build.sh [component...]
-#   components: pause flannel-cni flannel coredns kube-router k8s (default: all), and kwok
-#   (only when named: it simulates nodes for bench/kwok-scale.bench.ts, the lab never runs it)
+#   components: pause flannel-cni flannel coredns kube-router k8s (default: all), and, only when
+#   named (the lab never runs them): kwok (simulates nodes for bench/kwok-scale.bench.ts) and helm
+#   (lints, renders and installs charts/netdoctor in the tests)
 set -euo pipefail
 
 command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
@@ -141,6 +142,13 @@ build_kwok() {
     "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
 }
 
+# helm: the chart's tests lint and render charts/netdoctor with it, and the live test installs it.
+build_helm() {
+  local d; d="$(go_wrapper helm helm.sh/helm/v4 "$HELM_VERSION")"
+  go_bin helm "$HELM_VERSION" "$d" helm.sh/helm/v4/cmd/helm helm \
+    "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
+}
+
 main() {
   local want=("$@")
   [[ ${#want[@]} -gt 0 ]] || want=(pause flannel-cni flannel coredns kube-router k8s)
@@ -154,6 +162,7 @@ main() {
       kube-router) build_kube_router ;;
       pause) build_pause ;;
       kwok) build_kwok ;;
+      helm) build_helm ;;
       *) echo "unknown component: $c" >&2; exit 2 ;;
     esac
   done

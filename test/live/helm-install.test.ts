@@ -1,0 +1,180 @@
+/**
+ * charts/netdoctor installed into the real lab with helm (scripts/helm.sh: helm built from its Go
+ * module), with netdoctor's image built from this checkout and loaded into every node. Every
+ * agent and the controller must become Ready (the controller only once its first diagnosis of
+ * the lab is served), the controller's Service must answer /readyz and /api/report through
+ * `kubectl port-forward`, as the README tells people to reach it, and the controller's
+ * ServiceAccount must be able to read and unable to change the cluster. `helm uninstall` and the
+ * namespace's deletion clean up. Skipped, with the reason, when the lab is not running.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { cli, kubectl, type LabInfo, labOrSkipReason, tryOnNode, until } from './live-lab.ts';
+
+const status = labOrSkipReason();
+const skip = 'skip' in status ? status.skip : false;
+const lab = ('lab' in status ? status.lab : undefined) as LabInfo;
+const NS = `ndt-helm-live-${process.pid}`;
+// The release name makes the objects' names, the cluster-wide ones included, this run's own.
+const RELEASE = `ndt-helm-${process.pid}`;
+const FULL = `${RELEASE}-netdoctor`;
+// Not the agent's default port, so an agent DaemonSet another suite left behind cannot collide.
+const AGENT_PORT = 9474;
+const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+
+function helm(args: string[], timeoutMs = 600_000): { ok: boolean; out: string } {
+  const r = spawnSync('scripts/helm.sh', ['--kubeconfig', lab.kubeconfig, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/** `kubectl port-forward` to the controller's Service on a free local port, until stopped. */
+async function portForward(): Promise<{ port: number; stop: () => void }> {
+  const child: ChildProcess = spawn(
+    lab.kubectl,
+    ['--kubeconfig', lab.kubeconfig, '-n', NS, 'port-forward', `svc/${FULL}`, ':8080'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let said = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    said += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    said += d.toString();
+  });
+  const port = () => Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(said)?.[1] ?? 0);
+  if (!(await until(() => port() > 0 || child.exitCode !== null, 30_000, 200))) child.kill();
+  assert.ok(port() > 0, `kubectl port-forward did not start: ${said}`);
+  return { port: port(), stop: () => child.kill() };
+}
+
+/** `kubectl auth can-i` as the controller's ServiceAccount; `pods/log` asks for the subresource. */
+function canI(verb: string, resource: string, namespace?: string): boolean {
+  const sa = `system:serviceaccount:${NS}:${FULL}`;
+  const where = namespace ? ['-n', namespace] : ['-A'];
+  const [kind, sub] = resource.split('/');
+  const what = sub ? [kind!, `--subresource=${sub}`] : [resource];
+  return kubectl(lab, ['auth', 'can-i', '--as', sa, verb, ...what, ...where]).out.trim() === 'yes';
+}
+
+describe('helm install charts/netdoctor (live lab)', { skip, timeout: 1_200_000 }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'ndt-helm-image-'));
+  before(() => {
+    const built = spawnSync('lab/images.sh', ['netdoctor'], {
+      encoding: 'utf8',
+      env: { ...process.env, NETDOCTOR_IMAGE_OUT: work },
+      timeout: 600_000,
+    });
+    assert.equal(built.status, 0, built.stderr);
+    const loaded = cli(['lab', 'load-image', join(work, `netdoctor_${VERSION}.tar`)], 600_000);
+    assert.equal(loaded.code, 0, loaded.stderr);
+    // The agents and the controller's node pods are privileged: the namespace must admit them.
+    assert.ok(kubectl(lab, ['create', 'namespace', NS]).ok);
+    assert.ok(kubectl(lab, ['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=privileged']).ok);
+    const peers = lab.nodes.map((n) => ({ node: n.name, ip: n.nodeIp }));
+    const installed = helm([
+      'install',
+      RELEASE,
+      'charts/netdoctor',
+      '--namespace',
+      NS,
+      '--set',
+      'image.pullPolicy=Never',
+      '--set',
+      `agent.port=${AGENT_PORT}`,
+      '--set',
+      'agent.interval=5s',
+      '--set',
+      'agent.k=2',
+      '--set',
+      'serve.interval=30s',
+      '--set-json',
+      `agent.peers=${JSON.stringify(peers)}`,
+    ]);
+    assert.ok(installed.ok, installed.out);
+  });
+  after(() => {
+    const gone = helm(['uninstall', RELEASE, '--namespace', NS, '--wait', '--timeout', '120s']);
+    if (!gone.ok) console.log(`# helm uninstall: ${gone.out}`);
+    kubectl(lab, ['delete', 'namespace', NS, '--wait=true', '--timeout=120s', '--ignore-not-found']);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('brings every agent and the controller to Ready', () => {
+    const agents = kubectl(lab, ['-n', NS, 'rollout', 'status', `daemonset/${FULL}-agent`, '--timeout=180s']);
+    assert.ok(agents.ok, `${agents.out}${agents.err}`);
+    // Ready only once its first diagnosis of the lab is served.
+    const serve = kubectl(lab, ['-n', NS, 'rollout', 'status', `deployment/${FULL}`, '--timeout=400s']);
+    const logs = serve.ok ? '' : kubectl(lab, ['-n', NS, 'logs', `deployment/${FULL}`, '--tail=40']).out;
+    assert.ok(serve.ok, `${serve.out}${serve.err}\n${logs}`);
+    const pods = JSON.parse(
+      kubectl(lab, ['-n', NS, 'get', 'pods', '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'json'])
+        .out,
+    ) as {
+      items: { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[];
+    };
+    const notReady = pods.items
+      .filter((p) => !p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      .map((p) => p.metadata.name);
+    assert.equal(pods.items.length, lab.nodes.length + 1);
+    assert.deepEqual(notReady, []);
+  });
+
+  it("answers /readyz and /api/report on the controller's Service through kubectl port-forward", async () => {
+    const fwd = await portForward();
+    try {
+      const ready = await fetch(`http://127.0.0.1:${fwd.port}/readyz`);
+      assert.equal(ready.status, 200, await ready.text());
+      const res = await fetch(`http://127.0.0.1:${fwd.port}/api/report`);
+      assert.equal(res.status, 200);
+      const report = (await res.json()) as { verdict: string };
+      assert.ok(['healthy', 'degraded', 'broken', 'inconclusive'].includes(report.verdict), report.verdict);
+      console.log(`# serve in the lab: verdict ${report.verdict}`);
+    } finally {
+      fwd.stop();
+    }
+  });
+
+  it("serves each agent's metrics on its node, from the peers the chart's ConfigMap lists", async () => {
+    const viewer = lab.nodes[0]!;
+    for (const n of lab.nodes) {
+      const scrape = () =>
+        tryOnNode(viewer.holderPid, `curl -sf -m 3 http://${n.nodeIp}:${AGENT_PORT}/metrics`).stdout;
+      assert.ok(
+        await until(() => scrape().includes(`netdoctor_agent_probes_total{node="${n.name}"`), 90_000, 1000),
+        `no probes counted by the agent on ${n.name}`,
+      );
+    }
+  });
+
+  it('leaves the controller able to read the cluster and unable to change it', () => {
+    for (const r of [
+      'nodes',
+      'pods',
+      'services',
+      'endpointslices.discovery.k8s.io',
+      'networkpolicies.networking.k8s.io',
+    ])
+      assert.ok(canI('list', r), `cannot list ${r}`);
+    assert.ok(canI('get', 'pods/log', 'kube-system'));
+    for (const verb of ['create', 'update', 'patch', 'delete'])
+      for (const r of [
+        'pods',
+        'daemonsets.apps',
+        'deployments.apps',
+        'configmaps',
+        'networkpolicies.networking.k8s.io',
+      ])
+        assert.equal(canI(verb, r, 'kube-system'), false, `can ${verb} ${r} in kube-system`);
+    assert.equal(canI('create', 'pods/exec', NS), false);
+    // Its own pods, and only in its namespace.
+    assert.ok(canI('create', 'pods', NS));
+    assert.equal(canI('update', 'pods', NS), false);
+  });
+});
