@@ -104,10 +104,16 @@ describe('netdoctor image and agent DaemonSet (live lab)', { skip, timeout: 900_
     // k = 2 peers a round: with 3 nodes one round covers every pair; wait for a full round.
     for (const n of lab.nodes) {
       let got: AgentSummary | undefined;
-      // A round that started before every agent was in DNS probes fewer peers: wait for a full one.
+      // A round that started before every agent was in DNS, or listening, probes fewer peers or
+      // knows them by address only: wait for a round that named every peer it probed.
+      const names = new Set(lab.nodes.map((x) => x.name));
       const answered = (): boolean => {
         got = summaryOf(first.holderPid, n.nodeIp);
-        return got !== undefined && got.probes.length === 2 * Math.min(2, peers);
+        return (
+          got !== undefined &&
+          got.probes.length === 2 * Math.min(2, peers) &&
+          got.probes.every((p) => names.has(p.peer))
+        );
       };
       assert.ok(
         await until(answered, 90_000, 1000),
