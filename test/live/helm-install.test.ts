@@ -147,7 +147,12 @@ describe('helm install charts/netdoctor (live lab)', { skip, timeout: 1_200_000 
       const scrape = () =>
         tryOnNode(viewer.holderPid, `curl -sf -m 3 http://${n.nodeIp}:${AGENT_PORT}/metrics`).stdout;
       assert.ok(
-        await until(() => scrape().includes(`netdoctor_agent_probes_total{node="${n.name}"`), 90_000, 1000),
+        // prom-client puts the default label (node) after the metric's own labels.
+        await until(
+          () => new RegExp(`^netdoctor_agent_probes_total\\{[^}]*node="${n.name}"`, 'm').test(scrape()),
+          90_000,
+          1000,
+        ),
         `no probes counted by the agent on ${n.name}`,
       );
     }
