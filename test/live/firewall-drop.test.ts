@@ -1,19 +1,30 @@
 /**
  * A fault outside the catalog, end to end on the real lab: a DROP rule added by hand at the top
  * of one node's filter FORWARD chain (`iptables -I FORWARD 1 -s <pod CIDR> -j DROP`, an old
- * firewall script's idea of hardening). `diagnose` must name the node and the rule, traced from
+ * firewall script's idea of hardening, re-applied every second as such scripts and firewall
+ * daemons do). `diagnose` must name the node and the rule, traced from
  * the failed probes; `fix --allow-firewall-change` must delete exactly that rule, verify and
  * validate; the next diagnosis must be healthy. The rule is removed in `finally` whatever
  * happens. Skipped, with the reason, when the lab is not running.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Report } from '../../src/core/model.ts';
 import { NET } from '../../src/lab/topology.ts';
-import { cli, kubectl, type LabInfo, labArgs, labOrSkipReason, OUTSIDE_ARGS, tryOnNode } from './live-lab.ts';
+import {
+  cli,
+  kubectl,
+  type LabInfo,
+  labArgs,
+  labOrSkipReason,
+  OUTSIDE_ARGS,
+  tryOnNode,
+  until,
+} from './live-lab.ts';
 
 const status = labOrSkipReason();
 const skip = 'skip' in status ? status.skip : false;
@@ -24,32 +35,35 @@ const RULE = `FORWARD -s ${NET.podCidr} -j DROP`;
 
 const common = () => [...labArgs(lab, NS), ...OUTSIDE_ARGS];
 
-/** The packets the DROP rule has dropped since it was inserted, or undefined when it is not there. */
-function dropped(holderPid: number): number | undefined {
-  const rules = tryOnNode(holderPid, 'iptables -w -S FORWARD -v').stdout.split('\n');
-  const cidr = NET.podCidr;
-  const line = rules.find((l) => l.startsWith(`-A FORWARD -s ${cidr}`) && / -j DROP$/.test(l.trim()));
-  const m = line && /-c (\d+) \d+/.exec(line);
-  return m ? Number(m[1]) : undefined;
-}
-
 /**
- * Inserts the rule where it stays, and first in FORWARD. kube-router's policy controller
- * rewrites the whole filter table (save, edit, restore) on pod events: a rule inserted between
- * its save and its restore is lost, and its own jumps and ACCEPT of policy-checked traffic are
- * put back at the top, above a rule that got there first, which then drops nothing. That is the
- * controller's doing, not a case for netdoctor: the rule is re-read after a quiet moment and
- * put back first if it was lost or pushed down.
+ * Keeps the rule first in FORWARD, as a firewall script that re-applies itself does, until the
+ * returned function is called. kube-router's policy controller rewrites the filter table on
+ * pod events and puts its own jump, which ACCEPTs the traffic of every pod it knows, back at the
+ * top: a rule inserted once ends up below it and drops nothing, which is no fault at all.
  */
-function insertToStay(holderPid: number): void {
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    tryOnNode(holderPid, `while iptables -w -D ${RULE} 2>/dev/null; do :; done`);
-    const inserted = tryOnNode(holderPid, `iptables -w -I ${RULE.replace('FORWARD', 'FORWARD 1')}`);
-    assert.equal(inserted.code, 0, inserted.stderr);
-    tryOnNode(holderPid, 'sleep 3');
-    if (isFirst(holderPid)) return;
-  }
-  assert.fail('the DROP rule did not stay first in FORWARD: another controller kept moving it');
+function keepFirst(holderPid: number): () => Promise<void> {
+  const rule = RULE.replace('FORWARD ', '');
+  const loop = `while :; do
+    [ "$(iptables -w -S FORWARD | sed -n 2p)" = "-A ${RULE}" ] || {
+      while iptables -w -D ${RULE} 2>/dev/null; do :; done
+      iptables -w -I FORWARD 1 ${rule}
+    }
+    sleep 0.5
+  done`;
+  const child = spawn('nsenter', ['-t', String(holderPid), '-n', '-m', 'sh', '-c', loop], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  return () =>
+    new Promise((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', () => done());
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        done();
+      }
+    });
 }
 
 /** Whether the DROP rule is the first rule of FORWARD (`-S` prints the policy line first). */
@@ -88,23 +102,22 @@ describe('a hand-added firewall DROP (live lab)', { skip }, () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('is traced to its node and rule, deleted by fix --allow-firewall-change, and the lab is healthy after', () => {
+  it('is traced to its node and rule, deleted by fix --allow-firewall-change, and the lab is healthy after', async () => {
     const node = lab.nodes.at(-1);
     assert.ok(node);
     const present = () => tryOnNode(node.holderPid, `iptables -w -C ${RULE}`).code === 0;
     try {
-      // The diagnosis counts only if the rule was in force all through it: still first in
-      // FORWARD at its end, and it dropped the probes' packets (see insertToStay).
-      let broken: ReturnType<typeof diagnose> | undefined;
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        insertToStay(node.holderPid);
-        broken = diagnose(`broken-${attempt}`);
-        const inForce = present() && isFirst(node.holderPid) && (dropped(node.holderPid) ?? 0) > 0;
-        if (inForce) break;
-        assert.notEqual(attempt, 3, 'a controller moved or removed the rule during three diagnoses');
-        console.log('# a controller moved or removed the rule during the diagnosis; once more');
+      // The rule is kept first all through the diagnosis; the keeper stops before the repair,
+      // which must then find the rule wherever a controller moved it, and delete it.
+      const stop = keepFirst(node.holderPid);
+      let broken: ReturnType<typeof diagnose>;
+      try {
+        assert.ok(await until(() => isFirst(node.holderPid), 10_000, 200), 'the rule was never first');
+        broken = diagnose('broken');
+      } finally {
+        await stop();
       }
-      assert.ok(broken);
+      assert.ok(present(), 'the rule is still there for the repair');
       assert.equal(broken.code, 1, `${broken.stderr}\n${explain(broken.report)}`);
       const first = broken.report.rootCauses[0];
       assert.equal(first?.category, 'node.firewall-drops-traffic', explain(broken.report));
