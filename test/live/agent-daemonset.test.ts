@@ -9,7 +9,6 @@
  * Skipped, with the reason, when the lab is not running.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +16,13 @@ import { after, before, describe, it } from 'node:test';
 import { AGENT_NAME, AGENT_PORT, agentManifests } from '../../src/agent/agent-manifests.ts';
 import type { AgentSummary } from '../../src/agent/agent-summary.ts';
 import {
-  cli,
+  buildAndLoadNetdoctorImage,
   kubectl,
   type LabInfo,
   labFault,
   labHealAndSettle,
   labOrSkipReason,
+  NETDOCTOR_VERSION,
   tryOnNode,
   until,
 } from './live-lab.ts';
@@ -32,8 +32,7 @@ const skip = 'skip' in status ? status.skip : false;
 const lab = ('lab' in status ? status.lab : undefined) as LabInfo;
 const NS = `ndt-agent-live-${process.pid}`;
 const INTERVAL_S = 5;
-const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
-const IMAGE = `netdoctor.lab/netdoctor:${VERSION}`;
+const IMAGE = `netdoctor.lab/netdoctor:${NETDOCTOR_VERSION}`;
 
 /** The agent's summary as `from` (a node's network) fetches it from `to`'s agent. */
 function summaryOf(fromPid: number, toIp: string): AgentSummary | undefined {
@@ -68,14 +67,7 @@ function usage(pid: number): { peakMb: number; cpuS: number; startedS: number } 
 describe('netdoctor image and agent DaemonSet (live lab)', { skip, timeout: 900_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'ndt-agent-image-'));
   before(() => {
-    const built = spawnSync('lab/images.sh', ['netdoctor'], {
-      encoding: 'utf8',
-      env: { ...process.env, NETDOCTOR_IMAGE_OUT: work },
-      timeout: 600_000,
-    });
-    assert.equal(built.status, 0, built.stderr);
-    const loaded = cli(['lab', 'load-image', join(work, `netdoctor_${VERSION}.tar`)], 600_000);
-    assert.equal(loaded.code, 0, loaded.stderr);
+    buildAndLoadNetdoctorImage(work);
     assert.ok(kubectl(lab, ['create', 'namespace', NS]).ok);
     const objects = agentManifests({
       namespace: NS,

@@ -9,11 +9,18 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, kubectl, type LabInfo, labOrSkipReason, tryOnNode, until } from './live-lab.ts';
+import {
+  buildAndLoadNetdoctorImage,
+  kubectl,
+  type LabInfo,
+  labOrSkipReason,
+  tryOnNode,
+  until,
+} from './live-lab.ts';
 
 const status = labOrSkipReason();
 const skip = 'skip' in status ? status.skip : false;
@@ -24,7 +31,6 @@ const RELEASE = `ndt-helm-${process.pid}`;
 const FULL = `${RELEASE}-netdoctor`;
 // Not the agent's default port, so an agent DaemonSet another suite left behind cannot collide.
 const AGENT_PORT = 9474;
-const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
 function helm(args: string[], timeoutMs = 600_000): { ok: boolean; out: string } {
   const r = spawnSync('scripts/helm.sh', ['--kubeconfig', lab.kubeconfig, ...args], {
@@ -66,14 +72,7 @@ function canI(verb: string, resource: string, namespace?: string): boolean {
 describe('helm install charts/netdoctor (live lab)', { skip, timeout: 1_200_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'ndt-helm-image-'));
   before(() => {
-    const built = spawnSync('lab/images.sh', ['netdoctor'], {
-      encoding: 'utf8',
-      env: { ...process.env, NETDOCTOR_IMAGE_OUT: work },
-      timeout: 600_000,
-    });
-    assert.equal(built.status, 0, built.stderr);
-    const loaded = cli(['lab', 'load-image', join(work, `netdoctor_${VERSION}.tar`)], 600_000);
-    assert.equal(loaded.code, 0, loaded.stderr);
+    buildAndLoadNetdoctorImage(work);
     // The agents and the controller's node pods are privileged: the namespace must admit them.
     assert.ok(kubectl(lab, ['create', 'namespace', NS]).ok);
     assert.ok(kubectl(lab, ['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=privileged']).ok);

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { NET } from '../../src/lab/topology.ts';
 import { loadVersions } from '../../src/lab/versions.ts';
@@ -161,4 +163,24 @@ export function useNamespace(lab: LabInfo, namespace: string, skip: string | fal
   after(() => {
     if (!skip) kubectl(lab, ['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
   });
+}
+
+/** netdoctor's version, as its image is tagged (`netdoctor.lab/netdoctor:<version>`). */
+export const NETDOCTOR_VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string })
+  .version;
+
+/**
+ * Builds netdoctor's image from this checkout (what `make image` runs) into `work` and loads
+ * it into every lab node's containerd (`lab load-image`); returns its name.
+ */
+export function buildAndLoadNetdoctorImage(work: string): string {
+  const built = spawnSync('lab/images.sh', ['netdoctor'], {
+    encoding: 'utf8',
+    env: { ...process.env, NETDOCTOR_IMAGE_OUT: work },
+    timeout: 600_000,
+  });
+  assert.equal(built.status, 0, built.stderr);
+  const loaded = cli(['lab', 'load-image', join(work, `netdoctor_${NETDOCTOR_VERSION}.tar`)], 600_000);
+  assert.equal(loaded.code, 0, loaded.stderr);
+  return `netdoctor.lab/netdoctor:${NETDOCTOR_VERSION}`;
 }
