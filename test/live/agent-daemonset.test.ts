@@ -117,7 +117,10 @@ describe('netdoctor image and agent DaemonSet (live lab)', { skip, timeout: 900_
       assert.ok(s.facts, `${n.name}: the node was not read`);
       assert.equal(s.facts.peerRoutes, peers, `${n.name}: ${JSON.stringify(s.facts)}`);
       // The device's MTU as the node has it now (an earlier suite's MTU fault may have moved it).
-      const mtu = Number(tryOnNode(n.holderPid, 'cat /sys/class/net/flannel.1/mtu').stdout.trim());
+      // Through `ip`, not /sys: the holder's mount namespace shows the host's sysfs.
+      const link = tryOnNode(n.holderPid, 'ip -o link show flannel.1').stdout;
+      const mtu = Number(/\bmtu (\d+)/.exec(link)?.[1]);
+      assert.ok(mtu > 0, `${n.name}: no MTU in ${JSON.stringify(link)}`);
       assert.equal(s.facts.mtu['flannel.1'], mtu, JSON.stringify(s.facts.mtu));
       const bad = s.probes.filter((p) => p.status !== 'ok');
       assert.deepEqual(bad, [], `${n.name}: ${JSON.stringify(bad)}`);
