@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Finding } from '../core/model.ts';
 import type { NodeFacts } from './node-check.ts';
 import type { PeerProbeResult } from './peer-probe.ts';
+import { SEND_OUTCOMES, type SendOutcome } from './summary-sender.ts';
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -20,6 +21,7 @@ export class AgentMetrics {
   readonly #round: Gauge;
   readonly #checkSeconds: Gauge;
   readonly #checkOk: Gauge;
+  readonly #sends: Counter<'outcome'>;
 
   constructor(node: string) {
     const registers = [this.registry];
@@ -80,6 +82,17 @@ export class AgentMetrics {
       help: '1 when the last look at this node collected every part, 0 when something was not collected',
       registers,
     });
+    this.#sends = new Counter({
+      name: 'netdoctor_agent_reports_sent_total',
+      help: 'Summaries sent to the controller, by outcome (accepted, refused, failed)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of SEND_OUTCOMES) this.#sends.inc({ outcome }, 0);
+  }
+
+  summarySent(outcome: SendOutcome): void {
+    this.#sends.inc({ outcome });
   }
 
   probe(r: PeerProbeResult): void {

@@ -13,6 +13,11 @@ export interface AgentSummary {
   /** When the round ended (ISO 8601). */
   at: string;
   findings: Finding[];
+  /**
+   * The rules that judged this node this round (passed or failed on it): a finding of one of
+   * them that the agent no longer reports is gone, which the controller may believe.
+   */
+  judged: string[];
   /** Undefined when the node's datapath could not be read at all. */
   facts: NodeFacts | undefined;
   /** What the look at the node could not collect: the node's verdict is unknown where these are. */

@@ -27,8 +27,8 @@ export interface AgentOptions {
   /** Rounds to run; unbounded when undefined. */
   rounds?: number;
   signal?: AbortSignal;
-  /** Called after every round. */
-  onRound?: (s: AgentSummary) => void;
+  /** Called after every round; the next round's wait starts once it resolves. */
+  onRound?: (s: AgentSummary) => void | Promise<void>;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -69,6 +69,11 @@ export async function agentRound(
     // The agent reads no cluster lists by design; what it names are the node's own parts.
     .filter((p) => !/^(cluster|probes|nodes)\//.test(p))
     .sort();
+  // One node in the bundle: a rule that passed or failed without a missing input judged it.
+  const judged = check.report.rules
+    .filter((r) => (r.status === 'pass' || r.status === 'fail') && (r.notCollected ?? []).length === 0)
+    .map((r) => r.rule)
+    .sort();
   const nodeGaps = check.gaps.filter((g) => g.node !== undefined);
   metrics.nodeCheck(
     findings,
@@ -83,6 +88,7 @@ export async function agentRound(
     round,
     at: new Date().toISOString(),
     findings,
+    judged,
     facts: check.facts,
     gaps: nodeGaps,
     notCollected,
@@ -96,7 +102,7 @@ export async function runAgent(o: AgentOptions, metrics: AgentMetrics): Promise<
     if (o.signal?.aborted) return;
     const started = performance.now();
     const summary = await agentRound(o, round, metrics);
-    o.onRound?.(summary);
+    await o.onRound?.(summary);
     const last = o.rounds !== undefined && round + 1 >= o.rounds;
     if (!last) await sleep(Math.max(0, o.intervalMs - (performance.now() - started)), o.signal);
   }

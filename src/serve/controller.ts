@@ -29,6 +29,11 @@ export interface ControllerOptions {
   roundTimeoutMs: number;
   log: (message: string) => void;
   now?: () => Date;
+  /**
+   * What is served on top of each analysis (the agents' summaries): applied to every report
+   * published, and again on {@link Controller.refresh} without a new analysis.
+   */
+  compose?: (report: Report, now: Date) => Report;
 }
 
 export type Listener = (served: Served) => void;
@@ -147,16 +152,42 @@ export class Controller {
       analyzedAt: at.toISOString(),
       durationMs: Math.round(durationMs),
     };
-    const served = this.#servedOf(safe, status);
-    const change = this.#history.record(safe.rootCauses, at.toISOString());
+    const served = this.#servedOf(this.#composed(safe, at), status);
     this.#failures = 0;
     this.#lastGood = safe;
     this.#status = status;
     this.#metrics.setAnalysis({ at: at.getTime(), durationMs, ok: true });
+    this.#record(served.report, at);
+    this.#publish(served);
+  }
+
+  /**
+   * Recomposes the served report from the last analysis (a summary arrived, or an agent fell
+   * silent) and publishes it when it differs from what is served.
+   */
+  refresh(): void {
+    if (this.#stopped || this.#lastGood === undefined || this.#compose === undefined) return;
+    const at = this.#now();
+    const base = this.#status.state === 'stale' ? staleReport(this.#lastGood, this.#status) : this.#lastGood;
+    const served = this.#servedOf(this.#composed(base, at), this.#status);
+    if (served.compactJson === this.#served?.compactJson) return;
+    this.#record(served.report, at);
+    this.#publish(served);
+  }
+
+  get #compose(): ControllerOptions['compose'] {
+    return this.#opts.compose;
+  }
+
+  #composed(report: Report, at: Date): Report {
+    return this.#compose ? this.#compose(report, at) : report;
+  }
+
+  #record(report: Report, at: Date): void {
+    const change = this.#history.record(report.rootCauses, at.toISOString());
     this.#metrics.setOpenIncidents(change.opened.length + change.continued.length);
     for (const i of change.opened) this.#opts.log(`incident opened: ${i.key}`);
     for (const i of change.resolved) this.#opts.log(`incident resolved: ${i.key}`);
-    this.#publish(served);
   }
 
   #clearProducing(p: Promise<Report>): void {
@@ -186,7 +217,9 @@ export class Controller {
       failures: this.#failures,
     };
     try {
-      this.#publish(this.#servedOf(staleReport(this.#lastGood, this.#status), this.#status));
+      this.#publish(
+        this.#servedOf(this.#composed(staleReport(this.#lastGood, this.#status), at), this.#status),
+      );
     } catch (e) {
       this.#opts.log(`the stale report could not be served: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -5,6 +5,8 @@
  * previous report's series: a resolved root cause disappears instead of lingering at its last value.
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { INTAKE_OUTCOMES, type IntakeOutcome } from './agent-intake.ts';
+import type { AgentState } from './agent-merge.ts';
 import type { MetricValues } from './metrics-values.ts';
 
 const MISNAMED_DEFAULTS = [
@@ -97,6 +99,23 @@ export class ServeMetrics {
     registers: [this.registry],
   });
 
+  readonly #agentReporting = this.#gauge(
+    'netdoctor_agent_reporting',
+    "1 when the node's agent sent a summary recently, 0 when it is silent (its node is unknown)",
+    ['node'],
+  );
+  readonly #agentAge = this.#gauge(
+    'netdoctor_agent_report_age_seconds',
+    "Time since the node's agent last sent a summary",
+    ['node'],
+  );
+  readonly #summaries = new Counter({
+    name: 'netdoctor_agent_reports_received_total',
+    help: 'Summaries agents sent to the controller, by outcome',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // prom-client names these gauges with a counter's `_total` suffix, which promtool's lint
@@ -150,6 +169,22 @@ export class ServeMetrics {
     this.#lastDuration.set(t.durationMs / 1000);
     if (t.ok) this.#lastSuccess.set(t.at / 1000);
     this.#analyses.inc({ result: t.ok ? 'ok' : 'error' });
+  }
+
+  /** Replaces the per-node agent series (only a controller taking summaries calls it). */
+  setAgents(states: readonly AgentState[]): void {
+    this.#agentReporting.reset();
+    this.#agentAge.reset();
+    for (const a of states) {
+      this.#agentReporting.set({ node: a.node }, a.state === 'reporting' ? 1 : 0);
+      if (a.ageMs !== undefined) this.#agentAge.set({ node: a.node }, a.ageMs / 1000);
+    }
+  }
+
+  /** Counts one delivery; every outcome exists from the first, so rate() is never empty. */
+  summaryReceived(outcome: IntakeOutcome | undefined): void {
+    if (outcome === undefined) for (const o of INTAKE_OUTCOMES) this.#summaries.inc({ outcome: o }, 0);
+    else this.#summaries.inc({ outcome });
   }
 
   setOpenIncidents(n: number): void {

@@ -5,6 +5,7 @@
  */
 import type { Report, Severity } from '../core/model.ts';
 import { type ProbeMatrix, probeMatrix } from './probe-matrix.ts';
+import { reportNodes } from './report-nodes.ts';
 
 export interface NodeFinding {
   id: string;
@@ -31,21 +32,15 @@ export interface DashboardView {
 
 export function dashboardView(report: Report): DashboardView {
   const probes = probeMatrix(report);
-  const names = new Set<string>(probes.nodes);
+  const names = reportNodes(report, probes.nodes);
   const cidr = new Map<string, string>();
-  for (const n of report.routeMatrix?.nodes ?? []) {
-    names.add(n.name);
-    if (n.podCIDR) cidr.set(n.name, n.podCIDR);
-  }
-  for (const n of report.latencyMatrix?.nodes ?? []) names.add(n);
+  for (const n of report.routeMatrix?.nodes ?? []) if (n.podCIDR) cidr.set(n.name, n.podCIDR);
   const missing = new Map(report.coverage.nodes.notCollected.map((n) => [n.node, n.reason]));
-  for (const n of missing.keys()) names.add(n);
   const findings = new Map<string, NodeFinding[]>();
   for (const f of report.findings) {
     const on = new Set<string>([...(f.symptom?.nodes ?? []), ...(f.cause?.nodes ?? [])]);
     if (f.subject.kind === 'Node') on.add(f.subject.name);
     for (const n of on) {
-      names.add(n);
       const list = findings.get(n) ?? [];
       list.push({ id: f.id, rule: f.rule, severity: f.severity, summary: f.summary });
       findings.set(n, list);

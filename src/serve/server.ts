@@ -1,7 +1,8 @@
 /**
  * The controller's HTTP surface (node:http): the routes below and nothing else. It only reads:
  * GET and HEAD, no request body, a bounded URL and bounded header time, so nothing a client
- * sends can grow memory. Everything it returns comes from the controller's redacted report.
+ * sends can grow memory. Agents deliver their summaries to a port of their own
+ * (intake-server.ts), so a NetworkPolicy can open that one to the nodes and keep this one closed. Everything it returns comes from the controller's redacted report.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -132,9 +133,9 @@ async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Prom
   try {
     if ((req.url ?? '').length > MAX_URL_LENGTH)
       return send(res, 414, 'text/plain; charset=utf-8', 'URL too long\n');
+    const url = new URL(req.url ?? '/', 'http://netdoctor.invalid');
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return send(res, 405, 'text/plain; charset=utf-8', 'only GET and HEAD\n', { allow: 'GET, HEAD' });
-    const url = new URL(req.url ?? '/', 'http://netdoctor.invalid');
     const route = Object.hasOwn(ROUTES, url.pathname) ? ROUTES[url.pathname] : undefined;
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
     await route(ctx, url, res);
@@ -155,7 +156,7 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(value, null, 2)}\n`);
 }
 
-function send(
+export function send(
   res: ServerResponse,
   status: number,
   type: string,

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { AGENT_NAME, agentManifests } from '../../src/agent/agent-manifests.ts';
+import { AGENT_TOKEN_AUDIENCE, DEFAULT_TOKEN_FILE } from '../../src/agent/agent-token.ts';
 import { LIST_KINDS, type ListKind } from '../../src/cluster/port.ts';
 import { flagsOf, parseArgs } from './command-args.ts';
 import { CHART, helm, type K8sObject, one, render } from './helm.ts';
@@ -89,7 +90,9 @@ describe('charts/netdoctor', { timeout: 900_000 }, () => {
     const objects = render();
     assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
       'ClusterRole/netdoctor-read',
+      'ClusterRole/netdoctor-tokenreview',
       'ClusterRoleBinding/netdoctor-read',
+      'ClusterRoleBinding/netdoctor-tokenreview',
       'ConfigMap/netdoctor-agent-peers',
       'DaemonSet/netdoctor-agent',
       'Deployment/netdoctor',
@@ -143,7 +146,7 @@ describe('charts/netdoctor', { timeout: 900_000 }, () => {
   });
 
   it('grants cluster-wide only get and list: list on every kind netdoctor lists, get on pod logs and /version', () => {
-    const role = one(render(), 'ClusterRole');
+    const role = one(render(), 'ClusterRole', 'netdoctor-read');
     const granted = grants(role);
     for (const g of granted) assert.match(g, /:(get|list|watch)$/, `a read-only role grants ${g}`);
     const expected = [
@@ -152,7 +155,7 @@ describe('charts/netdoctor', { timeout: 900_000 }, () => {
       '/version:get',
     ].sort();
     assert.deepEqual(granted, expected);
-    const binding = one(render(), 'ClusterRoleBinding');
+    const binding = one(render(), 'ClusterRoleBinding', 'netdoctor-read');
     assert.deepEqual(binding['subjects'], [
       { kind: 'ServiceAccount', name: 'netdoctor', namespace: 'netdoctor' },
     ]);
@@ -288,17 +291,25 @@ describe('charts/netdoctor', { timeout: 900_000 }, () => {
     const headless = one(objects, 'Service', 'netdoctor-agent')['spec'] as Record<string, unknown>;
     assert.equal(headless['clusterIP'], 'None');
     assert.equal(headless['publishNotReadyAddresses'], true);
-    for (const [name, port] of [
-      ['netdoctor-agent', 9464],
-      ['netdoctor-serve', 8080],
-    ] as const) {
-      const spec = one(objects, 'NetworkPolicy', name)['spec'] as {
-        policyTypes: string[];
-        ingress: { from: unknown[]; ports: { port: number }[] }[];
-      };
-      assert.deepEqual(spec.policyTypes, ['Ingress']);
-      assert.deepEqual(spec.ingress, [{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port }] }]);
-    }
+    const ingressOf = (name: string) =>
+      (
+        one(objects, 'NetworkPolicy', name)['spec'] as {
+          policyTypes: string[];
+          ingress: { from?: unknown[]; ports: { port: number }[] }[];
+        }
+      ).ingress;
+    assert.deepEqual(ingressOf('netdoctor-agent'), [
+      { from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 9464 }] },
+    ]);
+    // The summaries port alone is open to the nodes, where the agents' summaries come from.
+    assert.deepEqual(ingressOf('netdoctor-serve'), [
+      { from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }] },
+      { ports: [{ protocol: 'TCP', port: 8081 }] },
+    ]);
+    const alone = one(render(['agent.enabled=false']), 'NetworkPolicy', 'netdoctor-serve')['spec'] as {
+      ingress: unknown[];
+    };
+    assert.equal(alone.ingress.length, 1);
     const wider = one(
       render(['networkPolicy.extraFrom[0].namespaceSelector.matchLabels.team=monitoring']),
       'NetworkPolicy',
@@ -308,5 +319,46 @@ describe('charts/netdoctor', { timeout: 900_000 }, () => {
       { podSelector: {} },
       { namespaceSelector: { matchLabels: { team: 'monitoring' } } },
     ]);
+  });
+
+  it("has the agents send their summaries to serve with a token for netdoctor's audience, which serve reviews", async () => {
+    const objects = render();
+    const agent = podOf(one(objects, 'DaemonSet'));
+    const a = await parseArgs(agent.containers[0]!.args);
+    assert.equal(a['reportTo'], 'http://netdoctor.netdoctor.svc.cluster.local:8081/api/agent-summary');
+    assert.equal(a['tokenFile'], DEFAULT_TOKEN_FILE);
+    const mount = agent.containers[0]!.volumeMounts?.find((v) => v.name === 'token');
+    assert.equal(`${mount?.mountPath}/token`, DEFAULT_TOKEN_FILE);
+    const projected = (
+      agent.volumes.find((v) => v.name === 'token') as unknown as {
+        projected: { sources: { serviceAccountToken: { audience: string; path: string } }[] };
+      }
+    ).projected.sources[0]!.serviceAccountToken;
+    assert.equal(projected.audience, AGENT_TOKEN_AUDIENCE);
+    assert.equal(projected.path, 'token');
+
+    const serve = await parseArgs(podOf(one(objects, 'Deployment')).containers[0]!.args);
+    assert.deepEqual(serve['agentServiceAccount'], [{ namespace: 'netdoctor', name: AGENT_NAME }]);
+    assert.equal(serve['agentPort'], 8081);
+    assert.equal(serve['agentTokenAudience'], AGENT_TOKEN_AUDIENCE);
+    const ports = (
+      one(objects, 'Service', 'netdoctor')['spec'] as { ports: { name: string; port: number }[] }
+    ).ports;
+    assert.deepEqual(
+      ports.map((p) => `${p.name}:${p.port}`),
+      ['http:8080', 'summaries:8081'],
+    );
+    // Reviewing a token is all serve may create cluster-wide: a question, not a stored object.
+    assert.deepEqual(grants(one(objects, 'ClusterRole', 'netdoctor-tokenreview')), [
+      'authentication.k8s.io/tokenreviews:create',
+    ]);
+
+    // Without the agents there is nothing to review and no summary to send.
+    const alone = render(['agent.enabled=false']);
+    assert.ok(!alone.some((o) => o.metadata.name === 'netdoctor-tokenreview'));
+    const serveAlone = await parseArgs(podOf(one(alone, 'Deployment')).containers[0]!.args);
+    assert.deepEqual(serveAlone['agentServiceAccount'], []);
+    const agentAlone = podOf(one(render(['serve.enabled=false']), 'DaemonSet')).containers[0]!;
+    assert.equal((await parseArgs(agentAlone.args))['reportTo'], undefined);
   });
 });

@@ -3,10 +3,12 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { AgentMetrics } from '../../agent/agent-metrics.ts';
 import { startAgentServer } from '../../agent/agent-server.ts';
 import type { AgentSummary } from '../../agent/agent-summary.ts';
+import { DEFAULT_TOKEN_FILE } from '../../agent/agent-token.ts';
 import type { AgentPeer } from '../../agent/peers.ts';
 import { peersFromDns } from '../../agent/peers-dns.ts';
 import { peersFromFile } from '../../agent/peers-file.ts';
 import { runAgent } from '../../agent/run-agent.ts';
+import { sendSummary } from '../../agent/summary-sender.ts';
 import { registerCleanup } from '../../core/cleanup.ts';
 import { count, duration } from '../option-parsers.ts';
 
@@ -22,6 +24,8 @@ interface AgentFlags {
   hostRoot: string;
   rounds?: number;
   output: 'text' | 'json';
+  reportTo?: string;
+  tokenFile: string;
 }
 
 /** `name=ipv4`: a peer agent. */
@@ -59,6 +63,21 @@ function peerSource(flags: AgentFlags): () => Promise<AgentPeer[]> {
       peersFromDns({ name: flags.peersDns, port: flags.listen.port, timeoutMs: flags.probeTimeout, warn }),
     );
   return async () => (await Promise.all(sources.map((s) => s()))).flat();
+}
+
+/** An http(s) URL. */
+function parseUrl(v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new InvalidArgumentError(
+      'expected a URL, such as http://netdoctor.netdoctor.svc:8080/api/agent-summary.',
+    );
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new InvalidArgumentError('expected an http or https URL.');
+  return u.toString();
 }
 
 /** `netdoctor agent`: the per-node agent of the in-cluster DaemonSet. */
@@ -102,6 +121,17 @@ export function registerAgent(program: Command): void {
       ),
     )
     .addOption(
+      new Option(
+        '--report-to <url>',
+        "send each round's summary to the controller (netdoctor serve's /api/agent-summary)",
+      ).argParser(parseUrl),
+    )
+    .option(
+      '--token-file <path>',
+      'the ServiceAccount token sent with each summary, re-read every round',
+      DEFAULT_TOKEN_FILE,
+    )
+    .addOption(
       new Option('-o, --output <format>', 'each round on stdout').choices(['text', 'json']).default('text'),
     )
     .action(async (flags: AgentFlags) => {
@@ -135,11 +165,19 @@ export function registerAgent(program: Command): void {
             nodeTimeoutMs: 60_000,
             ...(flags.rounds === undefined ? {} : { rounds: flags.rounds }),
             signal: stop.signal,
-            onRound: (s) => {
+            onRound: async (s) => {
               latest = s;
               process.stdout.write(
                 flags.output === 'json' ? `${JSON.stringify(s)}\n` : `${summaryLine(s)}\n`,
               );
+              if (flags.reportTo === undefined) return;
+              const sent = await sendSummary(
+                { url: flags.reportTo, tokenFile: flags.tokenFile, timeoutMs: 10_000 },
+                s,
+              );
+              metrics.summarySent(sent.outcome);
+              if (sent.outcome !== 'accepted')
+                process.stderr.write(`netdoctor agent: summary ${sent.outcome}: ${sent.detail}\n`);
             },
           },
           metrics,

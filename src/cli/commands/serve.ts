@@ -1,10 +1,13 @@
 import { stat } from 'node:fs/promises';
-import { type Command, Option } from 'commander';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { AGENT_TOKEN_AUDIENCE } from '../../agent/agent-token.ts';
 import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
 import { DEFAULT_AGENT_IMAGE, DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
 import { NODE_ACCESS_KINDS, type NodeAccessKind } from '../../collect/node/collect-nodes.ts';
 import { registerCleanup } from '../../core/cleanup.ts';
 import { NetdoctorError } from '../../core/errors.ts';
+import { type ServiceAccountRef, TokenReviewAuthenticator, tokenReviewOf } from '../../serve/agent-auth.ts';
 import { BundleSource } from '../../serve/bundle-source.ts';
 import { ClusterSource } from '../../serve/cluster-source.ts';
 import type { ReportSource } from '../../serve/report-source.ts';
@@ -31,6 +34,10 @@ interface ServeFlags extends BundleLimitFlags {
   toolboxImage?: string;
   probeImage?: string;
   agentNamespace: string;
+  agentServiceAccount: ServiceAccountRef[];
+  agentStaleAfter: number;
+  agentPort: number;
+  agentTokenAudience: string;
 }
 
 /** A bundle is cheap to re-read; a live diagnosis starts pods on every node, so it runs less often. */
@@ -44,8 +51,30 @@ const CLUSTER_ONLY: [keyof ServeFlags, string][] = [
   ['inventory', '--inventory'],
 ];
 
+/** `namespace/name`: a ServiceAccount whose tokens may deliver agent summaries. */
+function parseServiceAccount(v: string, acc: ServiceAccountRef[]): ServiceAccountRef[] {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('expected NAMESPACE/NAME, such as netdoctor/netdoctor-agent.');
+  return [...acc, { namespace: m[1]!, name: m[3]! }];
+}
+
+function kubeConfigOf(flags: ServeFlags): KubeConfig {
+  return loadKubeConfig({
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(flags.context ? { context: flags.context } : {}),
+  });
+}
+
 async function sourceFrom(flags: ServeFlags): Promise<ReportSource> {
   if (flags.bundle !== undefined) {
+    if (flags.agentServiceAccount.length > 0)
+      throw new NetdoctorError(
+        'usage',
+        '--agent-service-account needs a cluster to review tokens, not --bundle',
+        {
+          suggestions: ['drop --bundle to take agent summaries from a cluster'],
+        },
+      );
     for (const [key, flag] of CLUSTER_ONLY)
       if (flags[key] !== undefined)
         throw new NetdoctorError('usage', `${flag} applies to a live cluster, not to --bundle`, {
@@ -60,10 +89,7 @@ async function sourceFrom(flags: ServeFlags): Promise<ReportSource> {
     return new BundleSource(flags.bundle, limitsFrom(flags));
   }
   const access = nodeAccessFrom({ ...flags, nodeAccess: flags.nodeAccess ?? 'agent' });
-  const kc = loadKubeConfig({
-    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-    ...(flags.context ? { context: flags.context } : {}),
-  });
+  const kc = kubeConfigOf(flags);
   const port = new KubePort(kc);
   return new ClusterSource(port, {
     nodeAccess: access,
@@ -131,7 +157,28 @@ export function registerServe(program: Command): void {
     .addOption(imageOption)
     .addOption(toolboxAlias)
     .addOption(probeAlias)
-    .option('--agent-namespace <ns>', 'namespace for agent and probe pods', DEFAULT_AGENT_NAMESPACE);
+    .option('--agent-namespace <ns>', 'namespace for agent and probe pods', DEFAULT_AGENT_NAMESPACE)
+    .option(
+      '--agent-service-account <ns/name>',
+      'take summaries from netdoctor agents running as this ServiceAccount, checked by TokenReview (repeatable); a node whose agent falls silent turns unknown',
+      parseServiceAccount,
+      [] as ServiceAccountRef[],
+    )
+    .option(
+      '--agent-token-audience <aud>',
+      "the audience the agents' projected tokens are issued for",
+      AGENT_TOKEN_AUDIENCE,
+    )
+    .addOption(
+      new Option('--agent-port <n>', 'port agents send their summaries to (with --agent-service-account)')
+        .default(8081)
+        .argParser(count({ min: 0, max: 65_535 })),
+    )
+    .addOption(
+      new Option('--agent-stale-after <duration>', 'an agent silent this long makes its node unknown')
+        .default(90_000, '90s')
+        .argParser(duration({ min: 1000, max: 86_400_000 })),
+    );
   withBundleLimitOptions(cmd).action(async (flags: ServeFlags) => {
     const source = await sourceFrom(flags);
     const log = (m: string) => process.stderr.write(`netdoctor serve: ${m}\n`);
@@ -144,6 +191,18 @@ export function registerServe(program: Command): void {
       historyPath: flags.historyDb,
       historyMaxRows: flags.historyMax,
       log,
+      ...(flags.agentServiceAccount.length > 0
+        ? {
+            agents: {
+              port: flags.agentPort,
+              authenticator: new TokenReviewAuthenticator(
+                tokenReviewOf(kubeConfigOf(flags), flags.agentTokenAudience),
+                flags.agentServiceAccount,
+              ),
+              staleAfterMs: flags.agentStaleAfter,
+            },
+          }
+        : {}),
     }).catch((err: unknown) => {
       throw listenError(err, flags);
     });
