@@ -138,7 +138,7 @@ export function benchDir(): string {
 
 export function paramsHash(p: SyntheticParams): string {
   return createHash('sha256')
-    .update(JSON.stringify({ v: 11, ...p }))
+    .update(JSON.stringify({ v: 12, ...p }))
     .digest('hex')
     .slice(0, 16);
 }

@@ -138,7 +138,7 @@ describe('shared iptables chains', () => {
     assert.equal(known.size, 1);
     assert.ok(!first.node.includes(SHARED_ORDER_MARKER) && !again.node.includes(SHARED_ORDER_MARKER));
     assert.equal(other.shared.path, first.shared.path);
-    assert.ok(other.node.includes(`${SHARED_ORDER_MARKER}nat KUBE-SERVICES u16:`));
+    assert.match(other.node, new RegExp(`${SHARED_ORDER_MARKER}nat KUBE-SERVICES b\\d+\\.\\d+:`));
   });
 
   it('every example bundle, rewritten with shared chains, reads to the same dumps and the same analysis', async () => {
@@ -238,12 +238,40 @@ describe('shared iptables chains', () => {
     );
     const garbled = await reordered('order-garbled', (l) => `${l} ; rm -rf /`);
     assert.match(gapFor(garbled, 'ndlab-node2')?.detail ?? '', /malformed chain order line/);
-    const oddBytes = await reordered('order-odd', (l) => l.replace(/u16:\S+/, 'u16:AAEC'));
+    // Bundles written before the packed form carry 16-bit words, and still read.
+    const asWords = (l: string) => {
+      const ref = sharedChainsRef(`${SHARED_CHAINS_MARKER}shared/iptables/${'0'.repeat(64)}.txt\n${l}\n`);
+      assert.ok(ref.kind === 'ref' && ref.orders[0], l);
+      const words = Buffer.from(new Uint16Array(ref.orders[0].order).buffer).toString('base64');
+      return `${SHARED_ORDER_MARKER}nat KUBE-SERVICES u16:${words}`;
+    };
+    const old = await reordered('order-words', asWords);
+    assert.deepEqual(
+      dumpFacts(old.nodes['ndlab-node2']?.iptablesNft),
+      dumpFacts(whole.nodes['ndlab-node2']?.iptablesNft),
+    );
+    const oddBytes = await reordered('order-odd', (l) => asWords(l).replace(/u16:\S+/, 'u16:AAEC'));
     assert.match(gapFor(oddBytes, 'ndlab-node2')?.detail ?? '', /malformed chain order line/);
+    const packed = /b(\d+)\.(\d+):(\S+)/;
     // Decoding skips what is not base64: only the writer's own encoding of the bytes is read.
     for (const [label, edit] of [
-      ['order-stray', (l: string) => l.replace(/u16:(\S)/, 'u16:*$1')],
-      ['order-unpadded', (l: string) => l.replace(/u16:\S+/, 'u16:AAA')],
+      ['order-stray', (l: string) => l.replace(/(b\d+\.\d+:)(\S)/, '$1*$2')],
+      ['order-unpadded', (l: string) => l.replace(/(b\d+\.\d+:)\S+/, '$1AAA')],
+      ['words-stray', (l: string) => asWords(l).replace(/u16:(\S)/, 'u16:*$1')],
+      // One index more than the bits hold, or one fewer: the byte count no longer matches.
+      ['order-count-up', (l: string) => l.replace(packed, (_m, w, n, b) => `b${w}.${Number(n) + 8}:${b}`)],
+      ['order-count-down', (l: string) => l.replace(packed, (_m, w, n, b) => `b${w}.${Number(n) - 8}:${b}`)],
+      ['order-width', (l: string) => l.replace(packed, (_m, _w, n, b) => `b40.${n}:${b}`)],
+      // The last byte's padding bits set: not what the writer wrote.
+      [
+        'order-padding',
+        (l: string) =>
+          l.replace(packed, (_m, w, n, b) => {
+            const bytes = Buffer.from(b, 'base64');
+            bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) | 0x80;
+            return `b${w}.${n}:${bytes.toString('base64')}`;
+          }),
+      ],
     ] as const) {
       const odd = await reordered(label, edit);
       assert.match(gapFor(odd, 'ndlab-node2')?.detail ?? '', /malformed chain order line/, label);
