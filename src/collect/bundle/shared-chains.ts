@@ -171,7 +171,7 @@ function relativeOrder(stored: readonly string[], lines: readonly string[]): num
  * indices are written in decimal, joined by commas.
  */
 export function encodeOrder(order: readonly number[]): string {
-  const max = order.reduce((m, x) => (x > m ? x : m), 0);
+  const max = order.reduce((m, x) => Math.max(m, x), 0);
   const width = Math.max(1, 32 - Math.clz32(max));
   if (width > MAX_ORDER_WIDTH) return order.join(',');
   const bytes = Buffer.alloc(Math.ceil((order.length * width) / 8));
