@@ -23,7 +23,7 @@ const PAGE = 500;
 
 interface Page {
   items: unknown[];
-  metadata?: { _continue?: string };
+  metadata?: { _continue?: string; resourceVersion?: string };
 }
 
 /**
@@ -137,6 +137,25 @@ export class KubePort implements RepairPort {
       return wire(per.flat(), MODEL[kind]);
     }
     return wire(await this.#pages((p) => this.#listAll(kind, p)), MODEL[kind]);
+  }
+
+  /**
+   * A whole list as a watch starts from it: every page's items in wire JSON and the list's
+   * resourceVersion (the pages of one list share its snapshot). `namespace` lists one namespace.
+   */
+  async listForWatch(
+    kind: ListKind,
+    namespace?: string,
+  ): Promise<{ items: unknown[]; resourceVersion: string }> {
+    let resourceVersion = '';
+    const items = await this.#pages((p) => {
+      const page = namespace === undefined ? this.#listAll(kind, p) : this.#listIn(kind, namespace, p);
+      return page.then((pg) => {
+        resourceVersion ||= pg.metadata?.resourceVersion ?? '';
+        return pg;
+      });
+    });
+    return { items: wire(items, MODEL[kind]), resourceVersion };
   }
 
   async podLog(req: LogRequest): Promise<string> {

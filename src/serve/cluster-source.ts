@@ -1,6 +1,7 @@
 /**
  * A report source running netdoctor's own diagnosis (src/diagnose/pipeline.ts, exactly what
- * `netdoctor diagnose` runs) against a cluster on every round. Each round writes its bundle into
+ * `netdoctor diagnose` runs) against a cluster on every round; `netdoctor serve` gives it a port
+ * whose lists come from informers (cluster/watched-port.ts). Each round writes its bundle into
  * a fresh directory under a private working directory; the previous round's bundle is removed
  * once the new one is analyzed, so the disk holds one bundle (the one being served) at a time.
  */
@@ -18,13 +19,14 @@ export type ClusterSourceOptions = Omit<DiagnoseOptions, 'outDir'>;
 
 export class ClusterSource implements ReportSource {
   readonly description: string;
-  readonly #port: ClusterPort;
+  readonly #port: ClusterPort & { stop?: () => Promise<void> };
   readonly #opts: ClusterSourceOptions;
   #workDir: string | undefined;
   #previous: string | undefined;
   #round = 0;
 
-  constructor(port: ClusterPort, opts: ClusterSourceOptions) {
+  /** A port with `stop` (informers) is stopped when the source closes. */
+  constructor(port: ClusterPort & { stop?: () => Promise<void> }, opts: ClusterSourceOptions) {
     this.#port = port;
     this.#opts = opts;
     this.description = `cluster ${port.target.server}`;
@@ -51,6 +53,7 @@ export class ClusterSource implements ReportSource {
   }
 
   async close(): Promise<void> {
+    await this.#port.stop?.();
     if (this.#workDir) await rm(this.#workDir, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { AGENT_TOKEN_AUDIENCE } from '../../agent/agent-token.ts';
 import { KubePort, loadKubeConfig } from '../../cluster/kube-port.ts';
+import { WatchedPort } from '../../cluster/watched-port.ts';
 import { DEFAULT_AGENT_IMAGE, DEFAULT_AGENT_NAMESPACE } from '../../collect/node/agent-pod.ts';
 import { NODE_ACCESS_KINDS, type NodeAccessKind } from '../../collect/node/collect-nodes.ts';
 import { registerCleanup } from '../../core/cleanup.ts';
@@ -91,7 +92,9 @@ async function sourceFrom(flags: ServeFlags): Promise<ReportSource> {
   const access = nodeAccessFrom({ ...flags, nodeAccess: flags.nodeAccess ?? 'agent' });
   const kc = kubeConfigOf(flags);
   const port = new KubePort(kc);
-  return new ClusterSource(port, {
+  // Every round reads the cluster's objects from informers, kept current by watches.
+  const watched = new WatchedPort(port, kc, (m) => process.stderr.write(`netdoctor serve: ${m}\n`));
+  return new ClusterSource(watched, {
     nodeAccess: access,
     probes: flags.probes,
     probeNamespace: flags.agentNamespace,
