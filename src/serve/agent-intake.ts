@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { parseAgentSummary } from '../agent/agent-summary-schema.ts';
+import { redactValue } from '../collect/redact/redact.ts';
 import type { AgentAuthenticator } from './agent-auth.ts';
 import type { AgentRoster } from './agent-roster.ts';
 
@@ -95,7 +96,8 @@ export async function receiveSummary(intake: AgentIntake, req: IncomingMessage):
   const node = parsed.summary.node;
   if (who.node !== undefined && who.node !== node)
     return answer(intake, 403, 'forbidden', `the token was issued on node ${who.node}, not ${node}`, node);
-  const kept = intake.roster.accept(parsed.summary, intake.now());
+  // What is kept is served: it goes through the same redaction as every report.
+  const kept = intake.roster.accept(redactValue(parsed.summary), intake.now());
   if (kept === 'full') return answer(intake, 503, 'full', 'the controller keeps no more nodes', node);
   return answer(intake, 204, kept, kept === 'older' ? 'a newer summary is kept' : '', node);
 }

@@ -177,4 +177,34 @@ describe('netdoctor serve taking agent summaries', async () => {
       /^netdoctor_agent_reporting\{node="ndlab-node3"\} 0$/m,
     );
   });
+
+  it('serves what an agent found through the same redaction as every report', async () => {
+    const token =
+      'eyJhbGciOiJSUzI1NiIsImtpZCI6Ik1ZZzNfc1R4In0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6a3ViZS1zeXN0ZW06a3ViZS1wcm94eSJ9.QmFkU2lnbmF0dXJlRm9yVGVzdGluZ09ubHlfX19fX18';
+    const finding = {
+      id: 'node-ip-forward-disabled/Node//ndlab-node1',
+      rule: 'node-ip-forward-disabled',
+      layer: 'node',
+      severity: 'critical',
+      subject: { kind: 'Node', name: 'ndlab-node1' },
+      summary: 'ndlab-node1 does not forward packets',
+      evidence: [
+        { source: 'nodes/ndlab-node1/sysctl.txt', observed: `net.ipv4.ip_forward = 0 token=${token}` },
+      ],
+      cause: { category: 'node.ip-forward-disabled', confidence: 0.95, remediation: ['enable-ip-forward'] },
+    };
+    const sent = await post(
+      'agent-on-ndlab-node1',
+      JSON.stringify(summary('ndlab-node1', { findings: [finding] })),
+    );
+    assert.equal(sent.status, 204, sent.text);
+    let text = '';
+    for (let i = 0; i < 20 && !text.includes(finding.id); i++) {
+      await sleep(250);
+      text = await (await fetch(`${s.url}/api/report`)).text();
+    }
+    assert.ok(text.includes(finding.id), 'the agent finding was not served');
+    assert.ok(!text.includes(token), 'a token an agent sent was served');
+    assert.equal((JSON.parse(text) as Report).rootCauses[0]?.category, 'node.ip-forward-disabled');
+  });
 });
