@@ -19,6 +19,8 @@ import { listFaults } from '../src/lab/fault-runner.ts';
 import {
   buildAndLoadNetdoctorImage,
   cli,
+  helm,
+  installChartInLab,
   kubectl,
   type LabInfo,
   labOrSkipReason,
@@ -47,14 +49,6 @@ const wanted = arg('faults')?.split(',');
 const faults = listFaults().filter((f) => wanted === undefined || wanted.includes(f.id));
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
-function helm(hargs: string[]): { ok: boolean; out: string } {
-  const r = spawnSync('scripts/helm.sh', ['--kubeconfig', lab.kubeconfig, ...hargs], {
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
-
 let forward: ChildProcess | undefined;
 let cleaned = false;
 function cleanup(): void {
@@ -62,7 +56,7 @@ function cleanup(): void {
   cleaned = true;
   forward?.kill();
   cli(['lab', 'heal'], 300_000);
-  helm(['uninstall', RELEASE, '--namespace', NS, '--wait', '--timeout', '120s']);
+  helm(lab, ['uninstall', RELEASE, '--namespace', NS, '--wait', '--timeout', '120s']);
   kubectl(lab, ['delete', 'namespace', NS, '--wait=true', '--timeout=120s', '--ignore-not-found']);
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const)
@@ -153,33 +147,19 @@ async function main(): Promise<void> {
       if (built.status !== 0) throw new Error(`npm run build: ${built.stderr}`);
       buildAndLoadNetdoctorImage(work);
     }
-    kubectl(lab, ['create', 'namespace', NS]);
-    kubectl(lab, ['label', '--overwrite', 'namespace', NS, 'pod-security.kubernetes.io/enforce=privileged']);
-    const installed = helm([
-      'install',
+    installChartInLab(
+      lab,
       RELEASE,
-      'charts/netdoctor',
-      '--namespace',
       NS,
-      '--set',
-      'image.pullPolicy=Never',
-      '--set',
-      `agent.port=${AGENT_PORT}`,
-      '--set',
-      `agent.interval=${arg('agent-interval') ?? '5s'}`,
-      '--set',
-      'agent.k=2',
-      '--set',
-      `serve.interval=${arg('serve-interval') ?? '15s'}`,
-      '--set',
-      'serve.agentStaleAfter=30s',
-      '--set-json',
-      `agent.peers=${JSON.stringify(lab.nodes.map((n) => ({ node: n.name, ip: n.nodeIp })))}`,
-      '--wait',
-      '--timeout',
-      '400s',
-    ]);
-    if (!installed.ok) throw new Error(`helm install: ${installed.out}`);
+      [
+        `agent.port=${AGENT_PORT}`,
+        `agent.interval=${arg('agent-interval') ?? '5s'}`,
+        'agent.k=2',
+        `serve.interval=${arg('serve-interval') ?? '15s'}`,
+        'serve.agentStaleAfter=30s',
+      ],
+      ['--wait', '--timeout', '400s'],
+    );
     const port = await portForward();
     const base = await secondsUntil(port, (r) => r.rootCauses.length === 0 && r.verdict !== 'inconclusive');
     const first = await report(port);

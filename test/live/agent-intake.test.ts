@@ -8,16 +8,13 @@
  * when the lab is not running.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AgentSummary } from '../../src/agent/agent-summary.ts';
 import { AGENT_TOKEN_AUDIENCE } from '../../src/agent/agent-token.ts';
 import { loadKubeConfig } from '../../src/cluster/kube-port.ts';
-import { EXAMPLES_DIR } from '../../src/examples/catalog.ts';
 import { TokenReviewAuthenticator, tokenReviewOf } from '../../src/serve/agent-auth.ts';
-import { BundleSource } from '../../src/serve/bundle-source.ts';
-import { type RunningServe, startServe } from '../../src/serve/serve.ts';
-import { scratchDir } from '../support/scratch-dir.ts';
+import type { RunningServe } from '../../src/serve/serve.ts';
+import { serveWithAgents } from '../support/serve-with-agents.ts';
 import { kubectl, type LabInfo, labOrSkipReason } from './live-lab.ts';
 
 const status = labOrSkipReason();
@@ -69,26 +66,13 @@ describe('agent summaries checked by TokenReview (live lab)', { skip, timeout: 3
     };
     const made = kubectl(lab, ['apply', '-f', '-'], JSON.stringify(pod));
     assert.ok(made.ok, made.err);
-    const dir = await scratchDir('ndt-intake-live-');
-    s = await startServe({
-      source: new BundleSource(join(EXAMPLES_DIR, 'healthy')),
-      host: '127.0.0.1',
-      port: 0,
-      intervalMs: 3_600_000,
-      roundTimeoutMs: 60_000,
-      historyPath: join(dir, 'h.sqlite'),
-      historyMaxRows: 100,
-      log: () => {},
-      agents: {
-        port: 0,
-        authenticator: new TokenReviewAuthenticator(
-          tokenReviewOf(loadKubeConfig({ kubeconfig: lab.kubeconfig }), AGENT_TOKEN_AUDIENCE),
-          [{ namespace: NS, name: AGENT_SA }],
-        ),
-        staleAfterMs: 60_000,
-      },
-    });
-    await s.firstRound;
+    s = await serveWithAgents(
+      new TokenReviewAuthenticator(
+        tokenReviewOf(loadKubeConfig({ kubeconfig: lab.kubeconfig }), AGENT_TOKEN_AUDIENCE),
+        [{ namespace: NS, name: AGENT_SA }],
+      ),
+      60_000,
+    );
   });
   after(async () => {
     await s?.close();

@@ -8,13 +8,15 @@
  * namespace's deletion clean up. Skipped, with the reason, when the lab is not running.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   buildAndLoadNetdoctorImage,
+  helm,
+  installChartInLab,
   kubectl,
   type LabInfo,
   labOrSkipReason,
@@ -31,14 +33,6 @@ const RELEASE = `ndt-helm-${process.pid}`;
 const FULL = `${RELEASE}-netdoctor`;
 // Not the agent's default port, so an agent DaemonSet another suite left behind cannot collide.
 const AGENT_PORT = 9474;
-
-function helm(args: string[], timeoutMs = 600_000): { ok: boolean; out: string } {
-  const r = spawnSync('scripts/helm.sh', ['--kubeconfig', lab.kubeconfig, ...args], {
-    encoding: 'utf8',
-    timeout: timeoutMs,
-  });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
 
 /** `kubectl port-forward` to the controller's Service on a free local port, until stopped. */
 async function portForward(): Promise<{ port: number; stop: () => void }> {
@@ -73,33 +67,15 @@ describe('helm install charts/netdoctor (live lab)', { skip, timeout: 1_200_000 
   const work = mkdtempSync(join(tmpdir(), 'ndt-helm-image-'));
   before(() => {
     buildAndLoadNetdoctorImage(work);
-    // The agents and the controller's node pods are privileged: the namespace must admit them.
-    assert.ok(kubectl(lab, ['create', 'namespace', NS]).ok);
-    assert.ok(kubectl(lab, ['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=privileged']).ok);
-    const peers = lab.nodes.map((n) => ({ node: n.name, ip: n.nodeIp }));
-    const installed = helm([
-      'install',
-      RELEASE,
-      'charts/netdoctor',
-      '--namespace',
-      NS,
-      '--set',
-      'image.pullPolicy=Never',
-      '--set',
+    installChartInLab(lab, RELEASE, NS, [
       `agent.port=${AGENT_PORT}`,
-      '--set',
       'agent.interval=5s',
-      '--set',
       'agent.k=2',
-      '--set',
       'serve.interval=30s',
-      '--set-json',
-      `agent.peers=${JSON.stringify(peers)}`,
     ]);
-    assert.ok(installed.ok, installed.out);
   });
   after(() => {
-    const gone = helm(['uninstall', RELEASE, '--namespace', NS, '--wait', '--timeout', '120s']);
+    const gone = helm(lab, ['uninstall', RELEASE, '--namespace', NS, '--wait', '--timeout', '120s']);
     if (!gone.ok) console.log(`# helm uninstall: ${gone.out}`);
     kubectl(lab, ['delete', 'namespace', NS, '--wait=true', '--timeout=120s', '--ignore-not-found']);
     rmSync(work, { recursive: true, force: true });

@@ -184,3 +184,48 @@ export function buildAndLoadNetdoctorImage(work: string): string {
   assert.equal(loaded.code, 0, loaded.stderr);
   return `netdoctor.lab/netdoctor:${NETDOCTOR_VERSION}`;
 }
+
+/** scripts/helm.sh against the lab. */
+export function helm(lab: LabInfo, args: string[], timeoutMs = 600_000): { ok: boolean; out: string } {
+  const r = spawnSync('scripts/helm.sh', ['--kubeconfig', lab.kubeconfig, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/**
+ * `helm install` of charts/netdoctor into a new namespace of the lab, labelled to admit the
+ * privileged agents: netdoctor's image as loaded on the nodes (never pulled), the lab's nodes as
+ * static peers, and `values` (`key=value`, as `--set`). Throws with helm's output on failure.
+ */
+export function installChartInLab(
+  lab: LabInfo,
+  release: string,
+  namespace: string,
+  values: readonly string[],
+  extra: readonly string[] = [],
+): void {
+  const made = kubectl(lab, ['create', 'namespace', namespace]);
+  if (!made.ok) throw new Error(made.err);
+  const labelled = kubectl(lab, [
+    'label',
+    'namespace',
+    namespace,
+    'pod-security.kubernetes.io/enforce=privileged',
+  ]);
+  if (!labelled.ok) throw new Error(labelled.err);
+  const peers = lab.nodes.map((n) => ({ node: n.name, ip: n.nodeIp }));
+  const installed = helm(lab, [
+    'install',
+    release,
+    'charts/netdoctor',
+    '--namespace',
+    namespace,
+    ...['image.pullPolicy=Never', ...values].flatMap((v) => ['--set', v]),
+    '--set-json',
+    `agent.peers=${JSON.stringify(peers)}`,
+    ...extra,
+  ]);
+  if (!installed.ok) throw new Error(`helm install: ${installed.out}`);
+}

@@ -7,15 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AgentSummary } from '../../src/agent/agent-summary.ts';
 import type { Report } from '../../src/core/model.ts';
-import { EXAMPLES_DIR } from '../../src/examples/catalog.ts';
 import { type TokenFacts, TokenReviewAuthenticator } from '../../src/serve/agent-auth.ts';
-import { BundleSource } from '../../src/serve/bundle-source.ts';
-import { startServe } from '../../src/serve/serve.ts';
-import { scratchDir } from '../support/scratch-dir.ts';
+import { serveWithAgents } from '../support/serve-with-agents.ts';
 
 const SA = { namespace: 'netdoctor', name: 'netdoctor-agent' };
 const AGENT_USER = 'system:serviceaccount:netdoctor:netdoctor-agent';
@@ -61,20 +57,8 @@ function summary(node: string, over: Record<string, unknown> = {}): Record<strin
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('netdoctor serve taking agent summaries', async () => {
-  const dir = await scratchDir('ndt-intake-');
-  const s = await startServe({
-    source: new BundleSource(join(EXAMPLES_DIR, 'healthy')),
-    host: '127.0.0.1',
-    port: 0,
-    intervalMs: 3_600_000,
-    roundTimeoutMs: 60_000,
-    historyPath: join(dir, 'h.sqlite'),
-    historyMaxRows: 100,
-    log: () => {},
-    agents: { port: 0, authenticator: new TokenReviewAuthenticator(review, [SA]), staleAfterMs: STALE_MS },
-  });
+  const s = await serveWithAgents(new TokenReviewAuthenticator(review, [SA]), STALE_MS);
   after(() => s.close());
-  await s.firstRound;
   const url = `${s.intakeUrl}/api/agent-summary`;
   const post = async (token: string | undefined, body: string, type = 'application/json') => {
     const r = await fetch(url, {
