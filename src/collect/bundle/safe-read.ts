@@ -15,7 +15,7 @@
  * fifth of the reading, on the 50,000 files of a 5,000-node bundle). The price is paid on a
  * network file system, where files are then read one at a time.
  */
-import { closeSync, constants, fstatSync, lstat, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { type BundleLimits, limitExceeded } from './limits.ts';
 
@@ -33,7 +33,7 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
  */
 export class SafeBundleReader {
   private totalBytes = 0;
-  private readonly dirs = new Map<string, Promise<string | undefined>>();
+  private readonly dirs = new Map<string, string | undefined>();
   private readonly root: string;
   private readonly limits: BundleLimits;
   /** How the bundle is named in messages: the archive, or the directory. */
@@ -49,7 +49,7 @@ export class SafeBundleReader {
   async read(rel: string): Promise<SafeReadResult> {
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) {
-      const problem = await this.checkDir(parts.slice(0, i).join('/'));
+      const problem = this.checkDir(parts.slice(0, i).join('/'));
       if (problem !== undefined) return { kind: 'refused', reason: 'not-regular', detail: problem };
     }
     const path = join(this.root, rel);
@@ -101,16 +101,17 @@ export class SafeBundleReader {
   }
 
   /** Why the directory `rel` may not be entered, or undefined when it is a real directory. */
-  private checkDir(rel: string): Promise<string | undefined> {
-    let p = this.dirs.get(rel);
-    if (!p) {
-      p = call<Stats>((cb) => lstat(join(this.root, rel), cb)).then(
-        (st) => (st.isDirectory() ? undefined : `${rel} is ${describe(st)}, not a directory; not entered`),
-        () => undefined, // absent: the file's own lstat says not-found
-      );
-      this.dirs.set(rel, p);
+  private checkDir(rel: string): string | undefined {
+    if (this.dirs.has(rel)) return this.dirs.get(rel);
+    let problem: string | undefined;
+    try {
+      const st = lstatSync(join(this.root, rel));
+      if (!st.isDirectory()) problem = `${rel} is ${describe(st)}, not a directory; not entered`;
+    } catch {
+      // Absent: the file's own lstat says not-found.
     }
-    return p;
+    this.dirs.set(rel, problem);
+    return problem;
   }
 }
 
@@ -142,11 +143,4 @@ export function describe(st: Stats): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isFile()) return 'a regular file';
   return 'a special file';
-}
-
-/** The callback forms of fs, as in fs-io.ts: fs/promises measured slower on many small files. */
-function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    fn((err, value) => (err ? reject(err) : resolve(value)));
-  });
 }
