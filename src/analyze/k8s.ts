@@ -181,6 +181,31 @@ export function isPodReady(p: K8sPod): boolean {
   return cs.length > 0 && cs.every((c) => c.ready);
 }
 
+/**
+ * How long a container that has just started may take to pass its readiness probe before "not
+ * ready" says anything: every rollout has such pods for a while, and a Service served only by
+ * them (a one-replica Deployment being replaced, a controller checking its own Service on its
+ * first round) is starting, not broken.
+ */
+export const STARTUP_GRACE_MS = 60_000;
+
+/**
+ * A pod still starting up: Running, every container running since less than
+ * {@link STARTUP_GRACE_MS} before the snapshot and never restarted. A restart, a waiting
+ * container or an older start is never "starting".
+ */
+export function isStarting(p: K8sPod, now: number): boolean {
+  if (p.status.phase !== 'Running') return false;
+  const cs = p.status.containerStatuses ?? [];
+  return (
+    cs.length > 0 &&
+    cs.every((c) => {
+      const started = Date.parse(c.state?.running?.startedAt ?? '');
+      return c.restartCount === 0 && !Number.isNaN(started) && now - started < STARTUP_GRACE_MS;
+    })
+  );
+}
+
 /** Whether a node's Ready condition holds. */
 export function nodeIsReady(index: SnapshotIndex, name: string): boolean {
   const cond = index.nodeByName.get(name)?.status.conditions?.find((c) => c.type === 'Ready');

@@ -28,6 +28,9 @@ const PATHS: Readonly<
   networkPolicies: { group: '/apis/networking.k8s.io/v1', resource: 'networkpolicies', namespaced: true },
 };
 
+/** The kinds kept by informers (the chart grants `watch` on exactly these). */
+export const WATCHED_KINDS: readonly ListKind[] = Object.keys(PATHS) as (keyof typeof PATHS)[];
+
 /** How long a failed watch waits before it starts again. */
 const RESTART_MS = 10_000;
 

@@ -190,6 +190,36 @@ describe('no false alarms', () => {
     assert.deepEqual(run(dnsCorednsNotReady, s).findings, []);
   });
 
+  it('a Service whose only pods started moments ago and are not ready yet is starting, not broken', () => {
+    const starting = (startedSecondsAgo: number, restarts = 0) =>
+      cluster()
+        .edit((snap) => {
+          const at = Date.parse(snap.meta.createdAt) - startedSecondsAgo * 1000;
+          for (const p of snap.cluster.pods.filter((x) => x.metadata.labels?.app === 'web-frontend')) {
+            unready(p);
+            for (const c of p.status.containerStatuses ?? []) {
+              c.state = { running: { startedAt: new Date(at).toISOString() } };
+              c.restartCount = restarts;
+            }
+          }
+          for (const sl of snap.cluster.endpointSlices.filter(
+            (x) => x.metadata.labels?.['kubernetes.io/service-name'] === 'web-frontend',
+          ))
+            for (const ep of sl.endpoints ?? []) ep.conditions = { ...ep.conditions, ready: false };
+        })
+        .build();
+    const problems = (s: Snapshot) =>
+      [serviceEndpointsNotReady, serviceEndpointsEmpty].flatMap((r) =>
+        run(r, s)
+          .findings.filter((f) => f.subject.name === 'web-frontend')
+          .map((f) => f.rule),
+      );
+    assert.deepEqual(problems(starting(10)), []);
+    // Past the grace, or after a restart, not ready is a finding again.
+    assert.deepEqual(problems(starting(120)), ['service-endpoints-not-ready', 'service-endpoints-empty']);
+    assert.deepEqual(problems(starting(10, 1)), ['service-endpoints-not-ready', 'service-endpoints-empty']);
+  });
+
   it('a Service without a selector, and kube-system/kubernetes endpoints, are fine', () => {
     const s = cluster()
       .edit((snap) => {

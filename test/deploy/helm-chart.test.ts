@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { AGENT_NAME, agentManifests } from '../../src/agent/agent-manifests.ts';
 import { AGENT_TOKEN_AUDIENCE, DEFAULT_TOKEN_FILE } from '../../src/agent/agent-token.ts';
 import { LIST_KINDS, type ListKind } from '../../src/cluster/port.ts';
+import { WATCHED_KINDS } from '../../src/cluster/watched-port.ts';
 import { flagsOf, parseArgs } from './command-args.ts';
 import { CHART, helm, type K8sObject, one, render } from './helm.ts';
 
@@ -145,12 +146,14 @@ describe('charts/netdoctor', { timeout: 900_000 }, () => {
     assert.deepEqual(images, [`netdoctor.lab/netdoctor:${VERSION}`, `netdoctor.lab/netdoctor:${VERSION}`]);
   });
 
-  it('grants cluster-wide only get and list: list on every kind netdoctor lists, get on pod logs and /version', () => {
+  it('grants cluster-wide only reads: list on every kind netdoctor lists, watch on those serve keeps, get on pod logs and /version', () => {
     const role = one(render(), 'ClusterRole', 'netdoctor-read');
     const granted = grants(role);
     for (const g of granted) assert.match(g, /:(get|list|watch)$/, `a read-only role grants ${g}`);
     const expected = [
       ...LIST_KINDS.map((k) => `${RESOURCE_OF[k]}:list`),
+      // serve's informers watch every kind they keep (src/cluster/watched-port.ts): all but events.
+      ...LIST_KINDS.filter((k) => WATCHED_KINDS.includes(k)).map((k) => `${RESOURCE_OF[k]}:watch`),
       '/pods/log:get',
       '/version:get',
     ].sort();
@@ -164,8 +167,11 @@ describe('charts/netdoctor', { timeout: 900_000 }, () => {
   it('grants ConfigMaps only in the namespaces rbac.configMapNamespaces names, when it names any', () => {
     const objects = render(['rbac.configMapNamespaces={kube-system,kube-flannel}']);
     const read = grants(one(objects, 'ClusterRole', 'netdoctor-read'));
-    assert.ok(!read.includes('/configmaps:list'));
-    assert.deepEqual(grants(one(objects, 'ClusterRole', 'netdoctor-configmaps')), ['/configmaps:list']);
+    assert.ok(!read.includes('/configmaps:list') && !read.includes('/configmaps:watch'));
+    assert.deepEqual(grants(one(objects, 'ClusterRole', 'netdoctor-configmaps')), [
+      '/configmaps:list',
+      '/configmaps:watch',
+    ]);
     const bindings = objects.filter(
       (o) => o.kind === 'RoleBinding' && o.metadata.name === 'netdoctor-configmaps',
     );

@@ -180,7 +180,7 @@ describe('helm install charts/netdoctor (live lab)', { skip, timeout: 1_200_000 
       'endpointslices.discovery.k8s.io',
       'networkpolicies.networking.k8s.io',
     ])
-      assert.ok(canI('list', r), `cannot list ${r}`);
+      for (const verb of ['list', 'watch']) assert.ok(canI(verb, r), `cannot ${verb} ${r}`);
     assert.ok(canI('get', 'pods/log', 'kube-system'));
     for (const verb of ['create', 'update', 'patch', 'delete'])
       for (const r of [

@@ -1,6 +1,6 @@
 import type { Finding } from '../../core/model.ts';
 import { symptomFinding } from '../finding.ts';
-import { hasGap, scaledToZero } from '../k8s.ts';
+import { hasGap, isStarting, podsSelectedByService, scaledToZero, snapshotTime } from '../k8s.ts';
 import type { Rule } from '../rule.ts';
 import { selectorServices } from '../service-selectors.ts';
 
@@ -16,6 +16,7 @@ export const serviceEndpointsEmpty: Rule = {
       ? { applies: false, reason: 'EndpointSlices were not collected' }
       : { applies: true },
   run: ({ snapshot, index }) => {
+    const now = snapshotTime(snapshot);
     const out: Finding[] = [];
     for (const svc of selectorServices(snapshot.cluster.services)) {
       const ns = svc.metadata.namespace ?? 'default';
@@ -32,6 +33,9 @@ export const serviceEndpointsEmpty: Rule = {
       }
       if (ready > 0) continue;
       if (total === 0 && scaledToZero(svc, snapshot)) continue;
+      // Endpoints not ready yet because every pod behind them has just started: a rollout.
+      const pods = total > 0 ? podsSelectedByService(svc, index) : [];
+      if (pods.length > 0 && pods.every((p) => isStarting(p, now))) continue;
       out.push(
         symptomFinding(
           serviceEndpointsEmpty,

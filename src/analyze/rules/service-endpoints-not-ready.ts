@@ -1,6 +1,13 @@
 import type { Finding } from '../../core/model.ts';
 import { causeFinding } from '../finding.ts';
-import { describeHealth, isPodReady, podHealth, podsSelectedByService, snapshotTime } from '../k8s.ts';
+import {
+  describeHealth,
+  isPodReady,
+  isStarting,
+  podHealth,
+  podsSelectedByService,
+  snapshotTime,
+} from '../k8s.ts';
 import type { Rule } from '../rule.ts';
 import { selectorServices } from '../service-selectors.ts';
 
@@ -18,7 +25,8 @@ export const serviceEndpointsNotReady: Rule = {
       const ns = svc.metadata.namespace ?? 'default';
       if (ns === 'kube-system' && svc.metadata.name === 'kube-dns') continue;
       const pods = podsSelectedByService(svc, index).filter((p) => p.status.phase !== 'Succeeded');
-      if (pods.length === 0 || pods.some(isPodReady)) continue;
+      // Pods that have just started are given their readiness probe's time (a rollout in progress).
+      if (pods.length === 0 || pods.some(isPodReady) || pods.every((p) => isStarting(p, now))) continue;
       const nodes = [...new Set(pods.map((p) => p.spec.nodeName).filter((n): n is string => !!n))].sort();
       out.push(
         causeFinding(
