@@ -48,6 +48,8 @@ class WatchedList {
   #starting: Promise<void> | undefined;
   #restart: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** A failure is logged once until the watch is back, not on every restart. */
+  #failing = false;
 
   constructor(
     kc: KubeConfig,
@@ -78,6 +80,8 @@ class WatchedList {
         const l = await this.#list();
         for (const o of l.items) trim(o as KubernetesObject);
         if (this.#informer === informer) this.#healthy = true;
+        if (this.#failing) this.#log(`watch of ${this.#path} is back`);
+        this.#failing = false;
         return { items: l.items as KubernetesObject[], metadata: { resourceVersion: l.resourceVersion } };
       },
       false,
