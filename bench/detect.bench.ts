@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFaults } from '../src/lab/fault-runner.ts';
+import { NET } from '../src/lab/topology.ts';
 import {
   buildAndLoadNetdoctorImage,
   cli,
@@ -157,6 +158,9 @@ async function main(): Promise<void> {
         'agent.k=2',
         `serve.interval=${arg('serve-interval') ?? '15s'}`,
         'serve.agentStaleAfter=30s',
+        // The lab's stand-in for the outside world: egress and upstream DNS are probed there.
+        `serve.externalTarget=http://${NET.outsideWeb}/`,
+        `serve.externalName=${NET.outsideWebName}`,
       ],
       ['--wait', '--timeout', '400s'],
     );

@@ -288,6 +288,16 @@ describe('charts/netdoctor', { timeout: 900_000 }, () => {
     assert.equal(c.readinessProbe?.httpGet.path, '/readyz');
     const off = podOf(one(render(['serve.probes=false']), 'Deployment')).containers[0]!;
     assert.equal((await parseArgs(off.args))['probes'], false);
+    assert.equal(flags['externalTarget'], undefined);
+    const outside = podOf(
+      one(
+        render(['serve.externalTarget=http://www.example.test/', 'serve.externalName=example.test']),
+        'Deployment',
+      ),
+    ).containers[0]!;
+    const o = await parseArgs(outside.args);
+    assert.equal(o['externalTarget'], 'http://www.example.test/');
+    assert.equal(o['externalName'], 'example.test');
   });
 
   it('serves inside the cluster only, and admits the agents and serve only from the release namespace', () => {

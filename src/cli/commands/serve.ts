@@ -39,6 +39,8 @@ interface ServeFlags extends BundleLimitFlags {
   agentStaleAfter: number;
   agentPort: number;
   agentTokenAudience: string;
+  externalTarget?: string;
+  externalName?: string;
 }
 
 /** A bundle is cheap to re-read; a live diagnosis starts pods on every node, so it runs less often. */
@@ -50,6 +52,8 @@ const CLUSTER_ONLY: [keyof ServeFlags, string][] = [
   ['context', '--context'],
   ['nodeAccess', '--node-access'],
   ['inventory', '--inventory'],
+  ['externalTarget', '--external-target'],
+  ['externalName', '--external-name'],
 ];
 
 /** `namespace/name`: a ServiceAccount whose tokens may deliver agent summaries. */
@@ -100,6 +104,8 @@ async function sourceFrom(flags: ServeFlags): Promise<ReportSource> {
     probeNamespace: flags.agentNamespace,
     probeImage: agentImageOf(flags),
     check: true,
+    ...(flags.externalTarget ? { externalTarget: flags.externalTarget } : {}),
+    ...(flags.externalName ? { externalName: flags.externalName } : {}),
     ...(port.target.context ? { context: port.target.context } : {}),
   });
 }
@@ -157,6 +163,11 @@ export function registerServe(program: Command): void {
       ),
     )
     .option('--inventory <file>', 'Ansible INI inventory for --node-access ssh')
+    .option('--external-target <url>', 'external URL the egress probe fetches (none: skipped)')
+    .option(
+      '--external-name <name>',
+      'external name the DNS probes resolve through cluster DNS (none: skipped)',
+    )
     .addOption(imageOption)
     .addOption(toolboxAlias)
     .addOption(probeAlias)
