@@ -125,7 +125,9 @@ function agentUsage(): { node: string; rssMb: number; cpuS: number }[] {
         '--',
         'sh',
         '-c',
-        'for p in $(pgrep -f "main.js agent"); do grep VmRSS /proc/$p/status; cut -d" " -f14,15 /proc/$p/stat; done',
+        // Anchored at node's path, so the shell running this (whose command line names the
+        // same words) is not taken for the agent.
+        'for p in $(pgrep -f "^/usr/local/bin/node /opt/netdoctor/dist/cli/main.js agent"); do grep VmRSS /proc/$p/status; cut -d" " -f14,15 /proc/$p/stat; done',
       ],
       { encoding: 'utf8' },
     );
