@@ -72,7 +72,7 @@ function parseUrl(v: string): string {
     u = new URL(v);
   } catch {
     throw new InvalidArgumentError(
-      'expected a URL, such as http://netdoctor.netdoctor.svc:8080/api/agent-summary.',
+      'expected a URL, such as http://netdoctor.netdoctor.svc:8081/api/agent-summary.',
     );
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
