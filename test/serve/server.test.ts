@@ -219,9 +219,25 @@ describe('netdoctor serve restarts', () => {
     assert.ok(before.incidents.length > 0);
     await first.close();
 
-    const second = await serve(new BundleSource(join(EXAMPLES_DIR, 'healthy')), db);
+    // The restarted controller's first analysis is held until the history has been read, so
+    // what is read is what the restart kept, whichever finishes first.
+    const healthy = new BundleSource(join(EXAMPLES_DIR, 'healthy'));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const held: ReportSource = {
+      description: healthy.description,
+      produce: async () => {
+        await gate;
+        return healthy.produce();
+      },
+      close: () => healthy.close(),
+    };
+    const second = await serve(held, db);
     const kept = JSON.parse((await get(`${second.url}/api/history`)).text) as { incidents: unknown[] };
     assert.deepEqual(kept, before, 'the history is there before the first new report');
+    release();
     await second.firstRound;
     const after = JSON.parse((await get(`${second.url}/api/history`)).text) as {
       incidents: { resolvedAt?: string }[];
