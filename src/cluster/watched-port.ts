@@ -93,9 +93,11 @@ class WatchedList {
     informer.on('error', (err: unknown) => {
       if (this.#informer !== informer) return;
       this.#healthy = false;
-      this.#log(
-        `watch of ${this.#path} failed (${errorText(err)}); lists are read directly until it is back`,
-      );
+      if (!this.#failing)
+        this.#log(
+          `watch of ${this.#path} failed (${errorText(err)}); lists are read directly until it is back`,
+        );
+      this.#failing = true;
       if (!this.#stopped) this.#restart ??= setTimeout(() => void this.#start(), RESTART_MS).unref();
     });
     this.#informer = informer;

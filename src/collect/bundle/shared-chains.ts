@@ -167,8 +167,8 @@ function relativeOrder(stored: readonly string[], lines: readonly string[]): num
 /**
  * An order as `b<width>.<count>:` and the base64 of its indices packed at `width` bits each,
  * least significant bit first: the fewest whole bits the largest index needs (13 for 5,000
- * Services: 1.7 bytes an index, 11 KB a node where 16-bit words took 13 KB). Past 24 bits the
- * indices are written in decimal, joined by commas.
+ * Services: 1.7 bytes an index, 11 KB a node where 16-bit words took 13 KB). Indices wider
+ * than 23 bits are written in decimal, joined by commas.
  */
 export function encodeOrder(order: readonly number[]): string {
   const max = order.reduce((m, x) => Math.max(m, x), 0);
