@@ -12,7 +12,7 @@
  *                              [--timeout-s 180] [--skip-image]
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFaults } from '../src/lab/fault-runner.ts';
@@ -112,29 +112,36 @@ async function secondsUntil(port: number, cond: (r: Served) => boolean): Promise
   return undefined;
 }
 
-/** RSS (MB) and CPU seconds of every `netdoctor agent` process, from /proc on each node. */
-function agentUsage(): { node: string; rssMb: number; cpuS: number }[] {
-  return lab.nodes.map((n) => {
-    const r = spawnSync(
-      'nsenter',
-      [
-        '-t',
-        String(n.holderPid),
-        '-p',
-        '-m',
-        '--',
-        'sh',
-        '-c',
-        // Anchored at node's path, so the shell running this (whose command line names the
-        // same words) is not taken for the agent.
-        'for p in $(pgrep -f "^/usr/local/bin/node /opt/netdoctor/dist/cli/main.js agent"); do grep VmRSS /proc/$p/status; cut -d" " -f14,15 /proc/$p/stat; done',
-      ],
-      { encoding: 'utf8' },
-    );
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0) / 1024;
-    const [ut, st] = (r.stdout.trim().split('\n').at(-1) ?? '0 0').split(' ').map(Number);
-    return { node: n.name, rssMb: rss, cpuS: ((ut ?? 0) + (st ?? 0)) / 100 };
+/**
+ * RSS (MB) and CPU seconds of every `netdoctor agent` process, by pid. The lab's nodes share this
+ * machine's kernel and /proc, so the agents are read here; the pattern is anchored at node's path
+ * so no shell or pgrep whose command line names the same words is taken for an agent.
+ */
+function agentUsage(): { pid: number; rssMb: number; cpuS: number }[] {
+  const r = spawnSync('pgrep', ['-f', '^/usr/local/bin/node /opt/netdoctor/dist/cli/main.js agent'], {
+    encoding: 'utf8',
   });
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .flatMap((pid) => {
+      try {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        // Fields 14 and 15 of stat (utime, stime), counted after the command name's parenthesis.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return [
+          {
+            pid,
+            rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024,
+            cpuS: (Number(f[11]) + Number(f[12])) / 100,
+          },
+        ];
+      } catch {
+        return []; // gone since pgrep listed it
+      }
+    });
 }
 
 const fmt = (s: number | undefined): string => (s === undefined ? `>${timeoutS} s` : `${s.toFixed(1)} s`);
@@ -193,9 +200,9 @@ async function main(): Promise<void> {
     const wallS = (performance.now() - t0) / 1000;
     const cpu1 = agentUsage();
     for (const u of cpu1) {
-      const before = cpu0.find((x) => x.node === u.node)?.cpuS ?? 0;
+      const before = cpu0.find((x) => x.pid === u.pid)?.cpuS ?? 0;
       log(
-        `agent on ${u.node}: RSS ${u.rssMb.toFixed(0)} MB, CPU ${(((u.cpuS - before) / wallS) * 100).toFixed(1)}% of a core over ${wallS.toFixed(0)} s`,
+        `agent pid ${u.pid}: RSS ${u.rssMb.toFixed(0)} MB, CPU ${(((u.cpuS - before) / wallS) * 100).toFixed(1)}% of a core over ${wallS.toFixed(0)} s`,
       );
     }
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
