@@ -38,7 +38,7 @@ describe('scripts/system-deps.tsv', () => {
 
   it('names a Debian package (or "-") for every command, and lists no command the code no longer uses', () => {
     for (const d of deps) assert.match(d.pkg, /^([a-z0-9][a-z0-9.+-]+|-)$/, `package of ${d.command}`);
-    const text = ['src', 'test', 'scripts', 'lab']
+    const text = ['src', 'test', 'scripts', 'lab', 'bench']
       .flatMap((dir) =>
         filesUnder(join(ROOT, dir), (p) => /\.(ts|sh)$/.test(p) && !p.endsWith('command-scan.ts')),
       )
