@@ -483,6 +483,52 @@ describe('datapath rules: corroboration and precision', () => {
     assert.match(text(f!), /size 1200.*pass/);
   });
 
+  /** A healthy cluster whose full-size probes to and from worker-2 are lost, as on a short switch path. */
+  function shortPathTo(node: string): Snapshot {
+    const s = cluster();
+    const names = s.cluster.nodes.map((n) => n.metadata.name);
+    for (const from of names)
+      for (const to of names) {
+        if (from === to) continue;
+        const lost = from === node || to === node;
+        s.probes!.results.push({
+          id: `mtu/${from}/${to}/1422`,
+          scenario: 'mtu',
+          from: { node: from },
+          to: { node: to, ip: `10.244.${names.indexOf(to)}.250` },
+          size: 1422,
+          expect: 'pass',
+          outcome: lost ? { status: 'fail', error: 'timeout' } : { status: 'pass' },
+        });
+      }
+    return s;
+  }
+
+  it('overlay-mtu-mismatch from probes alone: the node every lost full-size packet shares', () => {
+    const f = findings(overlayMtuMismatch, shortPathTo('worker-2'));
+    assert.equal(f.length, 1, JSON.stringify(f.map((x) => x.summary)));
+    assert.deepEqual([f[0]!.subject.kind, f[0]!.subject.name], ['Node', 'worker-2']);
+    assert.match(f[0]!.summary, /1422 bytes, don't fragment\) to and from worker-2 are lost/);
+  });
+
+  it('overlay-mtu-mismatch does not read size into losses where small packets were lost too', () => {
+    const s = shortPathTo('worker-2');
+    // A firewall that comes and goes: some pings got through, a TCP connect on each pair did not.
+    for (const r of s.probes!.results)
+      if (r.scenario === 'pod-to-pod-icmp' && r.from.node === 'worker-2')
+        s.probes!.results.push({
+          ...r,
+          id: r.id.replace('icmp', 'tcp'),
+          scenario: 'pod-to-pod-tcp',
+          protocol: 'tcp',
+          outcome: { status: 'fail', error: 'timeout' },
+        });
+    assert.deepEqual(
+      findings(overlayMtuMismatch, s).map((f) => f.summary),
+      [],
+    );
+  });
+
   it('pods with a larger MTU than flannel.1 are a weaker mismatch', () => {
     const s = cluster((n) => {
       for (const l of n['worker-1']!.links!) if (l.master === 'cni0') l.mtu = 1500;

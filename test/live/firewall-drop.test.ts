@@ -40,15 +40,17 @@ const common = () => [...labArgs(lab, NS), ...OUTSIDE_ARGS];
  * returned function is called. kube-router's policy controller rewrites the filter table on
  * pod events and puts its own jump, which ACCEPTs the traffic of every pod it knows, back at the
  * top: a rule inserted once ends up below it and drops nothing, which is no fault at all.
+ * The keeper reacts to every ruleset change xtables-monitor reports, not on a timer alone: a
+ * diagnosis that read the table in a half-second window where kube-router's jump led would see
+ * a firewall that lets everything through and probes that fail anyway.
  */
 function keepFirst(holderPid: number): () => Promise<void> {
   const rule = RULE.replace('FORWARD ', '');
-  const loop = `while :; do
+  const loop = `{ xtables-monitor -e & while :; do echo tick; sleep 0.5; done; } | while read -r _; do
     [ "$(iptables -w -S FORWARD | sed -n 2p)" = "-A ${RULE}" ] || {
       while iptables -w -D ${RULE} 2>/dev/null; do :; done
       iptables -w -I FORWARD 1 ${rule}
     }
-    sleep 0.5
   done`;
   const child = spawn('nsenter', ['-t', String(holderPid), '-n', '-m', 'sh', '-c', loop], {
     stdio: 'ignore',

@@ -32,6 +32,14 @@ function underlay(ctx: RuleContext, name: string, dp: NodeDatapath, vx: Link): L
   return dflt ? links.get(dflt) : undefined;
 }
 
+/** Probes whose packets are small enough to cross any path an overlay runs on. */
+const SMALL_PACKET_SCENARIOS = ['pod-to-pod-icmp', 'pod-to-pod-tcp'] as const;
+
+/** Two nodes in either order: a path that carries less does so both ways. */
+function pairKey(a: string | undefined, b: string | undefined): string {
+  return [a ?? '', b ?? ''].sort().join('|');
+}
+
 /** Nodes whose configuration already earned a finding, so the probe check does not repeat them. */
 const configured = perAnalysis(() => new Set<string>());
 
@@ -46,6 +54,14 @@ function fromProbes(ctx: RuleContext): Finding[] {
   const icmpOk = new Set(
     (v.byScenario.get('pod-to-pod-icmp') ?? []).filter(passedProbe).map((r) => `${r.from.node}>${r.to.node}`),
   );
+  // A path that only carries less drops big packets and nothing else. Where a small probe
+  // between the same two nodes failed too (a firewall that comes and goes, a flapping link),
+  // the lost big ones say nothing about size.
+  const smallLost = new Set(
+    SMALL_PACKET_SCENARIOS.flatMap((s) => v.byScenario.get(s) ?? [])
+      .filter(failedProbe)
+      .map((r) => pairKey(r.from.node, r.to.node)),
+  );
   // Full-size probes that should pass but failed, between nodes whose small packets get through.
   const lost = (v.byScenario.get('mtu') ?? []).filter(
     (r) =>
@@ -55,7 +71,8 @@ function fromProbes(ctx: RuleContext): Finding[] {
       r.to.node !== undefined &&
       r.from.node !== r.to.node &&
       failedProbe(r) &&
-      icmpOk.has(`${r.from.node}>${r.to.node}`),
+      icmpOk.has(`${r.from.node}>${r.to.node}`) &&
+      !smallLost.has(pairKey(r.from.node, r.to.node)),
   );
   if (lost.length === 0) return [];
   const overlayDev = checkedCni(ctx).datapath.overlayDevice;
