@@ -30,6 +30,11 @@ export class AgentRoster {
     return 'accepted';
   }
 
+  /** The node's latest summary, if its agent ever reported. */
+  get(node: string): AgentRecord | undefined {
+    return this.#byNode.get(node);
+  }
+
   records(): AgentRecord[] {
     return [...this.#byNode.values()];
   }

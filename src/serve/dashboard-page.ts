@@ -28,6 +28,24 @@ header.banner.waiting { background: linear-gradient(135deg, #2d3d5c, #4b5f86); }
 .nodes > li.warning { border-left-color: var(--warn); }
 .nodes > li.unknown { border-left-color: var(--skip); }
 .nodes ul { margin: 4px 0 0; padding-left: 1.1rem; font-size: 0.86rem; }
+.nodes > li > div:first-child { cursor: pointer; }
+.nodes > li.selected { background: var(--panel); }
+.topo { width: 100%; max-width: 560px; height: auto; display: block; }
+.topo line.link { stroke-width: 3; }
+.topo line.ok { stroke: var(--ok); }
+.topo line.degraded { stroke: var(--warn); stroke-dasharray: 8 4; }
+.topo line.down { stroke: var(--bad); stroke-dasharray: 3 5; }
+.topo line.unknown { stroke: var(--skip); stroke-dasharray: 1 6; }
+.topo g.node { cursor: pointer; }
+.topo g.node circle { fill: var(--ok); stroke: var(--bg); stroke-width: 3; }
+.topo g.node.problem circle { fill: var(--bad); }
+.topo g.node.warning circle { fill: var(--warn); }
+.topo g.node.unknown circle { fill: var(--skip); }
+.topo g.node.selected circle { stroke: var(--fg); }
+.topo text { font-size: 12px; fill: var(--fg); }
+.topo text.cidr { font-size: 11px; fill: var(--muted); }
+#node-detail table { font-size: 0.86rem; }
+#node-detail h3 .badge { margin-left: 8px; }
 `;
 
 /** Pure rendering from JSON into the DOM; strings go through textContent only. */
@@ -162,9 +180,10 @@ const DASHBOARD_SCRIPT = `
     if (!view || view.nodes.length === 0) { box.appendChild(el('p', 'muted', 'No node in this report.')); return; }
     var ul = el('ul', 'nodes');
     view.nodes.forEach(function (n) {
-      var li = el('li', n.health);
+      var li = el('li', n.health + (n.name === selected ? ' selected' : ''));
       li.setAttribute('data-node', n.name);
       var head = el('div');
+      head.addEventListener('click', function () { showNode(n.name); });
       head.appendChild(el('strong', '', n.name));
       head.appendChild(el('span', 'muted', ' ' + (n.podCIDR || '') + ' · ' + n.health + (n.notCollected ? ' (' + n.notCollected + ')' : '')));
       li.appendChild(head);
@@ -187,6 +206,144 @@ const DASHBOARD_SCRIPT = `
     box.appendChild(ul);
   }
 
+  var SVGNS = 'http://www.w3.org/2000/svg';
+  function svg(tag, cls, attrs) {
+    var e = document.createElementNS(SVGNS, tag);
+    if (cls) e.setAttribute('class', cls);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });
+    return e;
+  }
+  function svgText(cls, x, y, text) {
+    var t = svg('text', cls, { x: x, y: y, 'text-anchor': 'middle' });
+    t.textContent = String(text);
+    return t;
+  }
+
+  // Nodes on a circle, one line per pair: the overlay path, coloured by its routes and probes
+  // both ways. Past the view's full-listing size only the nodes with a problem are drawn.
+  function renderTopology(view) {
+    var box = clear('topology');
+    if (!view || view.nodes.length === 0) { box.appendChild(el('p', 'muted', 'No node in this report.')); return; }
+    var links = view.topology.links;
+    var nodes = view.nodes;
+    if (view.topology.onlyProblems) {
+      var involved = {};
+      links.forEach(function (l) { involved[l.a] = true; involved[l.b] = true; });
+      nodes = nodes.filter(function (n) { return involved[n.name] || n.health !== 'ok'; });
+      box.appendChild(el('p', 'muted', view.nodes.length + ' nodes: drawn are the ' + nodes.length + ' with a problem; every other link is healthy.'));
+    }
+    if (nodes.length === 0) return;
+    var W = 560, H = 400, R = nodes.length === 1 ? 0 : Math.min(W, H) / 2 - 70, pos = {};
+    nodes.forEach(function (n, i) {
+      var a = -Math.PI / 2 + (2 * Math.PI * i) / nodes.length;
+      pos[n.name] = { x: Math.round(W / 2 + R * Math.cos(a)), y: Math.round(H / 2 - 10 + R * Math.sin(a)) };
+    });
+    var pic = svg('svg', 'topo', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'overlay topology' });
+    links.forEach(function (l) {
+      var a = pos[l.a], b = pos[l.b];
+      if (!a || !b) return;
+      var line = svg('line', 'link ' + l.state, { x1: a.x, y1: a.y, x2: b.x, y2: b.y, 'data-a': l.a, 'data-b': l.b });
+      var tip = svg('title');
+      tip.textContent = l.a + ' ↔ ' + l.b + ': ' + l.state + (l.detail.length ? ' (' + l.detail.join('; ') + ')' : '');
+      line.appendChild(tip);
+      pic.appendChild(line);
+    });
+    nodes.forEach(function (n) {
+      var p = pos[n.name];
+      var g = svg('g', 'node ' + n.health + (n.name === selected ? ' selected' : ''), { 'data-node': n.name, tabindex: 0 });
+      var tip = svg('title');
+      tip.textContent = n.name + ': ' + n.health;
+      g.appendChild(tip);
+      g.appendChild(svg('circle', '', { cx: p.x, cy: p.y, r: 16 }));
+      g.appendChild(svgText('', p.x, p.y + 32, n.name));
+      g.appendChild(svgText('cidr', p.x, p.y + 46, n.podCIDR || ''));
+      g.addEventListener('click', function () { showNode(n.name); });
+      g.addEventListener('keydown', function (e) { if (e.key === 'Enter') showNode(n.name); });
+      pic.appendChild(g);
+    });
+    box.appendChild(pic);
+  }
+
+  function table(head, rows) {
+    var t = el('table');
+    var hr = el('tr');
+    head.forEach(function (h) { hr.appendChild(el('th', '', h)); });
+    t.appendChild(hr);
+    rows.forEach(function (r) {
+      var tr = el('tr');
+      r.forEach(function (c) { tr.appendChild(el('td', '', c)); });
+      t.appendChild(tr);
+    });
+    return t;
+  }
+  function pairText(p) { return p ? Math.round(p.loss * 100) + '% loss' + (p.rttMs !== undefined ? ' · ' + p.rttMs.toFixed(1) + ' ms' : '') : '·'; }
+
+  // One node's datapath facts, routes, probes and findings, fetched when chosen and again on
+  // every new report while it stays chosen.
+  var selected = null;
+  function showNode(name) {
+    selected = name;
+    document.querySelectorAll('[data-node]').forEach(function (e) {
+      var on = e.getAttribute('data-node') === name;
+      if (e.classList) e.classList.toggle('selected', on);
+    });
+    return getJson('/api/node?name=' + encodeURIComponent(name)).then(function (d) {
+      if (selected === name) renderNodeDetail(name, d);
+    });
+  }
+  function renderNodeDetail(name, d) {
+    var box = clear('node-detail');
+    box.setAttribute('data-node', name);
+    if (!d) { box.appendChild(el('p', 'muted', name + ' is not in the current report.')); return; }
+    var h = el('h3', '', d.name);
+    h.appendChild(el('span', 'badge ' + (d.health === 'problem' ? 'error' : d.health === 'ok' ? 'info' : 'warning'), d.health));
+    box.appendChild(h);
+    box.appendChild(el('p', 'muted', 'pod subnet ' + (d.podCIDR || 'unknown') + (d.notCollected ? ' · not collected: ' + d.notCollected : '')));
+    var facts = el('div', 'facts');
+    facts.appendChild(el('h4', '', 'Datapath facts'));
+    if (d.agent && d.agent.facts) {
+      var f = d.agent.facts;
+      var rows = [['peer routes through the overlay', f.peerRoutes], ['overlay FDB entries', f.fdbEntries]];
+      Object.keys(f.mtu).sort().forEach(function (dev) { rows.push(['MTU ' + dev, f.mtu[dev]]); });
+      facts.appendChild(table(['fact', 'value'], rows));
+      facts.appendChild(el('p', 'muted', "from this node's agent, round " + d.agent.round + ', ' + d.agent.ageSeconds + ' s ago'));
+    } else if (d.agent) {
+      facts.appendChild(el('p', 'stale-note', "This node's agent could not read its datapath: " + d.agent.gaps.map(function (g) { return g.collector + ' ' + g.reason; }).join(', ')));
+    } else {
+      facts.appendChild(el('p', 'muted', 'No agent reports for this node; what follows is from the latest analysis.'));
+    }
+    box.appendChild(facts);
+    box.appendChild(el('h4', '', "Routes to the other nodes' pod subnets"));
+    if (d.routes.length === 0) box.appendChild(el('p', 'muted', d.routesOnlyProblems ? 'Every route is in place.' : 'No route matrix in this report.'));
+    else box.appendChild(table(['to', 'pod subnet', 'state', 'route'], d.routes.map(function (r) { return [r.to, r.podCIDR || '', r.state, r.route || '']; })));
+    var peers = {};
+    d.probesFrom.forEach(function (p) { (peers[p.to] = peers[p.to] || {}).out = p; });
+    d.probesTo.forEach(function (p) { (peers[p.from] = peers[p.from] || {}).in = p; });
+    box.appendChild(el('h4', '', 'Pod-to-pod probes'));
+    var names = Object.keys(peers).sort();
+    if (names.length === 0) box.appendChild(el('p', 'muted', 'No pod-to-pod probe from or to this node.'));
+    else box.appendChild(table(['peer', 'to the peer', 'from the peer'], names.map(function (n) { return [n, pairText(peers[n].out), pairText(peers[n].in)]; })));
+    box.appendChild(el('h4', '', 'Findings'));
+    if (d.findings.length === 0) box.appendChild(el('p', 'muted', 'None.'));
+    else {
+      var fl = el('ul', 'findings');
+      d.findings.forEach(function (f) {
+        var li = el('li');
+        li.appendChild(el('span', 'badge ' + f.severity, f.severity));
+        li.appendChild(el('span', '', f.summary));
+        fl.appendChild(li);
+      });
+      box.appendChild(fl);
+    }
+    var gaps = d.gaps.concat(d.agent ? d.agent.gaps : []);
+    if (gaps.length) {
+      box.appendChild(el('h4', '', 'Not collected'));
+      var gl = el('ul');
+      gaps.forEach(function (g) { gl.appendChild(el('li', '', g.collector + ': ' + g.reason + (g.detail ? ' (' + g.detail + ')' : ''))); });
+      box.appendChild(gl);
+    }
+  }
+
   var state = { report: null, status: null };
   function refresh(report) {
     state.report = report;
@@ -195,8 +352,11 @@ const DASHBOARD_SCRIPT = `
       state.status = r[0];
       renderBanner(state.report, state.status);
       renderHeatmap(r[1]);
+      renderTopology(r[1]);
       renderNodes(r[1]);
       renderTimeline(r[2]);
+      return selected ? showNode(selected) : null;
+    }).then(function () {
       document.body.setAttribute('data-rendered', report ? report.generatedAt : 'none');
     });
   }
@@ -231,6 +391,10 @@ const PAGE = `<!doctype html>
 <div class="grid2">
 <section><h2>Node × node probes</h2><p class="muted">Rows are source nodes, columns destinations: pod-to-pod loss and mean round trip (hover for the probe counts).</p><div id="heatmap"></div></section>
 <section><h2>Incident timeline</h2><div id="timeline"></div></section>
+</div>
+<div class="grid2">
+<section><h2>Topology</h2><p class="muted">Each node with its pod subnet; a line is the overlay path between two nodes, coloured by the routes and probes of both directions (hover for why). Choose a node for its datapath.</p><div id="topology"></div></section>
+<section><h2>Node</h2><div id="node-detail"><p class="muted">Choose a node in the topology or in the list below.</p></div></section>
 </div>
 <section><h2>Nodes</h2><div id="nodes"></div></section>
 </main>

@@ -6,6 +6,7 @@
 import type { Report, Severity } from '../core/model.ts';
 import { type ProbeMatrix, probeMatrix } from './probe-matrix.ts';
 import { reportNodes } from './report-nodes.ts';
+import { type Topology, topology } from './topology-view.ts';
 
 export interface NodeFinding {
   id: string;
@@ -28,6 +29,8 @@ export interface NodeView {
 export interface DashboardView {
   nodes: NodeView[];
   probes: ProbeMatrix;
+  /** The overlay links between the nodes, for the topology picture. */
+  topology: Topology;
 }
 
 export function dashboardView(report: Report): DashboardView {
@@ -71,5 +74,13 @@ export function dashboardView(report: Report): DashboardView {
       findings: fs,
     };
   });
-  return { nodes, probes };
+  return {
+    nodes,
+    probes,
+    topology: topology(
+      report,
+      nodes.map((n) => n.name),
+      probes,
+    ),
+  };
 }

@@ -77,6 +77,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       metrics,
       source: opts.source.description,
       ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
+      ...(agents ? { agentRecord: (node: string) => roster.get(node) } : {}),
     });
   } catch (err) {
     intake?.stop();

@@ -6,11 +6,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Controller } from './controller.ts';
+import { redactValue } from '../collect/redact/redact.ts';
+import type { AgentRecord } from './agent-roster.ts';
+import type { Controller, Served } from './controller.ts';
 import { DASHBOARD } from './dashboard-page.ts';
 import { EventStream } from './event-stream.ts';
 import type { ServeMetrics } from './metrics-registry.ts';
-import { dashboardView } from './node-view.ts';
+import { nodeDetail } from './node-detail.ts';
+import { type DashboardView, dashboardView } from './node-view.ts';
 
 export interface ServerOptions {
   host: string;
@@ -21,6 +24,8 @@ export interface ServerOptions {
   source: string;
   maxEventClients?: number;
   heartbeatMs?: number;
+  /** The latest summary of a node's agent, when agents report to this controller. */
+  agentRecord?: (node: string) => AgentRecord | undefined;
 }
 
 /** A running server: its base URL and how to stop it. */
@@ -33,6 +38,19 @@ const MAX_URL_LENGTH = 2048;
 /** Incidents one /api/history answer holds at most. */
 export const HISTORY_LIMIT_MAX = 1000;
 const HISTORY_LIMIT_DEFAULT = 200;
+/** Node names are DNS subdomains: at most 253 characters. */
+const NODE_NAME_MAX = 253;
+
+/** The dashboard view of a served report, computed once per report rather than per request. */
+const views = new WeakMap<Served, DashboardView>();
+function viewOf(served: Served): DashboardView {
+  let v = views.get(served);
+  if (!v) {
+    v = dashboardView(served.report);
+    views.set(served, v);
+  }
+  return v;
+}
 
 interface Ctx {
   opts: ServerOptions;
@@ -67,7 +85,18 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/api/view': ({ opts }, _url, res) => {
     const served = opts.controller.served;
     if (!served) return json(res, 503, statusOf(opts));
-    json(res, 200, dashboardView(served.report));
+    json(res, 200, viewOf(served));
+  },
+  '/api/node': ({ opts }, url, res) => {
+    const name = url.searchParams.get('name') ?? '';
+    if (name === '' || name.length > NODE_NAME_MAX)
+      return json(res, 400, { error: `name must be a node name of 1 to ${NODE_NAME_MAX} characters` });
+    const served = opts.controller.served;
+    if (!served) return json(res, 503, statusOf(opts));
+    const detail = nodeDetail(served.report, viewOf(served), name, opts.agentRecord?.(name), Date.now());
+    if (!detail) return json(res, 404, { error: `no node ${name} in the served report` });
+    // The report part is redacted already; the agent's summary is not, so the whole answer is.
+    json(res, 200, redactValue(detail));
   },
   '/api/history': ({ opts }, url, res) => {
     const raw = url.searchParams.get('limit');

@@ -8,11 +8,12 @@
  * namespace's deletion clean up. Skipped, with the reason, when the lab is not running.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { stringify as stringifyYaml } from 'yaml';
 import {
   buildAndLoadNetdoctorImage,
   helm,
@@ -169,6 +170,142 @@ describe('helm install charts/netdoctor (live lab)', { skip, timeout: 1_200_000 
       console.log(`# serve with its agents: verdict ${report.verdict}`);
     } finally {
       fwd.stop();
+    }
+  });
+
+  it('is scraped by a real Prometheus: every agent and the controller up, the alert rules loaded', async () => {
+    // Prometheus finds the targets as the chart's ServiceMonitor tells the Operator to: the
+    // release's Services by their name label and port name, job named after the Service. It
+    // runs in the network of the controller's node: the chart's NetworkPolicy admits the
+    // release's pods and the node a pod runs on, and the agents listen on their nodes' addresses.
+    const where = kubectl(lab, [
+      '-n',
+      NS,
+      'get',
+      'pods',
+      '-l',
+      'app.kubernetes.io/name=netdoctor-serve',
+      '-o',
+      'jsonpath={.items[0].spec.nodeName}',
+    ]).out.trim();
+    const node = lab.nodes.find((n) => n.name === where);
+    assert.ok(node, `the controller runs on no lab node (${where})`);
+    const dir = mkdtempSync(join(tmpdir(), 'ndt-prometheus-'));
+    const config = join(dir, 'prometheus.yml');
+    writeFileSync(
+      config,
+      stringifyYaml({
+        global: { scrape_interval: '2s', scrape_timeout: '2s', evaluation_interval: '2s' },
+        rule_files: [resolve('deploy/prometheus/netdoctor-alerts.yaml')],
+        scrape_configs: [
+          {
+            job_name: 'netdoctor',
+            kubernetes_sd_configs: [
+              { role: 'endpoints', kubeconfig_file: lab.kubeconfig, namespaces: { names: [NS] } },
+            ],
+            relabel_configs: [
+              {
+                source_labels: ['__meta_kubernetes_service_label_app_kubernetes_io_instance'],
+                regex: RELEASE,
+                action: 'keep',
+              },
+              {
+                source_labels: [
+                  '__meta_kubernetes_service_label_app_kubernetes_io_name',
+                  '__meta_kubernetes_endpoint_port_name',
+                ],
+                regex: 'netdoctor-agent;metrics|netdoctor-serve;http',
+                action: 'keep',
+              },
+              {
+                source_labels: ['__meta_kubernetes_service_label_app_kubernetes_io_name'],
+                target_label: 'job',
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const checked = spawnSync('promtool', ['check', 'config', config], { encoding: 'utf8' });
+    assert.equal(checked.status, 0, `${checked.stdout}${checked.stderr}`);
+    const PORT = 19_090;
+    const prometheus = spawn(
+      'nsenter',
+      [
+        '-t',
+        String(node.holderPid),
+        '-n',
+        'prometheus',
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${PORT}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+    );
+    let log = '';
+    prometheus.stderr?.on('data', (d: Buffer) => {
+      log = `${log}${d.toString()}`.slice(-4000);
+    });
+    const api = (path: string) =>
+      tryOnNode(node.holderPid, `curl -sf -m 3 'http://127.0.0.1:${PORT}${path}'`).stdout;
+    try {
+      type Target = { labels: { job: string; instance: string }; health: string; lastError: string };
+      let targets: Target[] = [];
+      const allUp = () => {
+        try {
+          targets = (JSON.parse(api('/api/v1/targets?state=active')) as { data: { activeTargets: Target[] } })
+            .data.activeTargets;
+        } catch {
+          return false;
+        }
+        return targets.length === lab.nodes.length + 1 && targets.every((t) => t.health === 'up');
+      };
+      assert.ok(
+        await until(allUp, 90_000, 1000),
+        `targets: ${JSON.stringify(targets.map((t) => [t.labels.job, t.labels.instance, t.health, t.lastError]))}\n${log}`,
+      );
+      const perJob = spawnSync(
+        'nsenter',
+        [
+          '-t',
+          String(node.holderPid),
+          '-n',
+          'promtool',
+          'query',
+          'instant',
+          `http://127.0.0.1:${PORT}`,
+          'count by (job) (up == 1)',
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(perJob.status, 0, perJob.stderr);
+      assert.match(perJob.stdout, new RegExp(`\\{job="netdoctor-agent"\\} => ${lab.nodes.length} @`));
+      assert.match(perJob.stdout, /\{job="netdoctor-serve"\} => 1 @/);
+      const series = () =>
+        api(
+          `/api/v1/query?query=${encodeURIComponent('count(netdoctor_agent_probes_total{job="netdoctor-agent"})')}`,
+        );
+      assert.ok(
+        await until(() => /"result":\[\{/.test(series()), 30_000, 1000),
+        `no agent probe counters in Prometheus: ${series()}`,
+      );
+      const rules = JSON.parse(api('/api/v1/rules')) as {
+        data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
+      };
+      const loaded = rules.data.groups.flatMap((g) => g.rules);
+      assert.ok(loaded.length >= 6, JSON.stringify(loaded));
+      assert.deepEqual(
+        loaded.filter((r) => r.health === 'err').map((r) => `${r.name}: ${r.lastError}`),
+        [],
+      );
+      console.log(`# Prometheus scrapes ${targets.length} targets, all up`);
+    } finally {
+      try {
+        process.kill(-prometheus.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

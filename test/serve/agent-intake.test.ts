@@ -137,6 +137,12 @@ describe('netdoctor serve taking agent summaries', async () => {
     assert.match(metrics, /^netdoctor_agent_reports_received_total\{outcome="accepted"\} 4$/m);
     assert.match(metrics, /^netdoctor_agent_reports_received_total\{outcome="forbidden"\} 2$/m);
     assert.match(metrics, /^netdoctor_agent_reports_received_total\{outcome="too-large"\} 1$/m);
+    // The dashboard's drill-down shows the facts of the node's agent.
+    const node1 = (await (await fetch(`${s.url}/api/node?name=ndlab-node1`)).json()) as {
+      agent?: { facts?: { mtu: Record<string, number> }; ageSeconds: number };
+    };
+    assert.equal(node1.agent?.facts?.mtu['flannel.1'], 1450);
+    assert.ok((node1.agent?.ageSeconds ?? -1) >= 0);
 
     // node1 and node2 keep sending; node3 stops.
     const until = Date.now() + STALE_MS + 3_000;

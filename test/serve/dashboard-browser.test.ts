@@ -71,6 +71,39 @@ describe('the dashboard in Chromium', () => {
       assert.ok((await page.locator('#heatmap td.lat-down').count()) >= 2, 'the blocked pairs show as down');
       assert.match((await page.textContent('#timeline')) ?? '', /overlay\.port-blocked/);
       assert.match((await page.getAttribute('#nodes li[data-node="ndlab-node2"]', 'class')) ?? '', /problem/);
+
+      // The topology: every node with its pod subnet; the path the blocked port cuts (node2's
+      // VXLAN from node3) is down, the others up.
+      assert.equal(await page.locator('#topology svg g.node').count(), 3);
+      assert.match(
+        (await page.getAttribute('#topology g.node[data-node="ndlab-node2"]', 'class')) ?? '',
+        /problem/,
+      );
+      assert.match(
+        (await page.textContent('#topology g.node[data-node="ndlab-node2"]')) ?? '',
+        /10\.244\.\d+\.0\/24/,
+      );
+      assert.equal(await page.locator('#topology line.link').count(), 3, 'one line per pair');
+      const down = await page
+        .locator('#topology line.link.down')
+        .evaluateAll((ls) => ls.map((l) => `${l.getAttribute('data-a')}-${l.getAttribute('data-b')}`));
+      assert.deepEqual(down, ['ndlab-node2-ndlab-node3']);
+      assert.equal(await page.locator('#topology line.link.ok').count(), 2);
+
+      // Drill-down: choosing the node shows its routes, its probes both ways and its findings.
+      await page.click('#topology g.node[data-node="ndlab-node2"]');
+      await page.waitForSelector('#node-detail[data-node="ndlab-node2"] h3');
+      const detail = (await page.textContent('#node-detail')) ?? '';
+      assert.match(detail, /ndlab-node2/);
+      assert.match(detail, /No agent reports for this node/);
+      assert.equal(await page.locator('#node-detail table').count(), 2, 'routes and probes');
+      assert.match(detail, /flannel\.1/, 'the routes through the overlay device');
+      assert.match(detail, /100% loss/);
+      assert.match(detail, /overlay/i);
+      assert.match(
+        (await page.getAttribute('#nodes li[data-node="ndlab-node2"]', 'class')) ?? '',
+        /selected/,
+      );
       await page.screenshot({ path: join(ARTIFACTS, 'vxlan-port-blocked.png'), fullPage: true });
 
       // The cluster heals: the bundle is replaced and the next report arrives over /api/events.
@@ -81,6 +114,11 @@ describe('the dashboard in Chromium', () => {
       assert.equal(await page.textContent('#verdict'), 'HEALTHY');
       assert.match((await page.textContent('#root-causes')) ?? '', /No root cause/);
       await page.waitForSelector('#timeline li.resolved', { timeout: 15_000 });
+      assert.equal(await page.locator('#topology line.link.down').count(), 0);
+      assert.equal(await page.locator('#topology line.link.ok').count(), 3);
+      // The chosen node stays chosen and is shown as the new report has it.
+      await page.waitForSelector('#node-detail[data-node="ndlab-node2"] h3 .badge.info');
+      assert.doesNotMatch((await page.textContent('#node-detail')) ?? '', /100% loss/);
       await page.screenshot({ path: join(ARTIFACTS, 'healed.png'), fullPage: true });
 
       // The next analysis fails: the page says the report is stale and no longer calls it healthy.

@@ -102,6 +102,24 @@ describe('netdoctor serve over a recorded bundle', async () => {
     assert.equal(view.nodes.find((n) => n.name === 'ndlab-node2')?.health, 'problem');
   });
 
+  it("/api/node is one node's drill-down; an unknown or missing name is a clear 404 or 400", async () => {
+    const r = await get(`${s.url}/api/node?name=ndlab-node2`);
+    assert.equal(r.status, 200);
+    const d = JSON.parse(r.text) as {
+      name: string;
+      routes: unknown[];
+      probesFrom: { to: string; loss: number }[];
+    };
+    assert.equal(d.name, 'ndlab-node2');
+    assert.equal(d.routes.length, 2);
+    assert.equal(d.probesFrom.find((p) => p.to === 'ndlab-node3')?.loss, 1);
+    const unknown = await get(`${s.url}/api/node?name=no-such-node`);
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.text, /no node no-such-node/);
+    assert.equal((await get(`${s.url}/api/node`)).status, 400);
+    assert.equal((await get(`${s.url}/api/node?name=${'x'.repeat(254)}`)).status, 400);
+  });
+
   it('/metrics is Prometheus text: verdict, root causes by category and subject, timings, probe pairs', async () => {
     const r = await get(`${s.url}/metrics`);
     assert.equal(r.status, 200);
@@ -269,7 +287,13 @@ describe('what serve hands out is redacted', () => {
     const source: ReportSource = { description: 'test', produce: async () => leaky, close: async () => {} };
     const s = await serve(source, ':memory:');
     await s.firstRound;
-    for (const path of ['/api/report', '/api/history', '/metrics', '/api/view']) {
+    for (const path of [
+      '/api/report',
+      '/api/history',
+      '/metrics',
+      '/api/view',
+      `/api/node?name=${rc.subject.name}`,
+    ]) {
       const text = (await get(`${s.url}${path}`)).text;
       assert.ok(!text.includes(secret), `${path} leaks the secret`);
     }
