@@ -6,6 +6,7 @@ import type { Fault, FaultContext } from './faults/fault.ts';
 import { FAULTS } from './faults/index.ts';
 import { applyManifest, kubectl, tryKubectl } from './kubectl.ts';
 import type { LabPaths } from './paths.ts';
+import { labProxyMode } from './proxy-mode.ts';
 import { type GroundTruth, generateFault, seedOfFaultId } from './random/generate.ts';
 import { SHAPES } from './random/shapes/index.ts';
 import { run, tryRun } from './shell.ts';
@@ -80,7 +81,7 @@ function context(
     reapplyAddon: (id) => {
       const a = ADDONS.find((x) => x.id === id);
       if (!a) throw new NetdoctorError('internal', `no add-on ${id}`);
-      applyManifest(paths, a.manifest(addonContext(versions, t)));
+      applyManifest(paths, a.manifest(addonContext(versions, t, labProxyMode(state))));
     },
   };
   return { ctx, rec: new StateRecorder(paths.stateFile, state) };

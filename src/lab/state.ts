@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { NetdoctorError } from '../core/errors.ts';
+import type { LabProxyMode } from './proxy-mode.ts';
 
 export interface LabProcess {
   /** e.g. "etcd", "ndlab-node2/kubelet". */
@@ -34,12 +35,15 @@ export interface LabState {
   holders: Record<string, number>;
   faults: ActiveFault[];
   phase: 'starting' | 'up' | 'failed';
+  /** kube-proxy's mode; absent in states written before it could be chosen (iptables). */
+  proxyMode?: LabProxyMode;
 }
 
-export function emptyState(nodeCount: number): LabState {
+export function emptyState(nodeCount: number, proxyMode: LabProxyMode = 'iptables'): LabState {
   return {
     createdAt: new Date().toISOString(),
     nodeCount,
+    proxyMode,
     netns: [],
     hostLinks: [],
     hostDirs: [],

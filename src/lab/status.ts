@@ -2,6 +2,7 @@
 
 import { tryKubectl } from './kubectl.ts';
 import type { LabPaths } from './paths.ts';
+import { type LabProxyMode, labProxyMode } from './proxy-mode.ts';
 import { isAlive, tryRun } from './shell.ts';
 import { readState } from './state.ts';
 import { type NodeRole, planTopology } from './topology.ts';
@@ -58,6 +59,8 @@ export type LabStatus =
       kubeconfig: string;
       kubectl: string;
       apiServerReady: boolean;
+      /** How the lab's kube-proxy programs Services. */
+      proxyMode: LabProxyMode;
       nodes: LabNodeStatus[];
       components: ComponentHealth[];
       faults: { id: string; node?: string }[];
@@ -87,6 +90,7 @@ export function labStatus(paths: LabPaths): LabStatus {
     kubeconfig: paths.kubeconfig,
     kubectl: paths.kubectl,
     apiServerReady,
+    proxyMode: labProxyMode(state),
     nodes: t.nodes.map((n) => {
       const k = byName.get(n.name);
       const holder = state.holders[n.name];
@@ -120,7 +124,7 @@ export function labStatus(paths: LabPaths): LabStatus {
 export function renderStatus(s: LabStatus): string {
   if (s.state === 'down') return 'lab: down\n';
   const lines = [
-    `lab: ${s.state}   api server: ${s.apiServerReady ? 'ready' : 'NOT READY'}`,
+    `lab: ${s.state}   api server: ${s.apiServerReady ? 'ready' : 'NOT READY'}   kube-proxy: ${s.proxyMode} mode`,
     `kubeconfig: ${s.kubeconfig}`,
     `kubectl:    ${s.kubectl}`,
     '',

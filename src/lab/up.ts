@@ -25,6 +25,7 @@ import { startOutsideTls, startOutsideWorld } from './outside-world.ts';
 import type { LabPaths } from './paths.ts';
 import { makePki } from './pki.ts';
 import { ensureBuilt, ensureDebianPackages, IMAGE_ARCHIVES } from './prerequisites.ts';
+import type { LabProxyMode } from './proxy-mode.ts';
 import { isAlive, tryRun, waitFor } from './shell.ts';
 import { emptyState, readState, StateRecorder } from './state.ts';
 import { type LabTopology, MAX_NODES, planTopology } from './topology.ts';
@@ -35,6 +36,8 @@ export interface UpOptions {
   log: (message: string) => void;
   /** Seconds to wait for every node Ready and every system pod Running. */
   timeoutSeconds: number;
+  /** How kube-proxy programs Services (default iptables). */
+  proxyMode?: LabProxyMode;
 }
 
 export interface UpResult {
@@ -87,7 +90,8 @@ export async function labUp(paths: LabPaths, versions: LabVersions, opts: UpOpti
 
   const t = planTopology(opts.nodes);
   mkdirSync(paths.logs, { recursive: true });
-  const rec = new StateRecorder(paths.stateFile, emptyState(opts.nodes));
+  const proxyMode = opts.proxyMode ?? 'iptables';
+  const rec = new StateRecorder(paths.stateFile, emptyState(opts.nodes, proxyMode));
   try {
     opts.log('network: switch, outside world, node namespaces');
     createUnderlay(rec);
@@ -154,8 +158,8 @@ export async function labUp(paths: LabPaths, versions: LabVersions, opts: UpOpti
       kubectl(paths, ['label', 'node', n.name, '--overwrite', `node-role.kubernetes.io/${n.role}=`]);
     }
 
-    opts.log('add-ons: kube-proxy, flannel, CoreDNS, kube-router');
-    const ctx = addonContext(versions, t);
+    opts.log(`add-ons: kube-proxy (${proxyMode} mode), flannel, CoreDNS, kube-router`);
+    const ctx = addonContext(versions, t, proxyMode);
     for (const a of ADDONS) applyManifest(paths, a.manifest(ctx));
 
     opts.log('waiting for nodes Ready and system pods Running');

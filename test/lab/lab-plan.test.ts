@@ -1,7 +1,7 @@
 /** The lab's pure parts, checked without a cluster: versions, topology, manifests, fault list. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { addonContext } from '../../src/lab/addons/context.ts';
 import { ADDONS } from '../../src/lab/addons/index.ts';
 import { FAULTS } from '../../src/lab/faults/index.ts';
@@ -49,7 +49,7 @@ describe('lab topology', () => {
 });
 
 describe('lab add-ons', () => {
-  const ctx = addonContext(loadVersions(), planTopology(3));
+  const ctx = addonContext(loadVersions(), planTopology(3), 'iptables');
   for (const a of ADDONS) {
     it(`${a.id} is valid YAML whose images are local, pinned and never pulled`, () => {
       const docs = parseAllDocuments(a.manifest(ctx));
@@ -68,6 +68,27 @@ describe('lab add-ons', () => {
     const text = ADDONS.find((a) => a.id === 'flannel')!.manifest(ctx);
     assert.match(text, /"Type":"vxlan","Port":8472/);
     assert.match(text, /"Network":"10\.244\.0\.0\/16"/);
+  });
+  it("kube-proxy runs in the lab's proxy mode, with nftables mode's feature gate where the version needs it", () => {
+    const proxy = (mode: 'iptables' | 'nftables', version: string) => {
+      const text = ADDONS.find((a) => a.id === 'kube-proxy')!.manifest({
+        ...ctx,
+        proxyMode: mode,
+        versions: { ...ctx.versions, K8S_VERSION: version },
+      });
+      const cm = parseAllDocuments(text)
+        .map((d) => d.toJS() as { kind: string; data?: Record<string, string> })
+        .find((d) => d.kind === 'ConfigMap');
+      return parse(cm?.data?.['config.conf'] ?? '') as {
+        mode: string;
+        featureGates?: Record<string, boolean>;
+      };
+    };
+    assert.equal(proxy('iptables', 'v1.30.14').mode, 'iptables');
+    assert.equal(proxy('iptables', 'v1.30.14').featureGates, undefined);
+    assert.deepEqual(proxy('nftables', 'v1.30.14').featureGates, { NFTablesProxyMode: true });
+    assert.equal(proxy('nftables', 'v1.30.14').mode, 'nftables');
+    assert.equal(proxy('nftables', 'v1.34.4').featureGates, undefined);
   });
   it('kube-dns sits at 10.96.0.10', () => {
     assert.match(ADDONS.find((a) => a.id === 'coredns')!.manifest(ctx), /clusterIP: 10\.96\.0\.10/);

@@ -5,6 +5,7 @@ import { labDown } from '../../lab/down.ts';
 import { breakFault, breakRandom, healFaults, listFaults, listShapes } from '../../lab/fault-runner.ts';
 import { loadImages } from '../../lab/load-image.ts';
 import { labPaths } from '../../lab/paths.ts';
+import { LAB_PROXY_MODES, type LabProxyMode } from '../../lab/proxy-mode.ts';
 import { freshSeed } from '../../lab/random/generate.ts';
 import { labStatus, renderStatus } from '../../lab/status.ts';
 import { MAX_NODES } from '../../lab/topology.ts';
@@ -34,11 +35,21 @@ export function registerLab(program: Command): void {
         .argParser(duration({ min: 1000, max: 3 * 3_600_000 }))
         .default(420_000, '7m'),
     )
-    .action(async (o: { nodes: number; timeout: number }) => {
+    .addOption(
+      new Option('--proxy-mode <mode>', 'how kube-proxy programs Services')
+        .choices(LAB_PROXY_MODES)
+        .default('iptables'),
+    )
+    .action(async (o: { nodes: number; timeout: number; proxyMode: LabProxyMode }) => {
       requireRoot();
       const v = loadVersions();
       const paths = labPaths(v);
-      const r = await labUp(paths, v, { nodes: o.nodes, timeoutSeconds: o.timeout / 1000, log });
+      const r = await labUp(paths, v, {
+        nodes: o.nodes,
+        timeoutSeconds: o.timeout / 1000,
+        proxyMode: o.proxyMode,
+        log,
+      });
       log(`up in ${r.seconds.toFixed(1)}s`);
       process.stdout.write(renderStatus(labStatus(paths)));
     });

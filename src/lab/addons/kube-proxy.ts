@@ -1,8 +1,12 @@
-/** kube-proxy as kubeadm installs it: a DaemonSet in iptables mode, its config in a ConfigMap. */
+/** kube-proxy as kubeadm installs it: a DaemonSet in the lab's proxy mode, its config in a ConfigMap. */
+import { kubeProxyFeatureGates } from '../proxy-mode.ts';
 import { NET } from '../topology.ts';
 import type { AddonContext } from './addon.ts';
 
 export function kubeProxyManifest(ctx: AddonContext): string {
+  const gates = Object.entries(kubeProxyFeatureGates(ctx.proxyMode, ctx.versions.K8S_VERSION));
+  const featureGates =
+    gates.length === 0 ? '' : `\n    featureGates: {${gates.map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
   return `apiVersion: v1
 kind: ServiceAccount
 metadata: {name: kube-proxy, namespace: kube-system}
@@ -27,7 +31,7 @@ data:
     clientConnection:
       kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
     clusterCIDR: ${NET.podCidr}
-    mode: iptables
+    mode: ${ctx.proxyMode}${featureGates}
     # Connection-tracking limits are machine-wide; a node in a network namespace leaves them be.
     conntrack:
       maxPerCore: 0
