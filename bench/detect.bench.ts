@@ -47,7 +47,7 @@ if ('skip' in status) {
 }
 const lab: LabInfo = status.lab;
 const wanted = arg('faults')?.split(',');
-const faults = listFaults().filter((f) => wanted === undefined || wanted.includes(f.id));
+const faults = listFaults('catalog').filter((f) => wanted === undefined || wanted.includes(f.id));
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
 let forward: ChildProcess | undefined;

@@ -3,10 +3,10 @@ import { NetdoctorError } from '../core/errors.ts';
 import { addonContext } from './addons/context.ts';
 import { ADDONS } from './addons/index.ts';
 import type { Fault, FaultContext } from './faults/fault.ts';
-import { FAULTS } from './faults/index.ts';
+import { ALL_FAULTS, FAULTS } from './faults/index.ts';
 import { applyManifest, kubectl, tryKubectl } from './kubectl.ts';
 import type { LabPaths } from './paths.ts';
-import { labProxyMode } from './proxy-mode.ts';
+import { type LabProxyMode, labProxyMode } from './proxy-mode.ts';
 import { type GroundTruth, generateFault, seedOfFaultId } from './random/generate.ts';
 import { SHAPES } from './random/shapes/index.ts';
 import { run, tryRun } from './shell.ts';
@@ -14,12 +14,20 @@ import { type LabState, readState, requireUpState, StateRecorder } from './state
 import { type LabNode, planTopology } from './topology.ts';
 import { loadVersions } from './versions.ts';
 
-export function listFaults(): { id: string; summary: string; expectedRootCause: string; scope: string }[] {
-  return FAULTS.map((f) => ({
+/** The lab's faults: the catalog's, or all (`lab break` takes any; some need nftables mode). */
+export function listFaults(which: 'catalog' | 'all' = 'all'): {
+  id: string;
+  summary: string;
+  expectedRootCause: string;
+  scope: string;
+  proxyMode?: LabProxyMode;
+}[] {
+  return (which === 'catalog' ? FAULTS : ALL_FAULTS).map((f) => ({
     id: f.id,
     summary: f.summary,
     expectedRootCause: f.expectedRootCause,
     scope: f.scope,
+    ...(f.proxyMode ? { proxyMode: f.proxyMode } : {}),
   }));
 }
 
@@ -36,7 +44,7 @@ function findFault(id: string, nodeCount: number): Resolved {
     const g = generateFault(seed, planTopology(nodeCount));
     return { fault: g.fault, node: g.node.name, peer: g.peer.name };
   }
-  const f = FAULTS.find((x) => x.id === id);
+  const f = ALL_FAULTS.find((x) => x.id === id);
   if (!f) {
     throw new NetdoctorError('usage', `no fault named ${id}`, { suggestions: ['netdoctor lab faults'] });
   }
@@ -97,6 +105,16 @@ export async function breakFault(
   const { ctx, rec } = context(paths, resolved.node ?? nodeName, resolved.peer);
   if (rec.state.faults.some((f) => f.id === id)) {
     throw new NetdoctorError('lab', `${id} is already in force`, { suggestions: ['netdoctor lab heal'] });
+  }
+  const mode = labProxyMode(rec.state);
+  if (fault.proxyMode !== undefined && fault.proxyMode !== mode) {
+    throw new NetdoctorError(
+      'lab',
+      `${id} exists only where kube-proxy runs in ${fault.proxyMode} mode; this lab runs ${mode} mode`,
+      {
+        suggestions: ['netdoctor lab down', `netdoctor lab up --proxy-mode ${fault.proxyMode}`],
+      },
+    );
   }
   const data = await fault.inject(ctx);
   const node = fault.scope === 'node' ? ctx.node.name : undefined;

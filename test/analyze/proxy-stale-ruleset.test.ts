@@ -78,6 +78,25 @@ describe('proxy-stale-ruleset', () => {
     assert.match(fs[0]!.summary, /iptables mode but still holds nftables-mode/);
   });
 
+  it('a frozen set translating to endpoints that are gone is a confirmed cause, with that as evidence', () => {
+    const s = nftCluster(['worker-2']);
+    assert.equal(findings(proxyStaleRuleset, s)[0]?.cause?.confidence, 0.75, 'its endpoints still exist');
+    const nat = s.nodes['worker-2']!.iptablesNft!.tables['nat']!;
+    const sep = nat.rules.find((r) => r.chain.startsWith('KUBE-SEP-') && r.target === 'DNAT');
+    assert.ok(sep, 'the builder writes endpoint DNATs');
+    sep.spec = sep.spec.replace(/--to-destination \S+/, '--to-destination 10.244.2.249:8080');
+    const [f] = findings(proxyStaleRuleset, s);
+    assert.equal(f?.cause?.confidence, 0.85);
+    assert.match(
+      f?.evidence.at(-1)?.observed ?? '',
+      /translate to 10\.244\.2\.249, which no pod and no EndpointSlice has/,
+    );
+    // Without the EndpointSlices there is nothing to compare with: no claim either way.
+    s.cluster.endpointSlices = [];
+    s.gaps.push({ collector: 'cluster/endpointslices', reason: 'forbidden' });
+    assert.equal(findings(proxyStaleRuleset, s)[0]?.cause?.confidence, 0.75);
+  });
+
   it('an empty skeleton of the other mode is not a stale rule set', () => {
     const s = nftCluster();
     const nat = s.nodes['worker-1']!.iptablesNft!.tables['nat']!;

@@ -34,7 +34,10 @@ function load(id: string): Promise<Snapshot> {
 
 describe('examples/index.json', () => {
   it('lists a healthy cluster and every fault of the catalog, each with its bundle', () => {
-    assert.deepEqual(catalog.map((e) => e.id).sort(), ['healthy', ...listFaults().map((f) => f.id)].sort());
+    assert.deepEqual(
+      catalog.map((e) => e.id).sort(),
+      ['healthy', ...listFaults('catalog').map((f) => f.id)].sort(),
+    );
     for (const e of catalog) assert.ok(existsSync(join(EXAMPLES_DIR, e.id, 'manifest.json')), e.id);
   });
 });

@@ -98,7 +98,10 @@ export function registerLab(program: Command): void {
     .action((o: { output: string; shapes?: boolean }) => {
       const rows = o.shapes
         ? listShapes().map((x) => ({ ...x, line: `${x.id.padEnd(46)}${x.layer.padEnd(9)}${x.category}` }))
-        : listFaults().map((x) => ({ ...x, line: `${x.id.padEnd(30)}${x.summary}` }));
+        : listFaults().map((x) => ({
+            ...x,
+            line: `${x.id.padEnd(30)}${x.summary}${x.proxyMode ? ` (${x.proxyMode} mode only)` : ''}`,
+          }));
       process.stdout.write(
         o.output === 'json'
           ? `${JSON.stringify(

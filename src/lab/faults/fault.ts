@@ -1,6 +1,7 @@
 /** One fault of PRODUCT.md's catalog: injected and healed with the commands a real outage involves. */
 import type { RootCauseCategory } from '../../core/model.ts';
 import type { LabPaths } from '../paths.ts';
+import type { LabProxyMode } from '../proxy-mode.ts';
 import type { RunResult } from '../shell.ts';
 import type { LabNode, LabTopology } from '../topology.ts';
 
@@ -30,6 +31,8 @@ export interface Fault {
   expectedRootCause: RootCauseCategory;
   /** Whether `--node` picks where it lands. */
   scope: 'node' | 'cluster';
+  /** The only kube-proxy mode the fault exists in; absent: any mode. */
+  proxyMode?: LabProxyMode;
   /** Injects; returns what heal needs (saved configuration, old values). */
   inject: (ctx: FaultContext) => Promise<Record<string, string>>;
   heal: (ctx: FaultContext, data: Record<string, string>) => Promise<void>;

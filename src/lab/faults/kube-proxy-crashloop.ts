@@ -21,7 +21,9 @@ export const kubeProxyCrashloop: Fault = {
   scope: 'cluster',
   inject: async (ctx) => {
     const saved = ctx.kubectl(GET_CONFIG);
-    const broken = saved.replace('mode: iptables', 'mode: iptable');
+    // A mode kube-proxy does not know (`iptable`, `nftable`): it refuses to start.
+    const broken = saved.replace(/^mode: (\w+)s$/m, 'mode: $1');
+    if (broken === saved) throw new Error(`kube-proxy's config has no mode line to break:\n${saved}`);
     ctx.kubectl([
       '-n',
       'kube-system',
