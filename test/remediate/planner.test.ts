@@ -16,6 +16,7 @@ import { type Plan, planRepairs } from '../../src/remediate/planner.ts';
 import { renderPlan } from '../../src/remediate/render-plan.ts';
 import { DEFAULT_OPTIONS, PHASES, type RepairOptions } from '../../src/remediate/step.ts';
 import { STEPS } from '../../src/remediate/steps/index.ts';
+import { intendedMode } from '../../src/remediate/steps/restart-kube-proxy.ts';
 import { listedFiles } from '../support/listed-files.ts';
 
 async function planFor(id: string, options: Partial<RepairOptions> = {}): Promise<Plan> {
@@ -294,6 +295,29 @@ describe('repair planner over the recorded examples', () => {
     const other = await planFor('kube-proxy-crashloop', { only: ['enable-ip-forward'] });
     assert.deepEqual(other.steps, []);
     assert.ok(other.skipped.some((s) => /--only/.test(s.reason)));
+  });
+
+  it("a crash-looping kube-proxy's mode typo is put back to the mode it spells, never switched", async () => {
+    assert.deepEqual(['iptable', 'nftable', 'NFTables', 'ipvss', 'kernelspace2', 'bogus'].map(intendedMode), [
+      'iptables',
+      'nftables',
+      'nftables',
+      'ipvs',
+      'iptables',
+      'iptables',
+    ]);
+    // The recorded crash loop, as an nftables cluster would have it: `mode: nftable`.
+    const snapshot = await readBundle(join(EXAMPLES_DIR, 'kube-proxy-crashloop'));
+    const cm = snapshot.cluster.configMaps.find((c) => c.metadata.name === 'kube-proxy');
+    assert.ok(cm?.data?.['config.conf']?.includes('mode: iptable'));
+    cm.data['config.conf'] = cm.data['config.conf'].replace('mode: iptable', 'mode: nftable');
+    for (const [k, text] of Object.entries(snapshot.cluster.logs))
+      if (k.startsWith('kube-system/kube-proxy'))
+        snapshot.cluster.logs[k] = text.replaceAll('\\"iptable\\"', '\\"nftable\\"');
+    const step = planSnapshot(snapshot, { only: ['restart-kube-proxy'] }).steps[0];
+    const change = step?.objectChanges.find((c) => c.kind === 'ConfigMap');
+    assert.match(change?.after ?? '', /mode: nftables/, JSON.stringify(step));
+    assert.match(change?.why ?? '', /"nftable".*"nftables" is the mode it spells/);
   });
 
   it('a partial match is refused unless --force', async () => {

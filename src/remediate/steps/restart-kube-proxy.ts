@@ -8,7 +8,7 @@ import type { AppliedAction, Check, RepairStep, UndoAction } from '../step.ts';
 import { basePlan, planned, runUndo, toYaml } from '../step-kit.ts';
 
 /** What apply needs: the kube-proxy DaemonSet, and whether its mode is fixed first. */
-type Params = { target: RolloutTarget; fixMode: boolean };
+type Params = { target: RolloutTarget; fixMode: boolean; mode?: string };
 
 const VALID_MODES = ['', 'iptables', 'ipvs', 'nftables', 'kernelspace'];
 const CONFIG_KEY = 'config.conf';
@@ -22,8 +22,40 @@ export function badProxyMode(snapshot: Snapshot, config: string): string | undef
   return logs.some(([, text]) => text.includes(mode)) ? mode : undefined;
 }
 
-export function fixModeLine(config: string): string {
-  return config.replace(/^mode:.*$/m, 'mode: iptables');
+/** The modes a broken `mode:` is put back to: the ones kube-proxy runs on Linux. */
+const REPAIR_MODES = ['iptables', 'nftables', 'ipvs'] as const;
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The mode a typo meant: the valid mode nearest in spelling (`nftable` is nftables, `iptable`
+ * iptables), iptables when none is near. Never a switch of mode: putting an nftables cluster's
+ * kube-proxy back in iptables mode would be a second change nobody asked for.
+ */
+export function intendedMode(bad: string): (typeof REPAIR_MODES)[number] {
+  let best: (typeof REPAIR_MODES)[number] = 'iptables';
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const m of REPAIR_MODES) {
+    const d = editDistance(bad.toLowerCase(), m);
+    if (d < bestDistance) {
+      best = m;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= 2 ? best : 'iptables';
+}
+
+export function fixModeLine(config: string, bad: string): string {
+  return config.replace(/^mode:.*$/m, `mode: ${intendedMode(bad)}`);
 }
 
 export const restartKubeProxy: RepairStep<Params> = {
@@ -52,7 +84,7 @@ export const restartKubeProxy: RepairStep<Params> = {
     const config = cm?.data?.[CONFIG_KEY];
     const bad = config !== undefined ? badProxyMode(input.snapshot, config) : undefined;
     if (config !== undefined && bad !== undefined) {
-      const fixed = fixModeLine(config);
+      const fixed = fixModeLine(config, bad);
       plan.objectChanges.push({
         kind: 'ConfigMap',
         namespace: t.namespace,
@@ -62,11 +94,15 @@ export const restartKubeProxy: RepairStep<Params> = {
         patchType: 'merge',
         before: toYaml({ data: { [CONFIG_KEY]: config } }),
         after: toYaml({ data: { [CONFIG_KEY]: fixed } }),
-        why: `kube-proxy's logs name mode "${bad}", which kube-proxy rejects`,
+        why: `kube-proxy's logs name mode "${bad}", which kube-proxy rejects; "${intendedMode(bad)}" is the mode it spells`,
       });
     }
     plan.objectChanges.push(restartChange(t, ds, 'pods pick up their config and reprogram service rules'));
-    const params: Params = { target: t, fixMode: bad !== undefined };
+    const params: Params = {
+      target: t,
+      fixMode: bad !== undefined,
+      ...(bad !== undefined ? { mode: bad } : {}),
+    };
     plan.verification = `DaemonSet ${t.namespace}/${t.name} rolls out: every pod updated, Ready and available`;
     plan.rollback = `${bad !== undefined ? 'restore the ConfigMap config.conf as it was, then ' : ''}put the pod template's restartedAt annotation back`;
     return planned(plan, params);
@@ -95,12 +131,13 @@ export const restartKubeProxy: RepairStep<Params> = {
         | { data?: Record<string, string> }
         | undefined;
       const old = cm?.data?.[CONFIG_KEY];
-      if (old !== undefined && fixModeLine(old) !== old) {
+      const bad = plan.params.mode ?? '';
+      if (old !== undefined && fixModeLine(old, bad) !== old) {
         await exec.port.patchObject(
           'ConfigMap',
           t.namespace,
           'kube-proxy',
-          { data: { [CONFIG_KEY]: fixModeLine(old) } },
+          { data: { [CONFIG_KEY]: fixModeLine(old, bad) } },
           'merge',
         );
         undo.push({
@@ -115,7 +152,7 @@ export const restartKubeProxy: RepairStep<Params> = {
           target: `ConfigMap ${t.namespace}/kube-proxy`,
           command: 'patch config.conf mode',
           before: old,
-          after: fixModeLine(old),
+          after: fixModeLine(old, bad),
           result: 'patched',
         });
       }
