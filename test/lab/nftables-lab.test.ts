@@ -24,7 +24,7 @@ import {
   timings,
   work,
 } from './fault-loop.ts';
-import { healthyFailures, kc, paths, probes } from './lab-checks.ts';
+import { eventually, healthyFailures, kc, paths, probes } from './lab-checks.ts';
 
 const status = process.env['NETDOCTOR_LAB'] === '1' ? labStatus(paths) : undefined;
 const skip =
@@ -129,4 +129,87 @@ describe('kube-proxy in nftables mode (real cluster)', { skip }, () => {
       runFaultLoop(fault, spec),
     );
   }
+
+  it('a mixed cluster, as a rollout back to iptables mode leaves it, is judged node by node', {
+    timeout: 600_000,
+  }, async () => {
+    // The ConfigMap says iptables; only ndlab-node2's kube-proxy has restarted since (a ConfigMap
+    // change rolls nothing out by itself), so the other nodes still run nftables mode.
+    setConfiguredMode('iptables');
+    try {
+      restartKubeProxyOn('ndlab-node2');
+      await eventually(
+        'ndlab-node2 programming Services in iptables',
+        () => /-A KUBE-SERVICES .*-j KUBE-SVC-/.test(onNode('ndlab-node2', 'iptables-nft-save -t nat').out),
+        120_000,
+      );
+      for (const n of ['ndlab-node1', 'ndlab-node3'])
+        assert.ok(onNode(n, 'nft list map ip kube-proxy service-ips').ok, `${n} still runs nftables mode`);
+      await eventually('the Service to work from every node', () => healthyFailures().length === 0, 120_000);
+      // What kube-proxy left of the nftables mode on ndlab-node2 decides what a right diagnosis says.
+      const leftover = /: goto service-/.test(
+        onNode('ndlab-node2', 'nft list map ip kube-proxy service-ips').out,
+      );
+      const { report } = await diagnoseLab('mixed');
+      const causes = report.rootCauses.map((c) => `${c.category} ${c.subject.name}`);
+      assert.ok(
+        !causes.some((c) => c.startsWith('proxy.rules-missing')),
+        `rules read in the wrong mode: ${causes}`,
+      );
+      if (leftover) assert.deepEqual(causes, ['proxy.stale-ruleset ndlab-node2']);
+      else assert.equal(report.verdict, 'healthy', `root causes: ${rootCauseList(report)}`);
+      console.log(`# mixed cluster: ${leftover ? 'nftables leftovers on ndlab-node2 reported' : 'healthy'}`);
+    } finally {
+      setConfiguredMode('nftables');
+      restartKubeProxyOn('ndlab-node2');
+    }
+    await eventually(
+      'ndlab-node2 back in nftables mode',
+      () => /: goto service-/.test(onNode('ndlab-node2', 'nft list map ip kube-proxy service-ips').out),
+      120_000,
+    );
+    await eventually('the lab healthy again', () => healthyFailures().length === 0, 180_000);
+  });
 });
+
+/** Sets the mode in kube-proxy's ConfigMap (what the next kube-proxy to start runs). */
+function setConfiguredMode(mode: 'iptables' | 'nftables'): void {
+  const conf = kc([
+    '-n',
+    'kube-system',
+    'get',
+    'configmap',
+    'kube-proxy',
+    '-o',
+    'jsonpath={.data.config\\.conf}',
+  ]).out;
+  const next = conf.replace(/^mode: \w+$/m, `mode: ${mode}`);
+  const r = kc([
+    '-n',
+    'kube-system',
+    'patch',
+    'configmap',
+    'kube-proxy',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ data: { 'config.conf': next } }),
+  ]);
+  assert.ok(r.ok, r.out);
+}
+
+/** Deletes the kube-proxy pod on one node and waits for its replacement to be ready. */
+function restartKubeProxyOn(node: string): void {
+  const del = kc([
+    '-n',
+    'kube-system',
+    'delete',
+    'pod',
+    '-l',
+    'k8s-app=kube-proxy',
+    '--field-selector',
+    `spec.nodeName=${node}`,
+  ]);
+  assert.ok(del.ok, del.out);
+  const done = kc(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-proxy', '--timeout=120s'], 130_000);
+  assert.ok(done.ok, done.out);
+}
