@@ -309,8 +309,8 @@ describe('repair planner over the recorded examples', () => {
     // The recorded crash loop, as an nftables cluster would have it: `mode: nftable`.
     const snapshot = await readBundle(join(EXAMPLES_DIR, 'kube-proxy-crashloop'));
     const cm = snapshot.cluster.configMaps.find((c) => c.metadata.name === 'kube-proxy');
-    const conf = cm?.data?.['config.conf'];
-    assert.ok(cm?.data && conf?.includes('mode: iptable'));
+    const conf = cm?.data?.['config.conf'] ?? '';
+    assert.ok(cm?.data && conf.includes('mode: iptable'));
     cm.data['config.conf'] = conf.replace('mode: iptable', 'mode: nftable');
     for (const [k, text] of Object.entries(snapshot.cluster.logs))
       if (k.startsWith('kube-system/kube-proxy'))
