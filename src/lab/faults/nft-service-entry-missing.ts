@@ -5,7 +5,7 @@
  * kube-proxy's partial syncs rewrite only Services that change, so the hole stays.
  */
 import type { Fault } from './fault.ts';
-import { dispatches, restartKubeProxyOn, webClusterIp } from './kube-proxy-restart.ts';
+import { dispatches, restartKubeProxyOn, webClusterIp } from './kube-proxy-ops.ts';
 
 export const nftServiceEntryMissing: Fault = {
   id: 'nft-service-entry-missing',

@@ -4,7 +4,7 @@
  * skeleton but only the Services that changed since, so ClusterIPs stop translating there.
  */
 import type { Fault } from './fault.ts';
-import { dispatches, restartKubeProxyOn, webClusterIp } from './kube-proxy-restart.ts';
+import { dispatches, restartKubeProxyOn, webClusterIp } from './kube-proxy-ops.ts';
 
 export const nftTableDeleted: Fault = {
   id: 'nft-table-deleted',

@@ -6,7 +6,7 @@
  */
 import { NET } from '../topology.ts';
 import { type Fault, matchingLines } from './fault.ts';
-import { restartKubeProxyOn, webClusterIp } from './kube-proxy-restart.ts';
+import { restartKubeProxyOn, webClusterIp } from './kube-proxy-ops.ts';
 
 /** Chain names as iptables-mode kube-proxy makes them for demo/web:http. */
 const SVC = 'KUBE-SVC-NDLABSTALEWEB0001';
