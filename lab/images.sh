@@ -110,17 +110,23 @@ JSON
   log "$REGISTRY/$name:$tag -> $OUT/${name}_$tag.tar"
 }
 
-# image NAME TAG ENTRYPOINT_JSON FILLER [fresh]: builds unless the archive is already there
-# (always with "fresh").
+# image NAME TAG ENTRYPOINT_JSON FILLER [fresh]: builds unless the archive is already there and
+# was made by the same recipe (its filler function and entrypoint, whose hash is kept beside it:
+# a tool added to an image rebuilds it under the same tag); always with "fresh".
 image() {
   local name="$1" tag="$2" entry="$3" filler="$4" fresh="${5:-}"
-  if [[ -z "$fresh" && -f "$OUT/${name}_$tag.tar" ]]; then log "$name:$tag cached"; return; fi
+  local recipe; recipe="$({ declare -f "$filler"; echo "$entry"; } | sha256sum | cut -d' ' -f1)"
+  if [[ -z "$fresh" && -f "$OUT/${name}_$tag.tar" && "$(cat "$OUT/${name}_$tag.recipe" 2>/dev/null)" == "$recipe" ]]; then
+    log "$name:$tag cached"
+    return
+  fi
   local root="$OUT/.rootfs-$name"
   rm -rf "$root"
   mkdir -p "$root"
   base_files "$root"
   "$filler" "$root"
   write_archive "$name" "$tag" "$root" "$entry"
+  echo "$recipe" >"$OUT/${name}_$tag.recipe"
   rm -rf "$root"
 }
 
@@ -143,6 +149,8 @@ fill_kube_proxy() {
   add_file "$1" "$BIN/k8s-$K8S_VERSION/kube-proxy" /usr/local/bin/kube-proxy
   add_busybox "$1"
   add_iptables "$1" nft
+  # nftables mode programs the kernel through the nft binary.
+  add_bin "$1" /usr/sbin/nft
   add_bin "$1" /usr/sbin/conntrack
   add_bin "$1" /usr/sbin/ipset
 }

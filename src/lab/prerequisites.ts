@@ -67,8 +67,12 @@ export function ensureBuilt(paths: LabPaths, v: LabVersions, log: (m: string) =>
     log('building binaries (lab/build.sh; a cold build takes a long time)');
     runScript('build.sh', paths);
   }
-  if (IMAGE_ARCHIVES(paths, v).some((a) => !existsSync(a))) {
-    log('assembling images (lab/images.sh)');
-    runScript('images.sh', paths);
-  }
+  // Always: an archive built by an older recipe (a tool since added to the image) is rebuilt
+  // under the same tag; a cached one costs a hash of its recipe.
+  log(
+    IMAGE_ARCHIVES(paths, v).some((a) => !existsSync(a))
+      ? 'assembling images (lab/images.sh)'
+      : 'checking images (lab/images.sh)',
+  );
+  runScript('images.sh', paths);
 }

@@ -38,8 +38,11 @@ function only(s: Snapshot, node: string): Finding {
   const f = fs[0]!;
   assert.deepEqual(f.subject, { kind: 'Node', name: node });
   assert.equal(f.cause?.category, 'proxy.rules-missing');
-  for (const e of f.evidence.filter((x) => !x.source.startsWith('probes/')))
-    assert.equal(e.source, `nodes/${node}/nft-ruleset.json`);
+  // The node's own rule set; the last item may cite another node that dispatches what it lacks.
+  const own = f.evidence.filter(
+    (x) => !x.source.startsWith('probes/') && !/ judged dispatch/.test(x.observed),
+  );
+  for (const e of own) assert.equal(e.source, `nodes/${node}/nft-ruleset.json`);
   return f;
 }
 
@@ -81,6 +84,22 @@ describe('proxy-rules-missing in nftables mode', () => {
     m.elements = m.elements.filter((e) => e.key[0] !== '10.96.0.10');
     const f = only(s, 'worker-1');
     assert.match(text(f), /no service-ips element for kube-system\/kube-dns \(10\.96\.0\.10\)/);
+    // One Service of several, while every other node dispatches it: this node's own fault.
+    assert.equal(f.cause?.confidence, 0.85);
+    const consensus = f.evidence.at(-1);
+    assert.match(consensus?.source ?? '', /^nodes\/(control-plane|worker-[23])\/nft-ruleset\.json$/);
+    assert.match(consensus?.observed ?? '', /^3 other nodes of 4 judged dispatch kube-system\/kube-dns$/);
+  });
+
+  it('a Service missing on every node is a partial match: the cluster view may lag, not one node', () => {
+    const s = cluster();
+    for (const dp of Object.values(s.nodes)) {
+      const m = dp.nftRuleset?.maps?.find((x) => x.family === 'ip' && x.name === 'service-ips');
+      if (m) m.elements = m.elements.filter((e) => e.key[0] !== '10.96.0.10');
+    }
+    const fs = findings(s);
+    assert.ok(fs.length > 0);
+    for (const f of fs) assert.equal(f.cause?.confidence, 0.7, f.summary);
   });
 
   /** Moves web-frontend from service-ips to no-endpoint-services with `verdict`. */

@@ -25,6 +25,32 @@ export function kc(args: string[], timeoutMs = 30_000, input?: string): Result {
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
+/**
+ * The addresses in the demo web Service's EndpointSlices ('' when it has none), from kubectl's
+ * standard output alone: v1 Endpoints is deprecated from 1.33 and kubectl's warning about it,
+ * on stderr, is not data. A kubectl that fails throws rather than read as "no endpoints".
+ */
+export function webEndpoints(): string {
+  const r = spawnSync(
+    paths.kubectl,
+    [
+      '--kubeconfig',
+      paths.kubeconfig,
+      '-n',
+      DEMO_NAMESPACE,
+      'get',
+      'endpointslices',
+      '-l',
+      'kubernetes.io/service-name=web',
+      '-o',
+      'jsonpath={.items[*].endpoints[*].addresses}',
+    ],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  if (r.status !== 0) throw new Error(`kubectl get endpointslices: ${r.stderr}`);
+  return (r.stdout ?? '').trim();
+}
+
 /** True when dig +short printed an address line (its errors also carry addresses). */
 export function hasAddress(digOutput: string): boolean {
   return /^\d+\.\d+\.\d+\.\d+$/m.test(digOutput);

@@ -27,7 +27,7 @@ import {
   timings,
   work,
 } from './fault-loop.ts';
-import { eventually, hasAddress, healthyFailures, kc, paths, probes } from './lab-checks.ts';
+import { eventually, hasAddress, healthyFailures, kc, paths, probes, webEndpoints } from './lab-checks.ts';
 
 const enabled = process.env['NETDOCTOR_LAB'] === '1';
 const keep = process.env['NETDOCTOR_LAB_KEEP'] === '1';
@@ -138,18 +138,8 @@ const SYMPTOMS: Record<string, FaultSpec> = {
     symptom: () => !hasAddress(probes.dnsUdp(podOn('ndlab-node2'), 'kubernetes.default').out),
   },
   'service-selector-typo': {
-    symptom: () => {
-      const ep = kc([
-        '-n',
-        DEMO_NAMESPACE,
-        'get',
-        'endpoints',
-        'web',
-        '-o',
-        'jsonpath={.subsets}',
-      ]).out.trim();
-      return ep === '' && !probes.http(podOn('ndlab-node2'), `http://web.${DEMO_NAMESPACE}/`).ok;
-    },
+    symptom: () =>
+      webEndpoints() === '' && !probes.http(podOn('ndlab-node2'), `http://web.${DEMO_NAMESPACE}/`).ok,
   },
   'iptables-backend-mixed': {
     node: 'ndlab-node2',

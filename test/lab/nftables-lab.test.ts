@@ -24,7 +24,7 @@ import {
   timings,
   work,
 } from './fault-loop.ts';
-import { eventually, healthyFailures, kc, paths, probes } from './lab-checks.ts';
+import { eventually, healthyFailures, kc, paths, probes, webEndpoints } from './lab-checks.ts';
 
 const status = process.env['NETDOCTOR_LAB'] === '1' ? labStatus(paths) : undefined;
 const skip =
@@ -65,9 +65,7 @@ const FAULTS: Record<string, FaultSpec> = {
     settleMs: 90_000,
   },
   'service-selector-typo': {
-    symptom: () =>
-      kc(['-n', DEMO_NAMESPACE, 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets}']).out.trim() === '' &&
-      !clusterIpWorksFrom('ndlab-node2'),
+    symptom: () => webEndpoints() === '' && !clusterIpWorksFrom('ndlab-node2'),
   },
   'nft-table-deleted': {
     node: 'ndlab-node2',

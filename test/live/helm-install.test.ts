@@ -174,10 +174,12 @@ describe('helm install charts/netdoctor (live lab)', { skip, timeout: 1_200_000 
   });
 
   it('is scraped by a real Prometheus: every agent and the controller up, the alert rules loaded', async () => {
-    // Prometheus finds the targets as the chart's ServiceMonitor tells the Operator to: the
-    // release's Services by their name label and port name, job named after the Service. It
-    // runs in the network of the controller's node: the chart's NetworkPolicy admits the
-    // release's pods and the node a pod runs on, and the agents listen on their nodes' addresses.
+    // The targets are what the chart's ServiceMonitor points the Operator at: the release's
+    // Services' EndpointSlices, the agents' `metrics` port and the controller's `http` port,
+    // each job named after its Service's name label. Debian's Prometheus is built without
+    // Kubernetes discovery, so the test reads the slices and hands Prometheus the addresses.
+    // Prometheus runs in the network of the controller's node: the chart's NetworkPolicy admits
+    // the release's pods and the node a pod runs on, and the agents listen on their nodes' addresses.
     const where = kubectl(lab, [
       '-n',
       NS,
@@ -190,6 +192,34 @@ describe('helm install charts/netdoctor (live lab)', { skip, timeout: 1_200_000 
     ]).out.trim();
     const node = lab.nodes.find((n) => n.name === where);
     assert.ok(node, `the controller runs on no lab node (${where})`);
+    type Slice = {
+      metadata: { labels?: Record<string, string> };
+      ports?: { name?: string; port?: number }[];
+      endpoints?: { addresses: string[] }[];
+    };
+    const slices = JSON.parse(
+      kubectl(lab, [
+        '-n',
+        NS,
+        'get',
+        'endpointslices',
+        '-l',
+        `app.kubernetes.io/instance=${RELEASE}`,
+        '-o',
+        'json',
+      ]).out,
+    ) as { items: Slice[] };
+    const wanted: Record<string, string> = { 'netdoctor-agent': 'metrics', 'netdoctor-serve': 'http' };
+    const targets = new Map<string, string[]>();
+    for (const sl of slices.items) {
+      const job = sl.metadata.labels?.['app.kubernetes.io/name'] ?? '';
+      const port = sl.ports?.find((p) => p.name === wanted[job])?.port;
+      if (port === undefined) continue;
+      for (const ep of sl.endpoints ?? [])
+        for (const a of ep.addresses) targets.set(job, [...(targets.get(job) ?? []), `${a}:${port}`]);
+    }
+    assert.equal(targets.get('netdoctor-agent')?.length, lab.nodes.length, JSON.stringify([...targets]));
+    assert.equal(targets.get('netdoctor-serve')?.length, 1, JSON.stringify([...targets]));
     const dir = mkdtempSync(join(tmpdir(), 'ndt-prometheus-'));
     const config = join(dir, 'prometheus.yml');
     writeFileSync(
@@ -197,33 +227,10 @@ describe('helm install charts/netdoctor (live lab)', { skip, timeout: 1_200_000 
       stringifyYaml({
         global: { scrape_interval: '2s', scrape_timeout: '2s', evaluation_interval: '2s' },
         rule_files: [resolve('deploy/prometheus/netdoctor-alerts.yaml')],
-        scrape_configs: [
-          {
-            job_name: 'netdoctor',
-            kubernetes_sd_configs: [
-              { role: 'endpoints', kubeconfig_file: lab.kubeconfig, namespaces: { names: [NS] } },
-            ],
-            relabel_configs: [
-              {
-                source_labels: ['__meta_kubernetes_service_label_app_kubernetes_io_instance'],
-                regex: RELEASE,
-                action: 'keep',
-              },
-              {
-                source_labels: [
-                  '__meta_kubernetes_service_label_app_kubernetes_io_name',
-                  '__meta_kubernetes_endpoint_port_name',
-                ],
-                regex: 'netdoctor-agent;metrics|netdoctor-serve;http',
-                action: 'keep',
-              },
-              {
-                source_labels: ['__meta_kubernetes_service_label_app_kubernetes_io_name'],
-                target_label: 'job',
-              },
-            ],
-          },
-        ],
+        scrape_configs: [...targets].map(([job, list]) => ({
+          job_name: job,
+          static_configs: [{ targets: list }],
+        })),
       }),
     );
     const checked = spawnSync('promtool', ['check', 'config', config], { encoding: 'utf8' });

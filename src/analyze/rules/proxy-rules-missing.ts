@@ -19,7 +19,7 @@ import {
 } from './support/datapath.ts';
 import { configuredProxyMode, needsProxyRules } from './support/node-proxy.ts';
 import { describeProbe, failedProbe, probeSource, probeView } from './support/probes.ts';
-import { type ExpectedService, nftProxyGaps } from './support/proxy-nft-checks.ts';
+import { type ExpectedService, nftProxyGaps, type ProxyGaps } from './support/proxy-nft-checks.ts';
 
 const expectedCache = new WeakMap<Snapshot, ExpectedService[]>();
 /** ClusterIP Services (IPv4) with at least one ready endpoint: kube-proxy must dispatch each (a KUBE-SVC chain, a service-ips entry). */
@@ -114,9 +114,7 @@ export const proxyRulesMissing: Rule = {
     // The node's own rules decide its mode; the configuration only names what an empty node lacks.
     const mode = nodeProxyMode(dp, configured);
     const nodeMode = mode.status === 'detected' ? mode.mode : (configured ?? 'iptables');
-    let evidence: Evidence[] = [];
-    let confidence = 0;
-    let summary = '';
+    let gaps: ProxyGaps;
     let nextCommands = [
       'iptables-save -t nat | grep -c KUBE-SVC',
       `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail=100`,
@@ -124,7 +122,7 @@ export const proxyRulesMissing: Rule = {
     if (nodeMode === 'nftables') {
       const miss = missingNodePart(ctx.snapshot, dp, ['nftRuleset']);
       if (miss || !dp.nftRuleset) return { skipped: miss?.reason ?? 'nft ruleset not collected' };
-      ({ confidence, summary, evidence } = nftProxyGaps(name, nftServiceNatView(dp.nftRuleset), expected));
+      gaps = nftProxyGaps(name, nftServiceNatView(dp.nftRuleset), expected);
       nextCommands = [
         'nft list chain ip kube-proxy services',
         'nft list map ip kube-proxy service-ips',
@@ -134,8 +132,15 @@ export const proxyRulesMissing: Rule = {
       // Both backends: KUBE-SERVICES in the one not collected would pass for missing.
       const miss = missingNodePart(ctx.snapshot, dp, ['iptablesNft', 'iptablesLegacy']);
       if (miss) return { skipped: miss.reason };
-      ({ confidence, summary } = iptablesGaps(name, dp, expected, evidence));
+      gaps = iptablesGaps(name, dp, expected);
     }
+    const t = tally(ctx);
+    t.judged++;
+    for (const k of gaps.missing) t.missing.set(k, (t.missing.get(k) ?? 0) + 1);
+    if (gaps.missing.length === 0 && t.complete === undefined)
+      t.complete = nodeSource(name, nodeMode === 'nftables' ? 'nftRuleset' : 'iptablesNft');
+    let { confidence } = gaps;
+    const { summary, evidence } = gaps;
     if (confidence === 0) return out;
     const failed = svcProbes.filter((r) => r.from.node === name && failedProbe(r));
     if (failed.length > 0) {
@@ -143,37 +148,82 @@ export const proxyRulesMissing: Rule = {
       for (const r of failed.slice(0, 3))
         evidence.push({ source: probeSource(r), observed: describeProbe(r) });
     }
-    out.push(
-      makeFinding(proxyRulesMissing, nodeSubject(name), {
-        severity: 'error',
-        summary,
-        evidence,
-        cause: { category: 'proxy.rules-missing', confidence, remediation: ['restart-kube-proxy'] },
-        nextCommands,
-      }),
-    );
-
+    const finding = { name, summary, evidence, confidence, nextCommands, missing: gaps.missing };
+    // A few Services missing and nothing else wrong: whether the other nodes dispatch them says
+    // if this node's kube-proxy fell behind alone (its own fault) or the cluster's view lags.
+    if (gaps.structural === 0 && confidence < CONFIRMED) t.deferred.push(finding);
+    else out.push(rulesMissingFinding(finding));
     return out;
+  },
+  finish: (ctx) => {
+    const t = tally(ctx);
+    return t.deferred.map((f) => {
+      const dispatchedElsewhere = (k: string) => t.judged - (t.missing.get(k) ?? 0);
+      const others = Math.min(...f.missing.map(dispatchedElsewhere));
+      if (f.missing.length === 0 || others < 1 || t.complete === undefined) return rulesMissingFinding(f);
+      return rulesMissingFinding({
+        ...f,
+        confidence: CONFIRMED,
+        evidence: [
+          ...f.evidence,
+          {
+            source: t.complete,
+            observed: `${others} other node${others === 1 ? '' : 's'} of ${t.judged} judged dispatch${others === 1 ? 'es' : ''} ${listSome(f.missing, 4)}`,
+            expected: `every node dispatches every ready Service; ${f.name} alone does not`,
+          },
+        ],
+      });
+    });
   },
 };
 
+/** A partial match made certain: other nodes' kube-proxy programmed what this one lacks. */
+const CONFIRMED = 0.85;
+
+interface NodeGapsFinding {
+  name: string;
+  summary: string;
+  evidence: Evidence[];
+  confidence: number;
+  nextCommands: string[];
+  missing: string[];
+}
+
+/** Per analysis: nodes judged, how many lack each Service, and findings held for `finish`. */
+const tally = perAnalysis(() => ({
+  judged: 0,
+  missing: new Map<string, number>(),
+  deferred: [] as NodeGapsFinding[],
+  /** A node that dispatches every ready Service, cited as the evidence that it can be done. */
+  complete: undefined as string | undefined,
+}));
+
+function rulesMissingFinding(f: NodeGapsFinding): Finding {
+  return makeFinding(proxyRulesMissing, nodeSubject(f.name), {
+    severity: 'error',
+    summary: f.summary,
+    evidence: f.evidence,
+    cause: { category: 'proxy.rules-missing', confidence: f.confidence, remediation: ['restart-kube-proxy'] },
+    nextCommands: f.nextCommands,
+  });
+}
+
 /** iptables mode: KUBE-SERVICES present, hooked from PREROUTING and OUTPUT, with a jump per ready Service. */
-function iptablesGaps(
-  name: string,
-  dp: NodeDatapath,
-  expected: ExpectedService[],
-  evidence: Evidence[],
-): { confidence: number; summary: string } {
+function iptablesGaps(name: string, dp: NodeDatapath, expected: ExpectedService[]): ProxyGaps {
   const dumps = iptablesDumps(dp);
+  const evidence: Evidence[] = [];
   let confidence = 0;
+  let structural = 0;
   let summary = '';
-  if (dumps.length === 0) return { confidence, summary };
+  let missingKeys: string[] = [];
+  if (dumps.length === 0) return { confidence, summary, evidence, missing: missingKeys, structural };
   const withServices = dumps.filter((d) => {
     const nat = d.dump.tables['nat'];
     return nat && (chainRules(nat).get('KUBE-SERVICES')?.length ?? 0) > 0;
   });
   if (withServices.length === 0) {
     confidence = 0.9;
+    structural = 0.9;
     summary = `kube-proxy on ${name} is Running but the nat table has no KUBE-SERVICES rules`;
     for (const d of dumps) {
       const nat = d.dump.tables['nat'];
@@ -198,6 +248,7 @@ function iptablesGaps(
     );
     if (!reached) {
       confidence = 0.85;
+      structural = 0.85;
       summary = `kube-proxy on ${name} is Running but PREROUTING/OUTPUT do not jump to KUBE-SERVICES`;
       evidence.push({
         source: nodeSource(name, withServices[0]!.key),
@@ -206,6 +257,7 @@ function iptablesGaps(
       });
     }
     if (missing.length > 0) {
+      missingKeys = missing.map((s) => s.key);
       confidence = Math.max(confidence, missing.length * 2 > expected.length ? 0.85 : 0.7);
       summary ||= `kube-proxy on ${name} has no rules for ${missing.length} of ${expected.length} Services with ready endpoints`;
       evidence.push({
@@ -218,5 +270,5 @@ function iptablesGaps(
       });
     }
   }
-  return { confidence, summary };
+  return { confidence, summary, evidence, missing: missingKeys, structural };
 }

@@ -20,6 +20,10 @@ export interface ProxyGaps {
   confidence: number;
   summary: string;
   evidence: Evidence[];
+  /** The ready Services (`ns/name`) the node does not dispatch. */
+  missing: string[];
+  /** The confidence of every gap but the missing Services (0: those are all there is). */
+  structural: number;
 }
 
 /** Gaps in kube-proxy's nftables rules on `node`; `view` undefined means no kube-proxy table. */
@@ -32,6 +36,8 @@ export function nftProxyGaps(
   if (!view)
     return {
       confidence: 0.9,
+      structural: 0.9,
+      missing: [],
       summary: `kube-proxy on ${node} runs in nftables mode but the node has no kube-proxy table`,
       evidence: [
         {
@@ -44,6 +50,8 @@ export function nftProxyGaps(
   if (!view.dispatch)
     return {
       confidence: 0.9,
+      structural: 0.9,
+      missing: [],
       summary: `kube-proxy on ${node} has a kube-proxy table but no Service dispatch in it`,
       evidence: [
         {
@@ -53,13 +61,14 @@ export function nftProxyGaps(
         },
       ],
     };
-  const gaps: ProxyGaps = { confidence: 0, summary: '', evidence: [] };
+  const gaps: ProxyGaps = { confidence: 0, summary: '', evidence: [], missing: [], structural: 0 };
   const unhooked = [
     ...(view.hooks.prerouting ? [] : [`${KP_CHAIN.natPrerouting} (hook prerouting)`]),
     ...(view.hooks.output ? [] : [`${KP_CHAIN.natOutput} (hook output)`]),
   ];
   if (unhooked.length > 0) {
     gaps.confidence = 0.85;
+    gaps.structural = 0.85;
     gaps.summary = `kube-proxy on ${node} is Running but ${unhooked.join(' and ')} do not jump to ${KP_CHAIN.services}`;
     gaps.evidence.push({
       source,
@@ -75,6 +84,7 @@ export function nftProxyGaps(
   for (const ne of view.noEndpoints.values()) (ne.verdict === 'drop' ? present : rejected).add(ne.ip);
   const missing = expected.filter((s) => !present.has(s.clusterIP));
   if (missing.length > 0) {
+    gaps.missing = missing.map((s) => s.key);
     gaps.confidence = Math.max(gaps.confidence, missing.length * 2 > expected.length ? 0.85 : 0.7);
     gaps.summary ||= `kube-proxy on ${node} has no ${KP_MAP.serviceIps} entry for ${missing.length} of ${expected.length} Services with ready endpoints`;
     gaps.evidence.push({
@@ -93,6 +103,7 @@ export function nftProxyGaps(
   const empty = [...view.entries.values()].filter((e) => e.endpoints.length === 0 && ready.has(e.ip));
   if (empty.length > 0) {
     gaps.confidence = Math.max(gaps.confidence, 0.8);
+    gaps.structural = Math.max(gaps.structural, 0.8);
     gaps.summary ||= `kube-proxy on ${node} dispatches ${empty.length} Service port(s) with ready endpoints to chains that DNAT nowhere`;
     gaps.evidence.push({
       source,
