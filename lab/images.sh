@@ -110,13 +110,21 @@ JSON
   log "$REGISTRY/$name:$tag -> $OUT/${name}_$tag.tar"
 }
 
+# recipe_of FILLER ENTRYPOINT_JSON: what an image is made by, to hash.
+recipe_of() {
+  declare -f "$1"
+  printf '%s\n' "$2"
+}
+
 # image NAME TAG ENTRYPOINT_JSON FILLER [fresh]: builds unless the archive is already there and
 # was made by the same recipe (its filler function and entrypoint, whose hash is kept beside it:
 # a tool added to an image rebuilds it under the same tag); always with "fresh".
 image() {
   local name="$1" tag="$2" entry="$3" filler="$4" fresh="${5:-}"
-  local recipe; recipe="$({ declare -f "$filler"; echo "$entry"; } | sha256sum | cut -d' ' -f1)"
-  if [[ -z "$fresh" && -f "$OUT/${name}_$tag.tar" && "$(cat "$OUT/${name}_$tag.recipe" 2>/dev/null)" == "$recipe" ]]; then
+  local recipe kept=""
+  recipe=$(recipe_of "$filler" "$entry" | sha256sum | cut -d' ' -f1)
+  [[ -f "$OUT/${name}_$tag.recipe" ]] && kept=$(cat "$OUT/${name}_$tag.recipe")
+  if [[ -z "$fresh" && -f "$OUT/${name}_$tag.tar" && "$kept" == "$recipe" ]]; then
     log "$name:$tag cached"
     return
   fi
