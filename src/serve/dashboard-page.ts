@@ -175,6 +175,18 @@ const DASHBOARD_SCRIPT = `
     box.appendChild(ul);
   }
 
+  // A node's findings, each with its severity badge.
+  function findingList(findings, cls) {
+    var ul = el('ul', cls);
+    findings.forEach(function (f) {
+      var li = el('li');
+      li.appendChild(el('span', 'badge ' + f.severity, f.severity));
+      li.appendChild(el('span', '', f.summary));
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
   function renderNodes(view) {
     var box = clear('nodes');
     if (!view || view.nodes.length === 0) { box.appendChild(el('p', 'muted', 'No node in this report.')); return; }
@@ -191,14 +203,7 @@ const DASHBOARD_SCRIPT = `
         var d = el('details');
         if (n.health === 'problem') d.open = true;
         d.appendChild(el('summary', '', n.findings.length + ' finding(s)'));
-        var fl = el('ul');
-        n.findings.forEach(function (f) {
-          var fi = el('li');
-          fi.appendChild(el('span', 'badge ' + f.severity, f.severity));
-          fi.appendChild(el('span', '', f.summary));
-          fl.appendChild(fi);
-        });
-        d.appendChild(fl);
+        d.appendChild(findingList(n.findings, ''));
         li.appendChild(d);
       }
       ul.appendChild(li);
@@ -325,16 +330,7 @@ const DASHBOARD_SCRIPT = `
     else box.appendChild(table(['peer', 'to the peer', 'from the peer'], names.map(function (n) { return [n, pairText(peers[n].out), pairText(peers[n].in)]; })));
     box.appendChild(el('h4', '', 'Findings'));
     if (d.findings.length === 0) box.appendChild(el('p', 'muted', 'None.'));
-    else {
-      var fl = el('ul', 'findings');
-      d.findings.forEach(function (f) {
-        var li = el('li');
-        li.appendChild(el('span', 'badge ' + f.severity, f.severity));
-        li.appendChild(el('span', '', f.summary));
-        fl.appendChild(li);
-      });
-      box.appendChild(fl);
-    }
+    else box.appendChild(findingList(d.findings, 'findings'));
     var gaps = d.gaps.concat(d.agent ? d.agent.gaps : []);
     if (gaps.length) {
       box.appendChild(el('h4', '', 'Not collected'));

@@ -13,6 +13,11 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEMO_NAMESPACE } from '../../src/lab/addons/demo.ts';
+import {
+  readKubeProxyConfig,
+  restartKubeProxyPod,
+  writeKubeProxyConfig,
+} from '../../src/lab/faults/kube-proxy-ops.ts';
 import { labStatus } from '../../src/lab/status.ts';
 import {
   diagnoseLab,
@@ -135,7 +140,7 @@ describe('kube-proxy in nftables mode (real cluster)', { skip }, () => {
     // change rolls nothing out by itself), so the other nodes still run nftables mode.
     setConfiguredMode('iptables');
     try {
-      restartKubeProxyOn('ndlab-node2');
+      restartKubeProxyPod(kubectlOrFail, 'ndlab-node2');
       await eventually(
         'ndlab-node2 programming Services in iptables',
         () => /-A KUBE-SERVICES .*-j KUBE-SVC-/.test(onNode('ndlab-node2', 'iptables-nft-save -t nat').out),
@@ -159,7 +164,7 @@ describe('kube-proxy in nftables mode (real cluster)', { skip }, () => {
       console.log(`# mixed cluster: ${leftover ? 'nftables leftovers on ndlab-node2 reported' : 'healthy'}`);
     } finally {
       setConfiguredMode('nftables');
-      restartKubeProxyOn('ndlab-node2');
+      restartKubeProxyPod(kubectlOrFail, 'ndlab-node2');
     }
     await eventually(
       'ndlab-node2 back in nftables mode',
@@ -170,44 +175,15 @@ describe('kube-proxy in nftables mode (real cluster)', { skip }, () => {
   });
 });
 
-/** Sets the mode in kube-proxy's ConfigMap (what the next kube-proxy to start runs). */
-function setConfiguredMode(mode: 'iptables' | 'nftables'): void {
-  const conf = kc([
-    '-n',
-    'kube-system',
-    'get',
-    'configmap',
-    'kube-proxy',
-    '-o',
-    'jsonpath={.data.config\\.conf}',
-  ]).out;
-  const next = conf.replace(/^mode: \w+$/m, `mode: ${mode}`);
-  const r = kc([
-    '-n',
-    'kube-system',
-    'patch',
-    'configmap',
-    'kube-proxy',
-    '--type=merge',
-    '-p',
-    JSON.stringify({ data: { 'config.conf': next } }),
-  ]);
+/** kubectl for the shared kube-proxy operations: its output, or the test fails with kubectl's words. */
+function kubectlOrFail(args: readonly string[]): string {
+  const r = kc([...args], 130_000);
   assert.ok(r.ok, r.out);
+  return r.out;
 }
 
-/** Deletes the kube-proxy pod on one node and waits for its replacement to be ready. */
-function restartKubeProxyOn(node: string): void {
-  const del = kc([
-    '-n',
-    'kube-system',
-    'delete',
-    'pod',
-    '-l',
-    'k8s-app=kube-proxy',
-    '--field-selector',
-    `spec.nodeName=${node}`,
-  ]);
-  assert.ok(del.ok, del.out);
-  const done = kc(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-proxy', '--timeout=120s'], 130_000);
-  assert.ok(done.ok, done.out);
+/** Sets the mode in kube-proxy's ConfigMap (what the next kube-proxy to start runs). */
+function setConfiguredMode(mode: 'iptables' | 'nftables'): void {
+  const conf = readKubeProxyConfig(kubectlOrFail);
+  writeKubeProxyConfig(kubectlOrFail, conf.replace(/^mode: \w+$/m, `mode: ${mode}`));
 }

@@ -16,31 +16,23 @@ export const kubeProxyCrashloop: Fault = {
   expectedRootCause: 'proxy.not-ready',
   scope: 'cluster',
   inject: async (ctx) => {
-    const saved = readKubeProxyConfig(ctx);
+    const saved = readKubeProxyConfig(ctx.kubectl);
     // A mode kube-proxy does not know (`iptable`, `nftable`): it refuses to start.
     const broken = saved.replace(/^mode: (\w+)s$/m, 'mode: $1');
     if (broken === saved) throw new Error(`kube-proxy's config has no mode line to break:\n${saved}`);
-    writeKubeProxyConfig(ctx, broken);
-    for (const n of ctx.topology.nodes.filter((x) => x.role === 'worker')) deleteKubeProxyPod(ctx, n.name);
+    writeKubeProxyConfig(ctx.kubectl, broken);
+    for (const n of ctx.topology.nodes.filter((x) => x.role === 'worker'))
+      deleteKubeProxyPod(ctx.kubectl, n.name);
     return { config: saved };
   },
   heal: async (ctx, data) => {
-    writeKubeProxyConfig(ctx, data['config'] ?? '');
+    writeKubeProxyConfig(ctx.kubectl, data['config'] ?? '');
     ctx.kubectl(['-n', 'kube-system', 'rollout', 'restart', 'ds/kube-proxy']);
     ctx.kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-proxy', '--timeout=180s']);
   },
   residue: (ctx, data) => {
-    const now = modeLine(
-      ctx.tryKubectl([
-        '-n',
-        'kube-system',
-        'get',
-        'configmap',
-        'kube-proxy',
-        '-o',
-        'jsonpath={.data.config\\.conf}',
-      ]).stdout,
-    );
+    // A residue check never throws: a failed read is an empty config, whose mode differs.
+    const now = modeLine(readKubeProxyConfig((args) => ctx.tryKubectl(args).stdout));
     const was = modeLine(data['config'] ?? '');
     return now === was ? [] : [`ConfigMap kube-system/kube-proxy says ${now}, was ${was}`];
   },

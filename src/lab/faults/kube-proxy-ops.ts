@@ -6,6 +6,9 @@
 import { DEMO_NAMESPACE } from '../addons/demo.ts';
 import type { FaultContext } from './fault.ts';
 
+/** Runs kubectl and returns its output, throwing when it fails (a fault's `ctx.kubectl`, or a test's). */
+export type Kubectl = (args: readonly string[]) => string;
+
 /** The demo web Service's ClusterIP, the Service these faults take from a node. */
 export function webClusterIp(ctx: FaultContext): string {
   return ctx
@@ -20,8 +23,8 @@ export function dispatches(ctx: FaultContext, ip: string): boolean {
 }
 
 /** kube-proxy's configuration (config.conf of its ConfigMap). */
-export function readKubeProxyConfig(ctx: FaultContext): string {
-  return ctx.kubectl([
+export function readKubeProxyConfig(kubectl: Kubectl): string {
+  return kubectl([
     '-n',
     'kube-system',
     'get',
@@ -32,8 +35,8 @@ export function readKubeProxyConfig(ctx: FaultContext): string {
   ]);
 }
 
-export function writeKubeProxyConfig(ctx: FaultContext, config: string): void {
-  ctx.kubectl([
+export function writeKubeProxyConfig(kubectl: Kubectl, config: string): void {
+  kubectl([
     '-n',
     'kube-system',
     'patch',
@@ -46,8 +49,8 @@ export function writeKubeProxyConfig(ctx: FaultContext, config: string): void {
 }
 
 /** Deletes the kube-proxy pod on `node`; its DaemonSet starts another. */
-export function deleteKubeProxyPod(ctx: FaultContext, node: string): void {
-  ctx.kubectl([
+export function deleteKubeProxyPod(kubectl: Kubectl, node: string): void {
+  kubectl([
     '-n',
     'kube-system',
     'delete',
@@ -59,9 +62,14 @@ export function deleteKubeProxyPod(ctx: FaultContext, node: string): void {
   ]);
 }
 
+/** Deletes the kube-proxy pod on `node` and waits until its DaemonSet is rolled out again. */
+export function restartKubeProxyPod(kubectl: Kubectl, node: string): void {
+  deleteKubeProxyPod(kubectl, node);
+  kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-proxy', '--timeout=120s']);
+}
+
 /** Restarts kube-proxy on the fault's node and waits until its table dispatches `ip` again. */
 export async function restartKubeProxyOn(ctx: FaultContext, ip: string): Promise<void> {
-  deleteKubeProxyPod(ctx, ctx.node.name);
-  ctx.kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-proxy', '--timeout=120s']);
+  restartKubeProxyPod(ctx.kubectl, ctx.node.name);
   for (let i = 0; i < 60 && !dispatches(ctx, ip); i++) await new Promise((r) => setTimeout(r, 1000));
 }
