@@ -9,6 +9,7 @@ import { NetdoctorError } from '../core/errors.ts';
 import { addonContext, IMAGE_REGISTRY } from './addons/context.ts';
 import { ADDONS } from './addons/index.ts';
 import { type ControlPlaneComponent, startControlPlaneComponent, writeKubeconfigs } from './control-plane.ts';
+import { dataPlaneFailures } from './data-plane.ts';
 import { labDown } from './down.ts';
 import { applyManifest, kubectl, tryKubectl } from './kubectl.ts';
 import { createNodeNetwork, createOutsideWorld, createUnderlay } from './network.ts';
@@ -68,6 +69,43 @@ function nodesReady(paths: LabPaths, count: number): boolean {
   if (r.code !== 0) return false;
   const ready = r.stdout.split('\n').filter((l) => l.trim() === 'True').length;
   return ready === count;
+}
+
+/**
+ * Waits until the data plane passes every check of `lab check` (pod-to-pod across node pairs,
+ * DNS, ClusterIP, NodePort, egress): pods Running say nothing of whether the CNI, kube-proxy
+ * and the policy controller have programmed their paths yet, and a lab that reports itself up
+ * must carry traffic. Logs each new set of failures while waiting, and fails with the last one.
+ */
+async function waitForDataPlane(paths: LabPaths, opts: UpOptions): Promise<void> {
+  opts.log('waiting for the data plane: pod-to-pod, DNS, ClusterIP, NodePort, egress');
+  let last: string[] = [];
+  let logged = '';
+  try {
+    await waitFor(
+      'the data plane to pass its checks',
+      () => {
+        last = dataPlaneFailures(paths);
+        // Logged when the set of failing checks changes, not their output (timings vary).
+        const now = last.map((f) => f.split(': ')[0]).join('\n');
+        if (last.length > 0 && now !== logged) {
+          logged = now;
+          opts.log(`not yet: ${last.length} check(s) failing, first: ${last[0]}`);
+        }
+        return last.length === 0;
+      },
+      opts.timeoutSeconds * 1000,
+      3000,
+    );
+  } catch (err) {
+    throw new NetdoctorError(
+      'lab',
+      `the data plane did not pass its checks: ${last.slice(0, 8).join('; ')}`,
+      {
+        cause: err,
+      },
+    );
+  }
 }
 
 export async function labUp(paths: LabPaths, versions: LabVersions, opts: UpOptions): Promise<UpResult> {
@@ -175,6 +213,7 @@ export async function labUp(paths: LabPaths, versions: LabVersions, opts: UpOpti
       opts.timeoutSeconds * 1000,
       2000,
     );
+    await waitForDataPlane(paths, opts);
     rec.update((s) => {
       s.phase = 'up';
     });

@@ -9,6 +9,7 @@
  * on SIGINT/SIGTERM; NETDOCTOR_LAB_KEEP=1 leaves the lab up for a look.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_NAMESPACE } from '../../src/lab/addons/demo.ts';
@@ -207,8 +208,8 @@ describe('lab (real cluster)', {
     assert.deepEqual(healthyFailures(), []);
   });
 
-  it('enforces NetworkPolicy (kube-router): a deny-all ingress blocks, its removal restores', {
-    timeout: 120_000,
+  it('enforces NetworkPolicy (kube-router): a deny-all ingress blocks, its removal restores; lab check names the blocked pairs', {
+    timeout: 240_000,
   }, async () => {
     const target = podOn('ndlab-node3');
     const from = podOn('ndlab-node2');
@@ -223,6 +224,14 @@ spec:
     assert.ok(applied.ok, applied.out);
     try {
       await eventually('the policy to drop TCP', () => !probes.tcp(from, target.ip).ok, 60_000);
+      // The lab's own data-plane check sees the same block: exit 1, each blocked pair named.
+      const check = spawnSync(process.execPath, ['src/cli/main.ts', 'lab', 'check'], {
+        encoding: 'utf8',
+        timeout: 180_000,
+      });
+      assert.equal(check.status, 1, `${check.stdout}${check.stderr}`);
+      assert.match(check.stdout, new RegExp(`tcp ${from.node} -> ${target.node}`), check.stdout);
+      assert.doesNotMatch(check.stdout, /dns\/udp kubernetes\.default/, check.stdout);
     } finally {
       kc(['-n', DEMO_NAMESPACE, 'delete', 'networkpolicy', 'lab-test-deny-toolbox', '--ignore-not-found']);
     }

@@ -1,6 +1,7 @@
 /** `netdoctor lab ...`: the one-machine multi-node cluster netdoctor is tested on. */
 import { type Command, Option } from 'commander';
-import { NetdoctorError } from '../../core/errors.ts';
+import { EXIT, NetdoctorError } from '../../core/errors.ts';
+import { dataPlaneFailures } from '../../lab/data-plane.ts';
 import { labDown } from '../../lab/down.ts';
 import { breakFault, breakRandom, healFaults, listFaults, listShapes } from '../../lab/fault-runner.ts';
 import { loadImages } from '../../lab/load-image.ts';
@@ -70,6 +71,26 @@ export function registerLab(program: Command): void {
     .action((o: { output: string }) => {
       const s = labStatus(labPaths(loadVersions()));
       process.stdout.write(o.output === 'json' ? `${JSON.stringify(s, null, 2)}\n` : renderStatus(s));
+    });
+
+  lab
+    .command('check')
+    .description(
+      "the lab's data-plane checks from every node's toolbox pod: pod-to-pod, DNS over UDP and TCP, ClusterIP, NodePort, egress (exit 1 when any fails)",
+    )
+    .action(() => {
+      const paths = labPaths(loadVersions());
+      if (labStatus(paths).state === 'down')
+        throw new NetdoctorError('lab', 'the lab is down', {
+          suggestions: ['netdoctor lab up'],
+        });
+      const fails = dataPlaneFailures(paths);
+      process.stdout.write(
+        fails.length === 0
+          ? 'data plane: every check passed\n'
+          : `data plane: ${fails.length} check(s) failed\n${fails.map((f) => `  ${f}\n`).join('')}`,
+      );
+      process.exitCode = fails.length === 0 ? EXIT.healthy : EXIT.problems;
     });
 
   lab
