@@ -56,7 +56,7 @@ live_suites() {
     fi
     failed=1
     echo "== $f failed; the lab now: lab check"
-    if lab check 2>&1 | head -n 8; then continue; fi
+    if lab check 2>&1 | head -n 16; then continue; fi
     echo "== the lab fails its checks: a fresh lab (--proxy-mode $mode) for the files after $f"
     lab down >/dev/null
     lab up --proxy-mode "$mode"

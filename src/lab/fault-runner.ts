@@ -159,7 +159,9 @@ export interface Residue {
 
 /**
  * Heals every fault in force, newest first, then proves each is gone (its `residue` check); a
- * fault that left something is healed once more. A fault still leaving residue stays recorded
+ * fault that left something, or a node fault whose residue comes back within a few seconds (a
+ * controller restoring a table it read before the heal), is healed again, at most twice more.
+ * A fault still leaving residue stays recorded
  * in the state (a later heal tries again) and is returned with what is left, so a caller can
  * charge that fault alone instead of the next one.
  */
@@ -173,7 +175,9 @@ export async function healFaults(paths: LabPaths): Promise<{ healed: string[]; r
     const { ctx, rec } = context(paths, resolved.node ?? f.node, resolved.peer);
     await fault.heal(ctx, f.data);
     let left = await settledResidue(fault, ctx, f.data);
-    if (left.length > 0) {
+    for (let again = 0; again < 2; again++) {
+      if (left.length === 0 && fault.scope === 'node') left = await reappeared(fault, ctx, f.data);
+      if (left.length === 0) break;
       await fault.heal(ctx, f.data);
       left = await settledResidue(fault, ctx, f.data);
     }
@@ -187,6 +191,24 @@ export async function healFaults(paths: LabPaths): Promise<{ healed: string[]; r
     healed.push(f.id);
   }
   return { healed, residue };
+}
+
+/**
+ * How long a healed node fault is watched for coming back. kube-router's policy controller
+ * rewrites the whole filter table from a copy it read moments earlier (iptables-save, then
+ * iptables-restore): a rule deleted in between is restored with the rest, seconds after a check
+ * that found it gone, and the node stays broken with nothing recorded against it.
+ */
+const REAPPEAR_WATCH_MS = 8000;
+
+/** What of a healed fault came back within the watch, checked every 2 s (empty: nothing). */
+async function reappeared(fault: Fault, ctx: FaultContext, data: Record<string, string>): Promise<string[]> {
+  for (let waited = 0; waited < REAPPEAR_WATCH_MS; waited += 2000) {
+    await new Promise((done) => setTimeout(done, 2000));
+    const left = fault.residue(ctx, data);
+    if (left.length > 0) return left;
+  }
+  return [];
 }
 
 /** The residue once it stops changing: controllers finish what heal set off within seconds. */
