@@ -140,11 +140,8 @@ describe('kube-proxy in nftables mode (real cluster)', { skip }, () => {
     // change rolls nothing out by itself), so the other nodes still run nftables mode.
     setConfiguredMode('iptables');
     try {
-      restartKubeProxyPod(kubectlOrFail, 'ndlab-node2');
-      await eventually(
-        'ndlab-node2 programming Services in iptables',
-        () => /-A KUBE-SERVICES .*-j KUBE-SVC-/.test(onNode('ndlab-node2', 'iptables-nft-save -t nat').out),
-        120_000,
+      await restartIntoMode('ndlab-node2', 'programming Services in iptables', () =>
+        /-A KUBE-SERVICES .*-j KUBE-SVC-/.test(onNode('ndlab-node2', 'iptables-nft-save -t nat').out),
       );
       for (const n of ['ndlab-node1', 'ndlab-node3'])
         assert.ok(onNode(n, 'nft list map ip kube-proxy service-ips').ok, `${n} still runs nftables mode`);
@@ -164,13 +161,10 @@ describe('kube-proxy in nftables mode (real cluster)', { skip }, () => {
       console.log(`# mixed cluster: ${leftover ? 'nftables leftovers on ndlab-node2 reported' : 'healthy'}`);
     } finally {
       setConfiguredMode('nftables');
-      restartKubeProxyPod(kubectlOrFail, 'ndlab-node2');
+      await restartIntoMode('ndlab-node2', 'back in nftables mode', () =>
+        /: goto service-/.test(onNode('ndlab-node2', 'nft list map ip kube-proxy service-ips').out),
+      );
     }
-    await eventually(
-      'ndlab-node2 back in nftables mode',
-      () => /: goto service-/.test(onNode('ndlab-node2', 'nft list map ip kube-proxy service-ips').out),
-      120_000,
-    );
     await eventually('the lab healthy again', () => healthyFailures().length === 0, 180_000);
   });
 });
@@ -180,6 +174,23 @@ function kubectlOrFail(args: readonly string[]): string {
   const r = kc([...args], 130_000);
   assert.ok(r.ok, r.out);
   return r.out;
+}
+
+/**
+ * Restarts `node`'s kube-proxy until it runs the mode `inMode` tells: a pod created right after
+ * the ConfigMap changed can still mount the old content (the kubelet's copy of a ConfigMap
+ * follows the API a moment late), and then runs the old mode until it restarts again.
+ */
+async function restartIntoMode(node: string, what: string, inMode: () => boolean): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    restartKubeProxyPod(kubectlOrFail, node);
+    try {
+      await eventually(`${node} ${what}`, inMode, 60_000);
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
 }
 
 /** Sets the mode in kube-proxy's ConfigMap (what the next kube-proxy to start runs). */
