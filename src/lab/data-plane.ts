@@ -73,8 +73,11 @@ export function hasAddress(digOutput: string): boolean {
   return /^\d+\.\d+\.\d+\.\d+$/m.test(digOutput);
 }
 
-/** Every pod in every namespace that is not Running with all containers ready, as `ns/name phase ...`. */
-export function podsNotRunning(paths: LabPaths): { ok: boolean; notRunning: string[] } {
+/**
+ * Every pod in every namespace that is not Running with all containers ready, as
+ * `ns/name phase ...`, and how many pods there are (`ok` says every one of them is).
+ */
+export function podsNotRunning(paths: LabPaths): { ok: boolean; notRunning: string[]; total: number } {
   const r = tryKubectl(paths, [
     'get',
     'pods',
@@ -82,12 +85,13 @@ export function podsNotRunning(paths: LabPaths): { ok: boolean; notRunning: stri
     '-o',
     'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {.status.phase} {range .status.containerStatuses[*]}{.ready},{end}{"\\n"}{end}',
   ]);
-  if (r.code !== 0) return { ok: false, notRunning: [`kubectl get pods: ${r.stderr.trim()}`] };
-  const bad = r.stdout
+  if (r.code !== 0) return { ok: false, notRunning: [`kubectl get pods: ${r.stderr.trim()}`], total: 0 };
+  const lines = r.stdout
     .trim()
     .split('\n')
-    .filter((l) => l !== '' && (!l.includes(' Running ') || l.includes('false')));
-  return { ok: bad.length === 0, notRunning: bad };
+    .filter((l) => l !== '');
+  const bad = lines.filter((l) => !l.includes(' Running ') || l.includes('false'));
+  return { ok: bad.length === 0, notRunning: bad, total: lines.length };
 }
 
 const oneLine = (s: string) => s.trim().replaceAll('\n', ' | ').slice(0, 200);

@@ -9,7 +9,7 @@ import { NetdoctorError } from '../core/errors.ts';
 import { addonContext, IMAGE_REGISTRY } from './addons/context.ts';
 import { ADDONS } from './addons/index.ts';
 import { type ControlPlaneComponent, startControlPlaneComponent, writeKubeconfigs } from './control-plane.ts';
-import { dataPlaneFailures } from './data-plane.ts';
+import { dataPlaneFailures, podsNotRunning } from './data-plane.ts';
 import { labDown } from './down.ts';
 import { applyManifest, kubectl, tryKubectl } from './kubectl.ts';
 import { createNodeNetwork, createOutsideWorld, createUnderlay } from './network.ts';
@@ -47,16 +47,8 @@ export interface UpResult {
 }
 
 function podsSettled(paths: LabPaths): boolean {
-  const r = tryKubectl(paths, [
-    'get',
-    'pods',
-    '-A',
-    '-o',
-    'jsonpath={range .items[*]}{.status.phase}{" "}{range .status.containerStatuses[*]}{.ready}{","}{end}{"\\n"}{end}',
-  ]);
-  if (r.code !== 0) return false;
-  const lines = r.stdout.trim().split('\n').filter(Boolean);
-  return lines.length > 0 && lines.every((l) => l.startsWith('Running ') && !l.includes('false'));
+  const pods = podsNotRunning(paths);
+  return pods.ok && pods.total > 0;
 }
 
 function nodesReady(paths: LabPaths, count: number): boolean {

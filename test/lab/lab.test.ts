@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_NAMESPACE } from '../../src/lab/addons/demo.ts';
 import { labDown } from '../../src/lab/down.ts';
@@ -225,10 +226,14 @@ spec:
     try {
       await eventually('the policy to drop TCP', () => !probes.tcp(from, target.ip).ok, 60_000);
       // The lab's own data-plane check sees the same block: exit 1, each blocked pair named.
-      const check = spawnSync(process.execPath, ['src/cli/main.ts', 'lab', 'check'], {
-        encoding: 'utf8',
-        timeout: 180_000,
-      });
+      const check = spawnSync(
+        process.execPath,
+        [resolve(import.meta.dirname, '../../src/cli/main.ts'), 'lab', 'check'],
+        {
+          encoding: 'utf8',
+          timeout: 180_000,
+        },
+      );
       assert.equal(check.status, 1, `${check.stdout}${check.stderr}`);
       assert.match(check.stdout, new RegExp(`tcp ${from.node} -> ${target.node}`), check.stdout);
       assert.doesNotMatch(check.stdout, /dns\/udp kubernetes\.default/, check.stdout);

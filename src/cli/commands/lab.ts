@@ -8,6 +8,7 @@ import { loadImages } from '../../lab/load-image.ts';
 import { labPaths } from '../../lab/paths.ts';
 import { LAB_PROXY_MODES, type LabProxyMode } from '../../lab/proxy-mode.ts';
 import { freshSeed } from '../../lab/random/generate.ts';
+import { readState } from '../../lab/state.ts';
 import { labStatus, renderStatus } from '../../lab/status.ts';
 import { MAX_NODES } from '../../lab/topology.ts';
 import { labUp } from '../../lab/up.ts';
@@ -80,7 +81,7 @@ export function registerLab(program: Command): void {
     )
     .action(() => {
       const paths = labPaths(loadVersions());
-      if (labStatus(paths).state === 'down')
+      if (readState(paths.stateFile) === undefined)
         throw new NetdoctorError('lab', 'the lab is down', {
           suggestions: ['netdoctor lab up'],
         });
