@@ -7,6 +7,7 @@
  * what is broken); an address whose agent does not answer yet is probed under its address.
  */
 import { resolve4 } from 'node:dns/promises';
+import { httpCall } from './http-call.ts';
 import type { AgentPeer } from './peers.ts';
 
 export interface DnsPeerOptions {
@@ -26,9 +27,9 @@ export async function fetchIdentity(
   timeoutMs: number,
 ): Promise<string | undefined> {
   try {
-    const res = await fetch(`http://${ip}:${port}/api/identity`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return undefined;
-    const body = (await res.json()) as { node?: unknown };
+    const res = await httpCall(`http://${ip}:${port}/api/identity`, { timeoutMs, maxBytes: 4096 });
+    if (res.status < 200 || res.status > 299) return undefined;
+    const body = JSON.parse(res.text) as { node?: unknown };
     return typeof body.node === 'string' && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(body.node)
       ? body.node
       : undefined;

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { AgentSummary } from './agent-summary.ts';
+import { httpCall } from './http-call.ts';
 
 export const SEND_OUTCOMES = ['accepted', 'refused', 'failed'] as const;
 /** accepted: 2xx; refused: the controller answered no (4xx/5xx); failed: no answer at all. */
@@ -28,18 +29,17 @@ export async function sendSummary(
     return { outcome: 'failed', detail: `no token at ${o.tokenFile}: ${(e as Error).message}` };
   }
   try {
-    const res = await fetch(o.url, {
+    const res = await httpCall(o.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(summary),
-      signal: AbortSignal.timeout(o.timeoutMs),
+      timeoutMs: o.timeoutMs,
+      maxBytes: 4096,
     });
-    const text = (await res.text()).trim().slice(0, 300);
-    return res.ok
+    return res.status >= 200 && res.status <= 299
       ? { outcome: 'accepted', detail: `${res.status}` }
-      : { outcome: 'refused', detail: `${res.status}: ${text}` };
+      : { outcome: 'refused', detail: `${res.status}: ${res.text.trim().slice(0, 300)}` };
   } catch (e) {
-    const cause = (e as { cause?: Error }).cause;
-    return { outcome: 'failed', detail: cause?.message ?? (e as Error).message };
+    return { outcome: 'failed', detail: (e as Error).message };
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { list } from 'tar';
+import { packBundle } from '../../src/collect/bundle/archive.ts';
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
@@ -12,7 +13,7 @@ import {
 } from '../../src/collect/bundle/layout.ts';
 import { readBundle, readBundleDetailed } from '../../src/collect/bundle/read.ts';
 import type { BundleInput } from '../../src/collect/bundle/types.ts';
-import { bundleDirName, packBundle, writeBundle } from '../../src/collect/bundle/write.ts';
+import { bundleDirName, writeBundle } from '../../src/collect/bundle/write.ts';
 import { redactValue } from '../../src/collect/redact/redact.ts';
 import type { Snapshot } from '../../src/core/model.ts';
 import { NODE_FILE_PARSERS } from '../../src/datapath/parsers/index.ts';

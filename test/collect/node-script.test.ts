@@ -29,6 +29,18 @@ describe('node collection script, run for real inside a network namespace', () =
     nsExec(ns, ['ip', 'link', 'set', 'cni0', 'up']);
     nsExec(ns, ['iptables-nft', '-t', 'nat', '-N', 'FLANNEL-POSTRTG']);
     nsExec(ns, ['iptables-nft', '-t', 'nat', '-A', 'POSTROUTING', '-j', 'FLANNEL-POSTRTG']);
+    // A host firewall written with nft, beside iptables-nft's own nat table.
+    nsExec(ns, ['nft', 'add', 'table', 'inet', 'hostfw']);
+    nsExec(ns, [
+      'nft',
+      'add',
+      'chain',
+      'inet',
+      'hostfw',
+      'input',
+      '{ type filter hook input priority 0; policy accept; }',
+    ]);
+    nsExec(ns, ['nft', 'add', 'rule', 'inet', 'hostfw', 'input', 'udp', 'dport', '8472', 'drop']);
     mkdirSync(join(root, 'etc/cni/net.d'), { recursive: true });
     mkdirSync(join(root, 'run/flannel'), { recursive: true });
     writeFileSync(join(root, 'etc/cni/net.d/10-flannel.conflist'), CONFLIST);
@@ -80,6 +92,30 @@ describe('node collection script, run for real inside a network namespace', () =
       stream.cniFiles.map((f) => parseCniConfig(f.file, f.text).plugins),
       [['flannel', 'portmap']],
     );
+  });
+
+  it("lists nft's tables without iptables-nft's when iptables-nft-save ran, and all of them when it failed", () => {
+    const tablesOf = (out: string): string[] => {
+      const part = parseNodeStream(out).parts.nftRuleset;
+      assert.equal(part?.status, 'ok', JSON.stringify(part));
+      const rs = NODE_FILE_PARSERS.nftRuleset((part as { text: string }).text);
+      return [...new Set(rs.chains.map((c) => `${c.family} ${c.table}`))].sort();
+    };
+    assert.deepEqual(tablesOf(output), ['inet hostfw']);
+    const rs = NODE_FILE_PARSERS.nftRuleset(
+      (parseNodeStream(output).parts.nftRuleset as { text: string }).text,
+    );
+    assert.ok(rs.rules.some((r) => r.table === 'hostfw' && /8472/.test(r.text) && /drop/.test(r.text)));
+    // Without the iptables-nft file the nft file is the only view of those tables: keep them.
+    const failing = nodeScript(root).replace('iptables-nft-save', 'iptables-nft-save --no-such-flag');
+    assert.deepEqual(tablesOf(nsExec(ns, ['sh', '-c', failing])), ['inet hostfw', 'ip nat']);
+    // Only nft's own tables: an empty document, still one the parser reads.
+    const bare = createNetns(uniqueNetnsName('nodescript-bare'));
+    try {
+      assert.deepEqual(tablesOf(nsExec(bare, ['sh', '-c', nodeScript(root)])), []);
+    } finally {
+      destroyNetns(bare);
+    }
   });
 
   it('records a file or directory that does not exist on the node as absent, not as empty or failed', () => {

@@ -9,11 +9,12 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { packBundle } from '../../src/collect/bundle/archive.ts';
 import { NODE_FILES, type NodeFileKey } from '../../src/collect/bundle/layout.ts';
 import { readBundle } from '../../src/collect/bundle/read.ts';
 import { SHARED_RECORDS_KEY, sharedRecordsRef } from '../../src/collect/bundle/shared-records.ts';
 import type { BundleInput } from '../../src/collect/bundle/types.ts';
-import { packBundle, writeBundle } from '../../src/collect/bundle/write.ts';
+import { writeBundle } from '../../src/collect/bundle/write.ts';
 import { emptyClusterState } from '../../src/core/cluster-types.ts';
 import { parseBridgeFdb } from '../../src/datapath/parsers/bridge-fdb.ts';
 import { parseIpNeigh } from '../../src/datapath/parsers/ip-neigh.ts';

@@ -58,6 +58,7 @@ function grants(role: K8sObject): string[] {
 
 interface Container {
   args: string[];
+  command?: string[];
   image: string;
   imagePullPolicy: string;
   env?: unknown[];
@@ -235,6 +236,7 @@ describe('charts/netdoctor', { timeout: 900_000 }, () => {
     ])
       assert.deepEqual(pod[field], mirror[field], field);
     assert.equal(pod['serviceAccountName'], AGENT_NAME);
+    assert.deepEqual(c.command, m.command);
     assert.deepEqual(c.securityContext, m.securityContext);
     assert.deepEqual(c.env, m.env);
     assert.deepEqual(c.readinessProbe, m.readinessProbe);

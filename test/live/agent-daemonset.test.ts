@@ -168,9 +168,8 @@ describe('netdoctor image and agent DaemonSet (live lab)', { skip, timeout: 900_
       console.log(
         `# agent pid ${pid}: peak RSS ${u.peakMb.toFixed(0)} MB, CPU ${cpuPct.toFixed(2)}% of a core`,
       );
-      // The budget is 100 MB; this bound catches a regression (a leak, the Kubernetes client
-      // loaded) without failing on the runtime's own variation.
-      assert.ok(u.peakMb < 160, `agent ${pid} peak RSS ${u.peakMb.toFixed(0)} MB`);
+      // The budget: 100 MB an agent (76 to 77 MB measured on the lab).
+      assert.ok(u.peakMb <= 100, `agent ${pid} peak RSS ${u.peakMb.toFixed(0)} MB, over the 100 MB budget`);
     }
   });
 });

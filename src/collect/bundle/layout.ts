@@ -52,7 +52,7 @@ export const NODE_FILES = {
   fdb: 'bridge-fdb.json', // bridge -j fdb show
   iptablesLegacy: 'iptables-legacy.txt', // iptables-legacy-save
   iptablesNft: 'iptables-nft.txt', // iptables-nft-save
-  nftRuleset: 'nft-ruleset.json', // nft -j list ruleset
+  nftRuleset: 'nft-ruleset.json', // nft -j list ruleset, less iptables-nft's own tables when iptables-nft.txt holds them
   sysctls: 'sysctl.txt', // sysctl -a style `key = value` lines for the keys of interest
   modules: 'modules.txt', // /proc/modules
   flannelSubnetEnv: 'subnet.env', // /run/flannel/subnet.env

@@ -6,7 +6,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { NetdoctorError } from '../../core/errors.ts';
-import { extractBundleArchive } from './archive-read.ts';
 import { MANIFEST } from './layout.ts';
 import type { BundleLimits } from './limits.ts';
 import { SafeBundleReader } from './safe-read.ts';
@@ -55,6 +54,9 @@ export async function openBundle(path: string, limits: BundleLimits): Promise<Op
       },
     );
   }
+  // Loaded only for an archive: tar and its streams cost a long-running reader of directories
+  // (the agent reads its own one-node bundle every round) about 10 MB it never uses.
+  const { extractBundleArchive } = await import('./archive-read.ts');
   const x = await extractBundleArchive(path, limits);
   return {
     dir: x.dir,

@@ -13,8 +13,6 @@ import { collectionItemStates } from './item-state.ts';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleManifest, MANIFEST } from './layout.ts';
 import type { BundleInput } from './types.ts';
 
-export { packBundle } from './archive.ts';
-
 /** Writes `input` as a bundle into `dir` (created if needed) and returns its manifest. */
 export async function writeBundle(dir: string, input: BundleInput): Promise<BundleManifest> {
   const { files, redactions } = bundleFiles(input);

@@ -23,6 +23,31 @@ export const SYSCTL_KEYS = [
 
 export const MARK = '=====netdoctor';
 
+/**
+ * The tables iptables-nft keeps its rules in (`ip`/`ip6` filter, nat, mangle, raw, security).
+ * When iptables-nft-save ran, its file already holds them, in the form the rules read; `nft -j`
+ * lists them a second time at about three times the size (kube-proxy's Service rules in a large
+ * cluster: megabytes per node). The analysis ignores them in the nft file whenever the
+ * iptables-nft file is there, so leaving them out loses nothing it reads.
+ */
+export const IPTABLES_NFT_TABLES = ['filter', 'nat', 'mangle', 'raw', 'security'] as const;
+
+const XT_CASES = (['ip', 'ip6'] as const)
+  .flatMap((family) => IPTABLES_NFT_TABLES.map((t) => `'${family} ${t}'`))
+  .join('|');
+
+/**
+ * `nft -j list ruleset`, less iptables-nft's tables when iptables-nft-save succeeded (its part
+ * runs first and leaves `RC_iptablesNft`): each other table listed on its own, joined into one
+ * `{"nftables": [...]}` document (the items of each, metainfo included, in table order). Any
+ * nft failure fails the part, so a failed listing never reads as an empty ruleset.
+ */
+const NFT_RULESET = [
+  `if [ "\${RC_iptablesNft:-1}" != 0 ]; then exec nft -j list ruleset; fi`,
+  'tables=$(nft list tables) || exit 1',
+  `printf '%s\\n' "$tables" | { printf '{"nftables": ['; sep=''; while read -r _ fam name; do [ -n "$name" ] || continue; case "$fam $name" in ${XT_CASES}) continue;; esac; t=$(nft -j list table "$fam" "$name") || exit 1; t=\${t#*\\[}; t=\${t%\\]*}; printf '%s%s' "$sep" "$t"; sep=', '; done; printf ']}'; }`,
+].join('; ');
+
 /** The commands behind each raw file. `$ROOT` is where the node's filesystem is mounted. */
 export const NODE_COMMANDS: Record<Exclude<NodeFileKey, 'vxlanCapture' | 'cniStatus'>, string> = {
   links: '"$IP" -d -j addr show',
@@ -32,7 +57,7 @@ export const NODE_COMMANDS: Record<Exclude<NodeFileKey, 'vxlanCapture' | 'cniSta
   fdb: '"$BRIDGE" -j fdb show',
   iptablesLegacy: 'iptables-legacy-save',
   iptablesNft: 'iptables-nft-save',
-  nftRuleset: 'nft -j list ruleset',
+  nftRuleset: NFT_RULESET,
   sysctls: `for k in ${SYSCTL_KEYS.join(' ')}; do v=$(cat /proc/sys/$(echo $k | tr . /) 2>/dev/null) && echo "$k = $v"; done`,
   modules: 'cat /proc/modules',
   flannelSubnetEnv: 'cat "$ROOT/run/flannel/subnet.env"',
@@ -58,7 +83,8 @@ const IPROUTE_LOOKUP = (tool: string): string =>
  */
 export function nodeScript(root = ''): string {
   const parts = Object.entries(NODE_COMMANDS).map(([key, cmd]) => {
-    const part = `echo '${MARK} begin ${key}'; ( ${cmd} ) 2>"$ERR"; rc=$?; echo; echo "${MARK} end ${key} $rc $(head -c 300 "$ERR" | tr '\\n' ' ')"`;
+    // RC_<part> lets a later part depend on an earlier one's success (the nft part does).
+    const part = `echo '${MARK} begin ${key}'; ( ${cmd} ) 2>"$ERR"; rc=$?; RC_${key}=$rc; echo; echo "${MARK} end ${key} $rc $(head -c 300 "$ERR" | tr '\\n' ' ')"`;
     const file = FILE_PARTS[key as keyof typeof NODE_COMMANDS];
     // -e follows symlinks: a dangling link is as absent as a missing file.
     return file ? `if [ -e "${file}" ]; then ${part}; else echo '${MARK} absent ${key}'; fi` : part;
