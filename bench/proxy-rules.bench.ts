@@ -23,9 +23,9 @@ import { nodeServiceNat } from '../src/datapath/node-service-nat.ts';
 import { parseIptablesSave } from '../src/datapath/parsers/iptables-save.ts';
 import { parseNftRuleset } from '../src/datapath/parsers/nft-ruleset.ts';
 import type { ServiceSpec } from '../test/support/datapath-builder.ts';
+import { ENDPOINTS_PER_SERVICE, iptablesSave, services } from '../test/support/kube-proxy-iptables.ts';
 import { kubeProxyNftJson } from '../test/support/kube-proxy-nft-builder.ts';
 import { SnapshotBuilder } from '../test/support/snapshot-builder.ts';
-import { ENDPOINTS_PER_SERVICE, iptablesSave, services } from './support/kube-proxy-iptables.ts';
 
 const NODE = 'worker-1';
 /** iptables-save lines one Service adds: KUBE-SERVICES jump, 3 chain declarations, 3 KUBE-SVC rules, 2 per KUBE-SEP. */

@@ -15,7 +15,7 @@ export const AGENT_NAME = 'netdoctor-agent';
  * little at a time: about 11 MB less), the baseline compiler only (`--max-opt=1`: Maglev's and
  * TurboFan's code and feedback cost it 8 to 15 MB, for no CPU measurable at one round per
  * interval), and V8's memory-over-speed heuristics (`--optimize-for-size`: peak 76 MB instead of
- * 95 to 103 on the lab, for 114 ms of CPU a round instead of 84 with 300 Services; `npm run
+ * 95 to 103 on the lab, for 114 ms of its own CPU a round instead of 84 with 300 Services; `npm run
  * bench:agent`). `--lite-mode` saves about as much but runs the parsers interpreted: 814 ms a
  * round with 2,000 Services, over the CPU budget at 30 s. NODE_OPTIONS does not take
  * `--max-opt`, hence the command.
@@ -96,6 +96,8 @@ export function agentManifests(o: AgentManifestOptions): object[] {
                   `${o.intervalSeconds}s`,
                   '--k',
                   String(o.k),
+                  '--cluster-domain',
+                  'cluster.local',
                 ],
                 env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
                 ports: [{ name: 'metrics', containerPort: AGENT_PORT, protocol: 'TCP' }],

@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Finding } from '../core/model.ts';
 import type { NodeFacts } from './node-check.ts';
 import type { PeerProbeResult } from './peer-probe.ts';
+import type { ServiceProbeResult } from './service-probe.ts';
 import { SEND_OUTCOMES, type SendOutcome } from './summary-sender.ts';
 
 export class AgentMetrics {
@@ -22,6 +23,8 @@ export class AgentMetrics {
   readonly #checkSeconds: Gauge;
   readonly #checkOk: Gauge;
   readonly #sends: Counter<'outcome'>;
+  readonly #serviceSeconds: Histogram<'service' | 'via' | 'kind'>;
+  readonly #serviceProbes: Counter<'service' | 'via' | 'kind' | 'result'>;
 
   constructor(node: string) {
     const registers = [this.registry];
@@ -89,6 +92,27 @@ export class AgentMetrics {
       registers,
     });
     for (const outcome of SEND_OUTCOMES) this.#sends.inc({ outcome }, 0);
+    // By Service and way in, not by endpoint address: CoreDNS and API server addresses change,
+    // and a series per address would grow without bound. The summary names each address.
+    this.#serviceSeconds = new Histogram({
+      name: 'netdoctor_agent_service_probe_seconds',
+      help: 'Answer time of cluster DNS (UDP, TCP) and API server (TCP connect) probes, by ClusterIP or endpoint',
+      labelNames: ['service', 'via', 'kind'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.#serviceProbes = new Counter({
+      name: 'netdoctor_agent_service_probes_total',
+      help: 'Probes of cluster DNS and the API server by Service, way in (cluster-ip, endpoint), kind and result',
+      labelNames: ['service', 'via', 'kind', 'result'],
+      registers,
+    });
+  }
+
+  serviceProbe(r: ServiceProbeResult): void {
+    const labels = { service: r.service, via: r.via, kind: r.kind };
+    this.#serviceProbes.inc({ ...labels, result: r.status });
+    if (r.status === 'ok') this.#serviceSeconds.observe(labels, r.rttMs / 1000);
   }
 
   summarySent(outcome: SendOutcome): void {

@@ -9,6 +9,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { REPORT_SCHEMA_URL } from '../report/validate-schema.ts';
 import type { AgentSummary } from './agent-summary.ts';
 import { PEER_PROBE_KINDS } from './peer-probe.ts';
+import { CLUSTER_SERVICES, SERVICE_PROBE_KINDS } from './service-targets.ts';
 
 const REPORT = 'urn:netdoctor:schema:report:1';
 const name = { type: 'string', minLength: 1, maxLength: 253 } as const;
@@ -25,6 +26,24 @@ const probe = {
     rttMs: { type: 'number', minimum: 0 },
     sent: whole,
     received: whole,
+    detail: shortText,
+  },
+  additionalProperties: false,
+} as const;
+
+const serviceId = { enum: Object.keys(CLUSTER_SERVICES) } as const;
+
+const serviceProbe = {
+  type: 'object',
+  required: ['service', 'via', 'target', 'kind', 'status'],
+  properties: {
+    service: serviceId,
+    via: { enum: ['cluster-ip', 'endpoint'] },
+    target: { type: 'string', minLength: 1, maxLength: 64 },
+    kind: { enum: [...SERVICE_PROBE_KINDS] },
+    status: { enum: ['ok', 'lost', 'error'] },
+    rttMs: { type: 'number', minimum: 0 },
+    rcode: { type: 'string', maxLength: 16 },
     detail: shortText,
   },
   additionalProperties: false,
@@ -58,6 +77,18 @@ export const AGENT_SUMMARY_SCHEMA = {
     gaps: { type: 'array', maxItems: 200, items: { $ref: `${REPORT}#/$defs/gap` } },
     notCollected: { type: 'array', maxItems: 200, items: name },
     probes: { type: 'array', maxItems: 2000, items: probe },
+    // Optional: agents older than these probes send summaries without them.
+    services: { type: 'array', maxItems: 200, items: serviceProbe },
+    servicesNotProbed: {
+      type: 'array',
+      maxItems: 10,
+      items: {
+        type: 'object',
+        required: ['service', 'detail'],
+        properties: { service: serviceId, detail: shortText },
+        additionalProperties: false,
+      },
+    },
   },
   additionalProperties: false,
 } as const;

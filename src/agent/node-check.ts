@@ -18,6 +18,7 @@ import { type ClusterState, emptyClusterState } from '../core/cluster-types.ts';
 import type { NodeDatapath } from '../core/datapath-types.ts';
 import type { Finding, Gap, Report } from '../core/model.ts';
 import { NETDOCTOR_VERSION } from '../core/version.ts';
+import { type ServiceTargets, serviceTargets } from './service-targets.ts';
 
 export interface NodeCheckOptions {
   node: string;
@@ -43,6 +44,8 @@ export interface NodeFacts {
 export interface NodeCheck {
   report: Report;
   facts: NodeFacts | undefined;
+  /** Cluster DNS and the API server as this node's Service rules reach them; undefined when the node could not be read. */
+  services: ServiceTargets | undefined;
   gaps: Gap[];
   durationMs: number;
 }
@@ -107,6 +110,7 @@ export async function checkNode(o: NodeCheckOptions): Promise<NodeCheck> {
     return {
       report,
       facts: dp ? nodeFacts(dp) : undefined,
+      services: dp ? serviceTargets(dp) : undefined,
       gaps,
       durationMs: performance.now() - started,
     };

@@ -1,9 +1,9 @@
 /**
  * One probe from this agent to a peer agent: ICMP with `ping` (loss and round-trip), or a TCP
- * connect to the peer agent's port (the handshake is the answer; nothing is sent).
+ * connect to the peer agent's port (connect-probe.ts).
  */
-import { connect } from 'node:net';
 import { runCommand } from '../collect/node/run-command.ts';
+import { connectProbe } from './connect-probe.ts';
 import type { AgentPeer } from './peers.ts';
 
 export const PEER_PROBE_KINDS = ['icmp', 'tcp'] as const;
@@ -60,49 +60,18 @@ async function icmp(peer: AgentPeer, o: PeerProbeOptions): Promise<PeerProbeResu
   };
 }
 
-function tcp(peer: AgentPeer, o: PeerProbeOptions): Promise<PeerProbeResult> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const sock = connect({ host: peer.ip, port: o.port });
-    const done = (r: PeerProbeResult): void => {
-      sock.destroy();
-      resolve(r);
-    };
-    sock.setTimeout(o.timeoutMs, () =>
-      done({
-        peer: peer.node,
-        kind: 'tcp',
-        status: 'lost',
-        sent: 1,
-        received: 0,
-        detail: `no answer in ${o.timeoutMs} ms`,
-      }),
-    );
-    sock.once('connect', () =>
-      done({
-        peer: peer.node,
-        kind: 'tcp',
-        status: 'ok',
-        rttMs: performance.now() - started,
-        sent: 1,
-        received: 1,
-      }),
-    );
-    sock.once('error', (e: NodeJS.ErrnoException) =>
-      // Unreachable is loss on the path. A refusal is an answer from the peer's host: the path
-      // works and the agent there is not listening, which is no network loss.
-      done(
-        e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH'
-          ? { peer: peer.node, kind: 'tcp', status: 'lost', sent: 1, received: 0, detail: e.code }
-          : {
-              peer: peer.node,
-              kind: 'tcp',
-              status: 'error',
-              detail: e.code === 'ECONNREFUSED' ? 'refused: no agent listening on the peer' : e.message,
-            },
-      ),
-    );
-  });
+async function tcp(peer: AgentPeer, o: PeerProbeOptions): Promise<PeerProbeResult> {
+  const r = await connectProbe(peer.ip, o.port, { timeoutMs: o.timeoutMs });
+  if (r.status === 'ok')
+    return { peer: peer.node, kind: 'tcp', status: 'ok', rttMs: r.rttMs, sent: 1, received: 1 };
+  if (r.status === 'lost')
+    return { peer: peer.node, kind: 'tcp', status: 'lost', sent: 1, received: 0, detail: r.detail };
+  return {
+    peer: peer.node,
+    kind: 'tcp',
+    status: 'error',
+    detail: r.refused ? 'refused: no agent listening on the peer' : r.detail,
+  };
 }
 
 /** Runs one probe of `kind` to `peer`; never throws. */

@@ -1,6 +1,8 @@
 /**
  * The agent's loop: every interval, one look at its node (the node script and the node rules)
- * and one round of probes to k peers, then the metrics and the summary. A look that is still
+ * and one round of probes to k peers, then probes of cluster DNS and the API server where the
+ * node's Service rules send them (every ClusterIP, and k endpoints of each in turn), then the
+ * metrics and the summary. A look that is still
  * running when the next interval starts is not started twice; stopping (the signal) ends the
  * loop after the current step.
  */
@@ -9,6 +11,8 @@ import type { AgentSummary } from './agent-summary.ts';
 import { checkNode, findingsOfNode } from './node-check.ts';
 import { PEER_PROBE_KINDS, type PeerProbeResult, probePeer } from './peer-probe.ts';
 import { type AgentPeer, peersThisRound } from './peers.ts';
+import { probeService } from './service-probe.ts';
+import { targetsThisRound } from './service-targets.ts';
 
 export interface AgentOptions {
   node: string;
@@ -20,6 +24,8 @@ export interface AgentOptions {
   /** The peer agents' port, probed by TCP. */
   port: number;
   probeTimeoutMs: number;
+  /** The cluster's DNS domain: cluster DNS is asked for `kubernetes.default.svc.<domain>`. */
+  clusterDomain: string;
   /** How the node script runs: `['sh', '-s']` on the node, `ip netns exec` in tests. */
   shell: readonly string[];
   hostRoot: string;
@@ -62,6 +68,20 @@ export async function agentRound(
       return Promise.all(runs);
     })(),
   ]);
+  // After the look at the node: the Services are probed where this node's own rules send them,
+  // every ClusterIP and k endpoints of each a round.
+  const targets = targetsThisRound(check.services?.targets ?? [], o.node, round, o.k);
+  const services = await Promise.all(
+    targets.map((t) =>
+      probeService(t, { timeoutMs: o.probeTimeoutMs, dnsName: `kubernetes.default.svc.${o.clusterDomain}` }),
+    ),
+  );
+  const servicesNotProbed = check.services
+    ? check.services.unresolved
+    : (['kube-dns', 'kubernetes'] as const).map((service) => ({
+        service,
+        detail: "not probed: this node's datapath could not be read",
+      }));
   const findings = findingsOfNode(check.report, o.node);
   const notCollected = [
     ...new Set(check.report.rules.flatMap((r) => ('notCollected' in r ? (r.notCollected ?? []) : []))),
@@ -82,6 +102,7 @@ export async function agentRound(
     check.durationMs / 1000,
   );
   for (const p of probes) metrics.probe(p);
+  for (const s of services) metrics.serviceProbe(s);
   metrics.roundDone(round + 1);
   return {
     node: o.node,
@@ -93,6 +114,8 @@ export async function agentRound(
     gaps: nodeGaps,
     notCollected,
     probes,
+    services,
+    servicesNotProbed,
   };
 }
 

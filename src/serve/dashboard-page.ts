@@ -318,6 +318,15 @@ const DASHBOARD_SCRIPT = `
       facts.appendChild(el('p', 'muted', 'No agent reports for this node; what follows is from the latest analysis.'));
     }
     box.appendChild(facts);
+    if (d.agent && (d.agent.services || d.agent.servicesNotProbed)) {
+      box.appendChild(el('h4', '', 'Cluster DNS and API server from this node'));
+      var svc = d.agent.services || [];
+      if (svc.length > 0)
+        box.appendChild(table(['service', 'via', 'address', 'probe', 'result'], svc.map(function (p) {
+          return [p.service, p.via, p.target, p.kind, p.status === 'ok' ? 'ok · ' + p.rttMs.toFixed(1) + ' ms' : p.status + ': ' + p.detail];
+        })));
+      (d.agent.servicesNotProbed || []).forEach(function (n) { box.appendChild(el('p', 'stale-note', n.service + ': ' + n.detail)); });
+    }
     box.appendChild(el('h4', '', "Routes to the other nodes' pod subnets"));
     if (d.routes.length === 0) box.appendChild(el('p', 'muted', d.routesOnlyProblems ? 'Every route is in place.' : 'No route matrix in this report.'));
     else box.appendChild(table(['to', 'pod subnet', 'state', 'route'], d.routes.map(function (r) { return [r.to, r.podCIDR || '', r.state, r.route || '']; })));

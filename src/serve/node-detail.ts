@@ -1,11 +1,12 @@
 /**
  * One node's drill-down on the dashboard (`/api/node?name=`): what the served report says about
  * it (health, findings, what could not be collected, its routes to every peer's pod subnet, the
- * probes from and to it) and, when its agent reports, the datapath facts of the agent's latest
- * round. Everything comes from the redacted report and the agent's compact summary, never from
+ * probes from and to it) and, when its agent reports, the datapath facts and the cluster DNS and
+ * API server probes of the agent's latest round. Everything comes from the redacted report and the agent's compact summary, never from
  * raw node files.
  */
 
+import type { AgentSummary } from '../agent/agent-summary.ts';
 import type { NodeFacts } from '../agent/node-check.ts';
 import type { Gap, Report, RouteCell } from '../core/model.ts';
 import type { AgentRecord } from './agent-roster.ts';
@@ -30,6 +31,9 @@ export interface NodeAgentView {
   gaps: Gap[];
   /** Rules the agent could not run on the node for want of a datapath part. */
   notCollected: string[];
+  /** Cluster DNS and the API server as the agent probed them from this node (absent from older agents). */
+  services?: AgentSummary['services'];
+  servicesNotProbed?: AgentSummary['servicesNotProbed'];
 }
 
 export interface NodeDetail extends NodeView {
@@ -80,6 +84,10 @@ export function nodeDetail(
             facts: agent.summary.facts,
             gaps: agent.summary.gaps,
             notCollected: agent.summary.notCollected,
+            ...(agent.summary.services ? { services: agent.summary.services } : {}),
+            ...(agent.summary.servicesNotProbed
+              ? { servicesNotProbed: agent.summary.servicesNotProbed }
+              : {}),
           },
         }
       : {}),

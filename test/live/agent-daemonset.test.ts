@@ -3,8 +3,9 @@
  * checkout (`lab/images.sh netdoctor`, what `make image` runs) and loaded into every node's
  * containerd (`lab load-image`); the DaemonSet runs `netdoctor agent` on every node, the
  * agents finding each other through the cluster's DNS (a headless Service). Every agent must read its node (flannel's peer routes and MTU as facts,
- * nothing left uncollected), reach every peer over ICMP and TCP, and report no problem on the
- * healthy lab. `lab break ip-forward-disabled` must show up in that node's agent summary and
+ * nothing left uncollected), reach every peer over ICMP and TCP, get answers from cluster DNS
+ * (UDP and TCP) and the API server by ClusterIP and at every endpoint, and report no problem on
+ * the healthy lab. `lab break ip-forward-disabled` must show up in that node's agent summary and
  * go away after `heal`; the times it took, and every agent's peak RSS and CPU, are printed.
  * Skipped, with the reason, when the lab is not running.
  */
@@ -125,6 +126,22 @@ describe('netdoctor image and agent DaemonSet (live lab)', { skip, timeout: 900_
       const bad = s.probes.filter((p) => p.status !== 'ok');
       assert.deepEqual(bad, [], `${n.name}: ${JSON.stringify(bad)}`);
       assert.equal(s.probes.length, 2 * Math.min(2, peers));
+      // Cluster DNS over UDP and TCP and the API server, each by ClusterIP and at every endpoint
+      // the node's kube-proxy rules hold, all answered on the healthy lab.
+      assert.deepEqual(s.servicesNotProbed, [], `${n.name}: ${JSON.stringify(s.servicesNotProbed)}`);
+      const services = s.services ?? [];
+      const seen = new Set(services.map((p) => `${p.service} ${p.via} ${p.kind}`));
+      for (const want of [
+        'kube-dns cluster-ip dns-udp',
+        'kube-dns cluster-ip dns-tcp',
+        'kube-dns endpoint dns-udp',
+        'kube-dns endpoint dns-tcp',
+        'kubernetes cluster-ip tls',
+        'kubernetes endpoint tls',
+      ])
+        assert.ok(seen.has(want), `${n.name}: no ${want} probe in ${JSON.stringify(services)}`);
+      const failing = services.filter((p) => p.status !== 'ok');
+      assert.deepEqual(failing, [], `${n.name}: ${JSON.stringify(failing)}`);
       const problems = s.findings.filter((f) => f.severity !== 'info');
       assert.deepEqual(
         problems.map((f) => f.summary),

@@ -50,6 +50,26 @@ function summary(node: string, over: Record<string, unknown> = {}): Record<strin
     gaps: [],
     notCollected: [],
     probes: [{ peer: 'ndlab-node2', kind: 'icmp', status: 'ok', rttMs: 0.2, sent: 3, received: 3 }],
+    services: [
+      {
+        service: 'kube-dns',
+        via: 'cluster-ip',
+        target: '10.96.0.10:53',
+        kind: 'dns-udp',
+        status: 'ok',
+        rttMs: 1,
+        rcode: 'NOERROR',
+      },
+      {
+        service: 'kubernetes',
+        via: 'endpoint',
+        target: '10.0.0.1:6443',
+        kind: 'tls',
+        status: 'lost',
+        detail: 'no answer',
+      },
+    ],
+    servicesNotProbed: [],
   };
   return { ...s, ...over };
 }
@@ -120,6 +140,25 @@ describe('netdoctor serve taking agent summaries', async () => {
     assert.equal(badFinding.status, 400);
     const { judged: _, ...withoutJudged } = summary('ndlab-node1');
     assert.equal((await post('agent-on-ndlab-node1', JSON.stringify(withoutJudged))).status, 400);
+    const badService = await post(
+      'agent-on-ndlab-node1',
+      JSON.stringify(
+        summary('ndlab-node1', {
+          services: [
+            {
+              service: 'etcd',
+              via: 'endpoint',
+              target: '10.0.0.1:2379',
+              kind: 'tls',
+              status: 'ok',
+              rttMs: 1,
+            },
+          ],
+        }),
+      ),
+    );
+    assert.equal(badService.status, 400);
+    assert.match(badService.text, /services/);
   });
 
   it('takes each agent’s summary, then calls the lab healthy; a silent agent turns its node unknown', async () => {

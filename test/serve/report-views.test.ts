@@ -225,4 +225,43 @@ describe('node detail', () => {
       notCollected: [],
     });
   });
+
+  it("adds the agent's cluster DNS and API server probes when it sends them", () => {
+    const view = dashboardView(healthy);
+    const services: NonNullable<AgentSummary['services']> = [
+      {
+        service: 'kube-dns',
+        via: 'cluster-ip',
+        target: '10.96.0.10:53',
+        kind: 'dns-udp',
+        status: 'ok',
+        rttMs: 1,
+        rcode: 'NOERROR',
+      },
+      {
+        service: 'kube-dns',
+        via: 'endpoint',
+        target: '10.244.1.3:53',
+        kind: 'dns-tcp',
+        status: 'lost',
+        detail: 'connection timed out',
+      },
+    ];
+    const summary: AgentSummary = {
+      node: 'ndlab-node1',
+      round: 8,
+      at: '2026-12-06T10:00:30.000Z',
+      findings: [],
+      judged: [],
+      facts: undefined,
+      gaps: [],
+      notCollected: [],
+      probes: [],
+      services,
+      servicesNotProbed: [{ service: 'kubernetes', detail: 'not probed: no ClusterIP' }],
+    };
+    const d = nodeDetail(healthy, view, 'ndlab-node1', { summary, receivedAt: 1_000_000 }, 1_000_000);
+    assert.deepEqual(d?.agent?.services, services);
+    assert.deepEqual(d?.agent?.servicesNotProbed, summary.servicesNotProbed);
+  });
 });

@@ -26,6 +26,7 @@ interface AgentFlags {
   output: 'text' | 'json';
   reportTo?: string;
   tokenFile: string;
+  clusterDomain: string;
 }
 
 /** `name=ipv4`: a peer agent. */
@@ -46,9 +47,14 @@ function parseListen(v: string): { host: string; port: number } {
 function summaryLine(s: AgentSummary): string {
   const lost = s.probes.filter((p) => p.status === 'lost').map((p) => `${p.peer}/${p.kind}`);
   const errors = s.probes.filter((p) => p.status === 'error').length;
+  const services = s.services ?? [];
+  const failing = services
+    .filter((p) => p.status !== 'ok')
+    .map((p) => `${p.service} ${p.target}/${p.kind} ${p.status}`);
   return (
     `round ${s.round}: ${s.findings.filter((f) => f.severity !== 'info').length} finding(s), ` +
     `${s.probes.length} probe(s)${lost.length ? `, lost: ${lost.join(' ')}` : ''}${errors ? `, ${errors} could not run` : ''}` +
+    `, ${services.length} service probe(s)${failing.length ? ` (${failing.join(', ')})` : ''}` +
     `${s.notCollected.length ? `; not collected: ${s.notCollected.join(', ')}` : ''}`
   );
 }
@@ -63,6 +69,17 @@ function peerSource(flags: AgentFlags): () => Promise<AgentPeer[]> {
       peersFromDns({ name: flags.peersDns, port: flags.listen.port, timeoutMs: flags.probeTimeout, warn }),
     );
   return async () => (await Promise.all(sources.map((s) => s()))).flat();
+}
+
+/** A DNS domain such as cluster.local. */
+function parseDomain(v: string): string {
+  const d = v.trim().replace(/\.$/, '');
+  if (
+    !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/i.test(d) ||
+    d.length > 253
+  )
+    throw new InvalidArgumentError('expected a DNS domain, such as cluster.local.');
+  return d;
 }
 
 /** An http(s) URL. */
@@ -85,7 +102,7 @@ export function registerAgent(program: Command): void {
   program
     .command('agent')
     .description(
-      "per-node agent: reads this node's datapath and runs the node rules every interval, probes k peer agents (ICMP and TCP), and serves /metrics, /healthz and /api/summary",
+      "per-node agent: reads this node's datapath and runs the node rules every interval, probes k peer agents (ICMP and TCP), cluster DNS (UDP and TCP) and the API server, each by ClusterIP and endpoint, and serves /metrics, /healthz and /api/summary",
     )
     .option('--node <name>', 'this node (default: $NODE_NAME, else the host name)')
     .option('--peer <node=ip>', 'a peer agent (repeatable)', parsePeer, [] as AgentPeer[])
@@ -113,6 +130,12 @@ export function registerAgent(program: Command): void {
       new Option('--probe-timeout <duration>', 'how long one probe waits for an answer')
         .argParser(duration({ min: 100, max: 60_000 }))
         .default(2000, '2s'),
+    )
+    .option(
+      '--cluster-domain <domain>',
+      'the cluster DNS domain; cluster DNS is asked for kubernetes.default.svc.<domain>',
+      parseDomain,
+      'cluster.local',
     )
     .option('--host-root <dir>', "where the node's filesystem is mounted (/host in the DaemonSet)", '')
     .addOption(
@@ -160,6 +183,7 @@ export function registerAgent(program: Command): void {
             intervalMs: flags.interval,
             port: server.port,
             probeTimeoutMs: flags.probeTimeout,
+            clusterDomain: flags.clusterDomain,
             shell: ['sh', '-s'],
             hostRoot: flags.hostRoot,
             nodeTimeoutMs: 60_000,
