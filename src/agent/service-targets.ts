@@ -11,7 +11,7 @@
  */
 import type { NodeDatapath } from '../core/datapath-types.ts';
 import { nodeServiceNat } from '../datapath/node-service-nat.ts';
-import type { ServiceNatEntry } from '../datapath/service-nat-view.ts';
+import type { NoEndpointEntry, ServiceNatEntry } from '../datapath/service-nat-view.ts';
 
 /** The Services every agent probes, by the name it reports them under. */
 export const CLUSTER_SERVICES = {
@@ -50,17 +50,21 @@ export interface ServiceTargets {
  * iptables comment (`"kube-system/kube-dns:dns cluster IP"`) and in its nftables chain
  * (`service-<hash>-kube-system/kube-dns/udp/dns`).
  */
-function isService(e: ServiceNatEntry, ns: string, name: string): boolean {
+function isService(e: { entry: string; chain?: string }, ns: string, name: string): boolean {
   const id = `${ns}/${name}`.replace(/[.]/g, '\\.');
   const re = new RegExp(`(^|[\\s"-])${id}([:/\\s"]|$)`);
-  return re.test(e.entry) || re.test(e.chain);
+  return re.test(e.entry) || (e.chain !== undefined && re.test(e.chain));
 }
 
-/** Targets of a Service's entries: each ClusterIP port, and each distinct endpoint behind them. */
+/**
+ * Targets of a Service's entries: each ClusterIP port, and each distinct endpoint behind them;
+ * and each ClusterIP port kube-proxy holds as having no endpoints.
+ */
 function targetsOf(
   service: ClusterServiceId,
   entries: readonly ServiceNatEntry[],
-  kindOf: (e: ServiceNatEntry) => ServiceProbeKind | undefined,
+  rejected: readonly NoEndpointEntry[],
+  kindOf: (e: { port: number; protocol: string }) => ServiceProbeKind | undefined,
 ): ServiceTarget[] {
   const out: ServiceTarget[] = [];
   const seen = new Set<string>();
@@ -76,6 +80,12 @@ function targetsOf(
     add({ service, via: 'cluster-ip', ip: e.ip, port: e.port, kind });
     for (const ep of e.endpoints) add({ service, via: 'endpoint', ip: ep.ip, port: ep.port ?? e.port, kind });
   }
+  // A ClusterIP kube-proxy rejects for want of endpoints is probed all the same: its pods get
+  // that refusal, and an outage of every CoreDNS pod must read as failing, not as unprobed.
+  for (const e of rejected) {
+    const kind = kindOf(e);
+    if (kind) add({ service, via: 'cluster-ip', ip: e.ip, port: e.port, kind });
+  }
   return out;
 }
 
@@ -86,7 +96,10 @@ export function serviceTargets(dp: NodeDatapath): ServiceTargets {
   const entries = view ? [...view.entries.values()] : [];
   // DNS is port 53 of kube-dns, the port pods' resolv.conf names; its other ports (CoreDNS's
   // metrics on 9153) are not DNS.
-  const kinds: Record<ClusterServiceId, (e: ServiceNatEntry) => ServiceProbeKind | undefined> = {
+  const kinds: Record<
+    ClusterServiceId,
+    (e: { port: number; protocol: string }) => ServiceProbeKind | undefined
+  > = {
     'kube-dns': (e) =>
       e.port !== 53
         ? undefined
@@ -100,14 +113,17 @@ export function serviceTargets(dp: NodeDatapath): ServiceTargets {
   for (const id of Object.keys(CLUSTER_SERVICES) as ClusterServiceId[]) {
     const { namespace, name } = CLUSTER_SERVICES[id];
     const mine = entries.filter((e) => isService(e, namespace, name));
-    const targets = targetsOf(id, mine, kinds[id]);
+    // The iptables mode names the Service in its no-endpoints rule; the nftables mode's
+    // no-endpoint map does not, so there such a Service is named below as not probed.
+    const rejected = [...(view?.noEndpoints.values() ?? [])].filter((e) => isService(e, namespace, name));
+    const targets = targetsOf(id, mine, rejected, kinds[id]);
     if (targets.length > 0) result.targets.push(...targets);
     else
       result.unresolved.push({
         service: id,
         detail: !view
           ? `not probed: no kube-proxy Service rules on this node (${mode.status === 'none' ? 'neither iptables nor nftables mode' : 'unreadable'})`
-          : `not probed: this node's kube-proxy rules hold no ClusterIP for ${namespace}/${name}`,
+          : `not probed: this node's kube-proxy rules hold no ClusterIP for ${namespace}/${name} (or none with endpoints)`,
       });
   }
   return result;

@@ -76,6 +76,32 @@ describe('agent service targets', () => {
     assert.match(none.unresolved[0]!.detail, /no kube-proxy Service rules on this node/);
   });
 
+  it('still probes the kube-dns ClusterIP when kube-proxy rejects it for want of endpoints', () => {
+    const d = structuredClone(dp(iptNode));
+    const dump = d.iptablesNft ?? d.iptablesLegacy;
+    const nat = dump?.tables['nat'];
+    const filter = dump?.tables['filter'];
+    assert.ok(nat && filter, 'the builder node has nat and filter tables');
+    // Every CoreDNS pod gone: kube-proxy drops the Service's nat chains and rejects in filter.
+    nat.rules = nat.rules.filter((r) => !r.spec.includes('kube-system/kube-dns'));
+    filter.chains['KUBE-SERVICES'] ??= '-';
+    for (const [proto, port] of [
+      ['udp', 'dns'],
+      ['tcp', 'dns-tcp'],
+    ])
+      filter.rules.push(
+        iptablesRule(
+          `-A KUBE-SERVICES -d 10.96.0.10/32 -p ${proto} -m comment --comment "kube-system/kube-dns:${port} has no endpoints" -m ${proto} --dport 53 -j REJECT --reject-with icmp-port-unreachable`,
+        ),
+      );
+    const got = serviceTargets(d);
+    assert.deepEqual(got.unresolved, []);
+    assert.deepEqual(got.targets.filter((t) => t.service === 'kube-dns').map(key), [
+      'kube-dns cluster-ip 10.96.0.10:53 dns-udp',
+      'kube-dns cluster-ip 10.96.0.10:53 dns-tcp',
+    ]);
+  });
+
   it("does not take kube-dns's other ports (CoreDNS metrics) for DNS", () => {
     const d = structuredClone(dp(iptNode));
     const nat = d.iptablesNft?.tables['nat'] ?? d.iptablesLegacy?.tables['nat'];
