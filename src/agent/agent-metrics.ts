@@ -96,7 +96,7 @@ export class AgentMetrics {
     // and a series per address would grow without bound. The summary names each address.
     this.#serviceSeconds = new Histogram({
       name: 'netdoctor_agent_service_probe_seconds',
-      help: 'Answer time of cluster DNS (UDP, TCP) and API server (TCP connect) probes, by ClusterIP or endpoint',
+      help: 'Answer time of cluster DNS (UDP, TCP) and API server (TLS handshake) probes, by ClusterIP or endpoint',
       labelNames: ['service', 'via', 'kind'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
